@@ -1,0 +1,61 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { AppDeps, AppEnv } from "./context.ts";
+import { AppError, handleError } from "./errors.ts";
+import { createRouter } from "./openapi.ts";
+import { registerApiRoutes } from "./routes.ts";
+
+/** Largest request body the API reads; a check-in is well under 4 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The composition root's product: one hono app over injected dependencies, no globals. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError(deps.logger));
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.use(secureHeaders({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: undefined }));
+  app.use(async (c, next) => {
+    await next();
+    deps.metrics.httpRequests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
+  });
+
+  const api = createRouter();
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`);
+      },
+    }),
+  );
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  registerApiRoutes(api, deps);
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Transit check-in API",
+      version: "1.0.0",
+      description: "Vehicle codes, passenger check-ins, trips and trip-level exposure tracing. Errors are {error:{code,message}}.",
+    },
+    servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
+  });
+  api.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Transit check-in API" }));
+  app.route("/api/v1", api);
+
+  app.get("/health", async (c) => {
+    try {
+      await deps.db.execute("select 1");
+      return c.json({ status: "ok" });
+    } catch (err) {
+      deps.logger.error({ err }, "health check: database unreachable");
+      return c.json({ status: "unavailable", database: "unreachable" }, 503);
+    }
+  });
+  app.get("/metrics", async (c) => c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType }));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

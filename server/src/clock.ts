@@ -1,0 +1,16 @@
+/** Time, injectable so tests can hold it still or move it. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock that tests move by hand. */
+export function manualClock(start: Date | string = "2026-11-28T08:00:00Z") {
+  let t = new Date(start).getTime();
+  return {
+    now: () => new Date(t),
+    set: (to: Date | string) => void (t = new Date(to).getTime()),
+    advance: (ms: number) => void (t += ms),
+  };
+}

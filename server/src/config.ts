@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+/**
+ * The only reader of process.env. Parsed once at start; a bad value stops the
+ * start with a message that names the variable.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), `must start with ${protocols.map((p) => `${p}://`).join(" or ")}`)
+    .optional();
+
+const envSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  DATA_DIR: z.string().min(1).default("./data"),
+  MQTT_URL: optionalUrl(["mqtt", "mqtts", "ws", "wss"]),
+  MQTT_PORT: port.default(1883),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[^#+]*$/, "must not contain MQTT wildcards")
+    .default(""),
+  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  DATA_KEY: z
+    .string()
+    .refine((v) => decodeKey(v) !== null, "must be 32 bytes, base64 or hex (generate one with: openssl rand -base64 32)")
+    .optional(),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(28),
+  TILE_URL: z.string().default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+  TILE_CRS: z.enum(["wgs84", "gcj02"]).default("wgs84"),
+  TZ_DISPLAY: z
+    .string()
+    .refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai")
+    .default("Asia/Shanghai"),
+  LIVE_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  // Treat empty strings as unset, as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    mqtt: {
+      url: e.MQTT_URL,
+      port: e.MQTT_PORT,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      topicPrefix: e.MQTT_TOPIC_PREFIX,
+    },
+    adminPassword: e.ADMIN_PASSWORD,
+    dataKey: e.DATA_KEY ? decodeKey(e.DATA_KEY)! : undefined,
+    retentionDays: e.RETENTION_DAYS,
+    tileUrl: e.TILE_URL,
+    tileCrs: e.TILE_CRS,
+    tzDisplay: e.TZ_DISPLAY,
+    liveCodeTtlSeconds: e.LIVE_CODE_TTL_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export function decodeKey(text: string): Buffer | null {
+  const hex = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, "hex") : null;
+  const key = hex ?? Buffer.from(text, "base64");
+  return key.length === 32 ? key : null;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

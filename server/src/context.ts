@@ -1,0 +1,30 @@
+import type { Logger } from "pino";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/client.ts";
+import type { Keys } from "./crypto/keys.ts";
+import type { Metrics } from "./metrics.ts";
+import type { VehicleBus } from "./mqtt/vehicle-bus.ts";
+
+/** Everything a route or job needs, built once in main.ts (or a test) and passed down. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  keys: Keys;
+  metrics: Metrics;
+  vehicleBus: VehicleBus;
+}
+
+export type StaffRole = "admin" | "operator" | "tracer";
+
+export interface StaffUser {
+  id: string;
+  username: string;
+  role: StaffRole;
+  /** Set for operator staff: the only fleet they may see or change. */
+  operatorId: string | null;
+}
+
+export type AppEnv = { Variables: { user: StaffUser } };

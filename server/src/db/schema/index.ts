@@ -1,0 +1,5 @@
+export * from "./staff.ts";
+export * from "./vehicles.ts";
+export * from "./persons.ts";
+export * from "./movements.ts";
+export * from "./audit.ts";

@@ -1,0 +1,95 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  doublePrecision,
+  index,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/*
+ * Movements: check-ins, positions and trips. `checkins` and `positions` are
+ * partitioned by day in the migration (drizzle-kit cannot say so; see
+ * drizzle/0000_*.sql and db/partitions.ts). Their keys start with vehicle_id so
+ * that Citus can distribute them by vehicle without changing queries, and
+ * include the partition column as PostgreSQL requires.
+ */
+
+export const checkinSource = pgEnum("checkin_source", ["scan", "pass", "companion"]);
+
+export const checkins = pgTable(
+  "checkins",
+  {
+    id: uuid("id").notNull(),
+    vehicleId: uuid("vehicle_id").notNull(),
+    /** Server time for a phone scan; the vehicle's clock for a pass read onboard. */
+    boardedAt: timestamp("boarded_at", { withTimezone: true }).notNull(),
+    personId: uuid("person_id").notNull(),
+    source: checkinSource("source").notNull(),
+    /** For a companion: the check-in of the passenger who checked them in. */
+    companionOf: uuid("companion_of"),
+    seat: text("seat"),
+    alightedAt: timestamp("alighted_at", { withTimezone: true }),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.vehicleId, t.boardedAt, t.id] }),
+    index("checkins_id_idx").on(t.id),
+    index("checkins_person_idx").on(t.personId, t.boardedAt),
+  ],
+);
+
+export const positions = pgTable(
+  "positions",
+  {
+    vehicleId: uuid("vehicle_id").notNull(),
+    ts: timestamp("ts", { withTimezone: true }).notNull(),
+    lat: doublePrecision("lat").notNull(),
+    lon: doublePrecision("lon").notNull(),
+    speed: real("speed"),
+    heading: real("heading"),
+    accuracy: real("accuracy"),
+    /** Why a fix is left out of maps and joins (zero, inaccurate, jump, future); null when good. */
+    flag: text("flag"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.vehicleId, t.ts] })],
+);
+
+export const trips = pgTable(
+  "trips",
+  {
+    /** UUID v7 made on the vehicle, so trips open and close offline. */
+    id: uuid("id").primaryKey(),
+    vehicleId: uuid("vehicle_id").notNull(),
+    /** Null while only the end event has arrived (late or reordered delivery). */
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    routeId: text("route_id"),
+    direction: text("direction"),
+    driverId: text("driver_id"),
+    /** Taxi fare or ride-hail order reference. */
+    orderRef: text("order_ref"),
+  },
+  (t) => [index("trips_vehicle_time_idx").on(t.vehicleId, t.startedAt), index("trips_open_idx").on(t.vehicleId).where(sql`${t.endedAt} is null`)],
+);
+
+/** One row per vehicle: the live map and the live code read this, never history. */
+export const vehicleState = pgTable("vehicle_state", {
+  vehicleId: uuid("vehicle_id").primaryKey(),
+  lastTs: timestamp("last_ts", { withTimezone: true }),
+  lat: doublePrecision("lat"),
+  lon: doublePrecision("lon"),
+  speed: real("speed"),
+  heading: real("heading"),
+  openTripId: uuid("open_trip_id"),
+  online: boolean("online").notNull().default(false),
+  agentVersion: text("agent_version"),
+  statusAt: timestamp("status_at", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

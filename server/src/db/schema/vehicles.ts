@@ -1,0 +1,34 @@
+import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { operators } from "./staff.ts";
+
+export const vehicleKind = pgEnum("vehicle_kind", ["bus", "taxi", "ride_hail", "coach"]);
+
+export const vehicles = pgTable(
+  "vehicles",
+  {
+    id: uuid("id").primaryKey(),
+    plate: text("plate").notNull(),
+    kind: vehicleKind("kind").notNull(),
+    operatorId: uuid("operator_id").references(() => operators.id),
+    routeId: text("route_id"),
+    capacity: integer("capacity"),
+    /** scrypt hash of the agent's MQTT password; the password itself is shown once at registration. */
+    agentPasswordHash: text("agent_password_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("vehicles_operator_idx").on(t.operatorId), index("vehicles_plate_idx").on(t.plate)],
+);
+
+/** The poster code: an unguessable id printed inside the vehicle. Rotation revokes the old one. */
+export const vehicleCodes = pgTable(
+  "vehicle_codes",
+  {
+    id: text("id").primaryKey(),
+    vehicleId: uuid("vehicle_id")
+      .notNull()
+      .references(() => vehicles.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("vehicle_codes_vehicle_idx").on(t.vehicleId)],
+);

@@ -1,0 +1,72 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { createAuthRepository } from "./auth/auth.repository.ts";
+import { ensureAdmin } from "./auth/bootstrap.ts";
+import { systemClock } from "./clock.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import type { AppDeps } from "./context.ts";
+import { deriveKeys, resolveDataKey } from "./crypto/keys.ts";
+import { openDatabase } from "./db/client.ts";
+import { preparePartitions } from "./jobs/partitions.job.ts";
+import { schedule } from "./jobs/scheduler.ts";
+import { createLogger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { silentVehicleBus } from "./mqtt/vehicle-bus.ts";
+
+/** The composition root: reads config, opens the database and broker, builds the app, serves. */
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const keys = deriveKeys(resolveDataKey(config, logger));
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ driver: database.driver }, "database ready");
+
+  const deps: AppDeps = {
+    config,
+    db: database.db,
+    clock: systemClock,
+    logger,
+    keys,
+    metrics: createMetrics(),
+    vehicleBus: silentVehicleBus,
+  };
+
+  const admin = await ensureAdmin(createAuthRepository(deps), config.adminPassword);
+  if (admin?.generatedPassword) {
+    console.log(`\nFirst start: created staff user "admin" with password: ${admin.generatedPassword}\n(shown once; set ADMIN_PASSWORD to choose it)\n`);
+  }
+
+  const stopJobs = [schedule(logger, "partitions", 6 * 3_600_000, () => preparePartitions(deps))];
+
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  server.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE") console.error(`Port ${config.port} is already in use. Set PORT to a free port.`);
+    else console.error(err);
+    process.exit(1);
+  });
+  server.on("listening", () => {
+    console.log(`Transit check-in is running: ${config.publicUrl}  (API reference: ${config.publicUrl}/api/v1/docs)`);
+  });
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    stopJobs.forEach((stop) => stop());
+    server.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+void main();

@@ -1,0 +1,42 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "./context.ts";
+import { errorBody } from "./errors.ts";
+
+/** Shapes shared by every route's OpenAPI description. */
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi("Error");
+
+export const json = <T extends z.ZodTypeAny>(schema: T, description = "OK") => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+/** The error responses a route can give, for the document; the handler throws AppError. */
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413)[]) {
+  return Object.fromEntries(statuses.map((s) => [s, json(ErrorSchema, "Error")]));
+}
+
+export const staffSecurity = [{ bearer: [] }];
+
+/**
+ * An OpenAPIHono whose validation failures come out as our 400 error body
+ * (with the zod issues as details) instead of the library's own shape.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+        return c.json(errorBody("invalid_request", summary, issues), 400);
+      }
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;

@@ -1,0 +1,117 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AuthRepository } from "../auth/auth.repository.ts";
+import { requireStaff } from "../auth/auth.middleware.ts";
+import type { AppDeps } from "../context.ts";
+import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
+import type { VehiclesRepository } from "./vehicles.repository.ts";
+
+export const VehicleKindSchema = z.enum(["bus", "taxi", "ride_hail", "coach"]);
+
+const VehicleSchema = z
+  .object({
+    id: z.string().uuid(),
+    plate: z.string(),
+    kind: VehicleKindSchema,
+    operatorId: z.string().nullable(),
+    operator: z.string().nullable(),
+    routeId: z.string().nullable(),
+    capacity: z.number().int().nullable(),
+    online: z.boolean(),
+    lastSeenAt: z.string().nullable(),
+    code: z.object({ id: z.string(), url: z.string() }).nullable(),
+  })
+  .openapi("Vehicle");
+
+const RegisterSchema = z
+  .object({
+    plate: z.string().trim().min(2).max(20),
+    kind: VehicleKindSchema,
+    /** Operator (company) name; operator staff always register into their own. */
+    operator: z.string().trim().min(1).max(100).optional(),
+    routeId: z.string().trim().min(1).max(32).optional(),
+    capacity: z.number().int().min(1).max(500).optional(),
+  })
+  .openapi("RegisterVehicle");
+
+const register = createRoute({
+  method: "post",
+  path: "/vehicles",
+  tags: ["vehicles"],
+  summary: "Register a vehicle: returns its code and, only this once, the agent's password",
+  security: staffSecurity,
+  request: jsonBody(RegisterSchema),
+  responses: {
+    201: json(
+      z.object({
+        id: z.string(),
+        plate: z.string(),
+        kind: VehicleKindSchema,
+        code: z.object({ id: z.string(), url: z.string() }),
+        agent: z.object({ username: z.string(), password: z.string() }),
+      }),
+      "Registered",
+    ),
+    ...errors(400, 401, 403),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/vehicles",
+  tags: ["vehicles"],
+  security: staffSecurity,
+  request: { query: z.object({ routeId: z.string().optional() }) },
+  responses: { 200: json(z.object({ vehicles: z.array(VehicleSchema) })), ...errors(401, 403) },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/vehicles/{id}",
+  tags: ["vehicles"],
+  security: staffSecurity,
+  request: { params: z.object({ id: z.string().uuid() }) },
+  responses: { 200: json(VehicleSchema), ...errors(400, 401, 403, 404) },
+});
+
+export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository) {
+  const codeUrl = (codeId: string) => `${deps.config.publicUrl}/v/${codeId}`;
+  const present = (v: Awaited<ReturnType<VehiclesRepository["getFor"]>> | (Awaited<ReturnType<VehiclesRepository["list"]>>[number] & { codeId?: string | null })) => ({
+    id: v.id,
+    plate: v.plate,
+    kind: v.kind,
+    operatorId: v.operatorId,
+    operator: v.operator,
+    routeId: v.routeId,
+    capacity: v.capacity,
+    online: v.online ?? false,
+    lastSeenAt: v.lastTs?.toISOString() ?? null,
+    code: v.codeId ? { id: v.codeId, url: codeUrl(v.codeId) } : null,
+  });
+
+  app.on("POST", "/vehicles", requireStaff(auth, "admin", "operator"));
+  app.openapi(register, async (c) => {
+    const body = c.req.valid("json");
+    const user = c.var.user;
+    const operatorId =
+      user.role === "operator" ? user.operatorId : body.operator ? (await auth.operatorByName(body.operator)).id : null;
+    const created = await vehicles.register({ ...body, operatorId });
+    deps.logger.info({ vehicleId: created.id, by: user.id }, "vehicle registered");
+    return c.json(
+      {
+        id: created.id,
+        plate: body.plate,
+        kind: body.kind,
+        code: { id: created.codeId, url: codeUrl(created.codeId) },
+        agent: { username: created.id, password: created.agentPassword },
+      },
+      201,
+    );
+  });
+
+  app.on("GET", ["/vehicles", "/vehicles/*"], requireStaff(auth, "admin", "operator", "tracer"));
+  app.openapi(list, async (c) => {
+    const rows = await vehicles.list(c.var.user, c.req.valid("query"));
+    return c.json({ vehicles: rows.map((v) => present({ ...v, codeId: null })) }, 200);
+  });
+  app.openapi(get, async (c) => c.json(present(await vehicles.getFor(c.var.user, c.req.valid("param").id)), 200));
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../test/harness.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+describe("vehicle registry", () => {
+  it("registers a vehicle and returns its code and the agent's password once", async () => {
+    const admin = await t.staff("admin");
+    const res = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·12345", kind: "bus", routeId: "K51", capacity: 60 }, admin);
+    expect(res.status).toBe(201);
+    expect(res.json.code.url).toBe(`http://transit.test/v/${res.json.code.id}`);
+    expect(res.json.code.id.length).toBeGreaterThanOrEqual(16);
+    expect(res.json.agent).toEqual({ username: res.json.id, password: expect.any(String) });
+
+    const got = await t.call("GET", `/api/v1/vehicles/${res.json.id}`, undefined, admin);
+    expect(got.status).toBe(200);
+    expect(got.json).toMatchObject({ plate: "鲁A·12345", kind: "bus", routeId: "K51", capacity: 60, online: false });
+    expect(JSON.stringify(got.json)).not.toContain(res.json.agent.password);
+  });
+
+  it("lets an operator see and register only its own fleet", async () => {
+    const a = await t.staff("operator", "Jinan Bus");
+    const b = await t.staff("operator", "Qingdao Taxi");
+    const mine = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·00001", kind: "bus", operator: "Qingdao Taxi" }, a);
+    expect(mine.status).toBe(201);
+    const theirs = await t.call("POST", "/api/v1/vehicles", { plate: "鲁B·00002", kind: "taxi" }, b);
+
+    const got = await t.call("GET", `/api/v1/vehicles/${mine.json.id}`, undefined, a);
+    expect(got.json.operator).toBe("Jinan Bus"); // operator staff cannot register into another fleet
+    expect((await t.call("GET", `/api/v1/vehicles/${theirs.json.id}`, undefined, a)).status).toBe(403);
+    const listed = await t.call("GET", "/api/v1/vehicles", undefined, a);
+    expect(listed.json.vehicles.map((v: { plate: string }) => v.plate)).toEqual(["鲁A·00001"]);
+  });
+
+  it("refuses registration by a tracer and by anyone not signed in", async () => {
+    const tracer = await t.staff("tracer");
+    expect((await t.call("POST", "/api/v1/vehicles", { plate: "X1234", kind: "taxi" }, tracer)).status).toBe(403);
+    const anon = await t.call("POST", "/api/v1/vehicles", { plate: "X1234", kind: "taxi" });
+    expect(anon.status).toBe(401);
+    expect(anon.json.error.code).toBe("unauthorized");
+  });
+
+  it("answers bad input with 400 and a code, never 500", async () => {
+    const admin = await t.staff("admin");
+    const wrongKind = await t.call("POST", "/api/v1/vehicles", { plate: "X1234", kind: "tram" }, admin);
+    expect(wrongKind.status).toBe(400);
+    expect(wrongKind.json.error.code).toBe("invalid_request");
+    expect(wrongKind.json.error.message).toContain("kind");
+    const malformed = await t.call("POST", "/api/v1/vehicles", "{plate:", admin);
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error.code).toBeDefined();
+    const badId = await t.call("GET", "/api/v1/vehicles/not-a-uuid", undefined, admin);
+    expect(badId.status).toBe(400);
+    const huge = await t.call("POST", "/api/v1/vehicles", { plate: "X".repeat(100_000), kind: "bus" }, admin);
+    expect(huge.status).toBe(413);
+  });
+});
