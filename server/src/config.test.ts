@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("configuration", () => {
+  it("gives the documented defaults with nothing set", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      publicUrl: "http://localhost:3000",
+      dataDir: "./data",
+      databaseUrl: undefined,
+      retentionDays: 28,
+      tileCrs: "wgs84",
+      tzDisplay: "Asia/Shanghai",
+      mqtt: { url: undefined, port: 1883 },
+    });
+  });
+
+  it.each([
+    ["PORT", "http"],
+    ["DATABASE_URL", "mysql://x"],
+    ["MQTT_URL", "http://broker"],
+    ["RETENTION_DAYS", "0"],
+    ["TILE_CRS", "bd09"],
+    ["TZ_DISPLAY", "Mars/Olympus"],
+    ["DATA_KEY", "too-short"],
+  ])("stops with a message naming %s when it is %s", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it("accepts a 32-byte DATA_KEY in base64 or hex", () => {
+    expect(loadConfig({ DATA_KEY: Buffer.alloc(32, 1).toString("base64") }).dataKey?.length).toBe(32);
+    expect(loadConfig({ DATA_KEY: "ab".repeat(32) }).dataKey?.length).toBe(32);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", PORT: "" }).port).toBe(3000);
+  });
+});
