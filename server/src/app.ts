@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
@@ -41,7 +43,9 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
   });
-  api.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Transit check-in API" }));
+  // The reference's script is served from node_modules, not a CDN, so it works on a closed network.
+  api.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Transit check-in API", cdn: "/api/v1/docs/scalar.js" }));
+  api.get("/docs/scalar.js", (c) => c.body(scalarBundle(), 200, { "content-type": "text/javascript", "cache-control": "public, max-age=86400" }));
   app.route("/api/v1", api);
 
   app.get("/health", async (c) => {
@@ -59,3 +63,9 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+let scalarScript: string | undefined;
+function scalarBundle(): string {
+  scalarScript ??= readFileSync(createRequire(import.meta.url).resolve("@scalar/api-reference/browser/standalone.js"), "utf8");
+  return scalarScript;
+}
