@@ -3,3 +3,4 @@ export * from "./vehicles.ts";
 export * from "./persons.ts";
 export * from "./movements.ts";
 export * from "./audit.ts";
+export * from "./traces.ts";

@@ -76,7 +76,12 @@ export const trips = pgTable(
     /** Taxi fare or ride-hail order reference. */
     orderRef: text("order_ref"),
   },
-  (t) => [index("trips_vehicle_time_idx").on(t.vehicleId, t.startedAt), index("trips_open_idx").on(t.vehicleId).where(sql`${t.endedAt} is null`)],
+  (t) => [
+    index("trips_vehicle_time_idx").on(t.vehicleId, t.startedAt),
+    index("trips_open_idx").on(t.vehicleId).where(sql`${t.endedAt} is null`),
+    // Tracing at depth 2 follows an exposed driver to the trips they drove next (tracing/tracing.repository.ts).
+    index("trips_driver_time_idx").on(t.driverId, t.startedAt),
+  ],
 );
 
 /** One row per vehicle: the live map and the live code read this, never history. */
