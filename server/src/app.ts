@@ -19,8 +19,12 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   app.use(secureHeaders({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: undefined }));
   app.use(async (c, next) => {
+    const started = performance.now();
     await next();
-    deps.metrics.httpRequests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
+    // The route pattern, never the concrete path: paths carry code ids and live tokens.
+    const route = c.req.routePath;
+    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    deps.logger.debug({ method: c.req.method, route, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
   });
 
   const api = createRouter();
