@@ -4,14 +4,28 @@ import { createAuthRepository } from "./auth/auth.repository.ts";
 import { registerAuthRoutes } from "./auth/auth.routes.ts";
 import { createVehiclesRepository } from "./vehicles/vehicles.repository.ts";
 import { registerVehiclesRoutes } from "./vehicles/vehicles.routes.ts";
+import { createCodesRepository } from "./codes/codes.repository.ts";
+import { registerCodesRoutes } from "./codes/codes.routes.ts";
+import { createPersonsRepository } from "./persons/persons.repository.ts";
+import { createCheckinsRepository } from "./checkins/checkins.repository.ts";
+import { createCheckinService } from "./checkins/checkins.service.ts";
+import { registerCheckinsRoutes } from "./checkins/checkins.routes.ts";
+import { createPassIssuer } from "./passes/passes.service.ts";
+import { registerPassesRoutes } from "./passes/passes.routes.ts";
 import { registerGtfsRtRoutes } from "./gtfs-rt/gtfs-rt.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
   const auth = createAuthRepository(deps);
   const vehicles = createVehiclesRepository(deps);
+  const codes = createCodesRepository(deps);
+  const persons = createPersonsRepository(deps);
+  const checkins = createCheckinsRepository(deps);
 
   registerAuthRoutes(api, deps, auth);
   registerVehiclesRoutes(api, deps, auth, vehicles);
+  registerCodesRoutes(api, deps, auth, vehicles, codes);
+  registerCheckinsRoutes(api, deps, { auth, vehicles, checkins, service: createCheckinService(deps, { codes, persons, checkins }) });
+  registerPassesRoutes(api, deps, auth, createPassIssuer(deps, persons));
   registerGtfsRtRoutes(api, deps);
 }

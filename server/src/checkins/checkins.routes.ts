@@ -1,0 +1,97 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { getCookie } from "hono/cookie";
+import type { AuthRepository } from "../auth/auth.repository.ts";
+import { bearerToken, SESSION_COOKIE } from "../auth/auth.middleware.ts";
+import type { AppDeps } from "../context.ts";
+import { forbidden, notFound } from "../errors.ts";
+import { errors, json, jsonBody, type Router } from "../openapi.ts";
+import { devicePersonId, rememberDevice } from "../passenger/device.ts";
+import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
+import type { CheckinsRepository } from "./checkins.repository.ts";
+import type { CheckinService } from "./checkins.service.ts";
+
+const name = z.string().trim().min(1).max(50);
+const phone = z.string().min(1).max(32).openapi({ example: "13812345678" });
+
+const CheckinRequest = z
+  .object({
+    code: z.string().min(1).max(300).openapi({ description: "A poster code id (the last part of /v/{codeId}) or a live display token (L1.…)" }),
+    phone: phone.optional().openapi({
+      description:
+        "Chinese mobile (13812345678, +8613812345678) or E.164. Required on a first scan; may be left out when the request carries the device cookie `tc_device` set by an earlier check-in (the one-tap form).",
+    }),
+    name: name.optional(),
+    companions: z.array(z.object({ name, phone: phone.optional() })).max(9).optional(),
+    seat: z.string().trim().min(1).max(10).optional(),
+  })
+  .openapi("CheckinRequest");
+
+const CheckinResult = z
+  .object({
+    checkinId: z.string().uuid(),
+    personId: z.string().uuid(),
+    boardedAt: z.string(),
+    alightedAt: z.string().nullable(),
+    vehicle: z.object({ plate: z.string(), kind: z.string(), routeId: z.string().nullable() }),
+    tripId: z.string().nullable(),
+    status: z.enum(["green", "yellow", "red"]),
+    companions: z.array(z.object({ checkinId: z.string(), personId: z.string(), status: z.enum(["green", "yellow", "red"]) })),
+  })
+  .openapi("Checkin");
+
+const checkin = createRoute({
+  method: "post",
+  path: "/checkins",
+  tags: ["checkins"],
+  summary: "Passenger check-in by scanning a vehicle code",
+  description:
+    "Public. Sets the signed, HttpOnly device cookie `tc_device` (it holds only the person id), so later scans may omit `phone` (one tap). " +
+    "A repeat scan of the same vehicle by the same person within 60 s returns the existing check-in with 200. " +
+    "Unknown code → 404 code_not_found; rotated-out code → 410 code_revoked; expired live code → 410 code_expired; bad phone → 400 invalid_phone.",
+  request: jsonBody(CheckinRequest),
+  responses: {
+    201: json(CheckinResult, "Checked in"),
+    200: json(CheckinResult, "The same person scanned the same vehicle within a minute: the existing check-in"),
+    ...errors(400, 404, 410, 413),
+  },
+});
+
+const alight = createRoute({
+  method: "post",
+  path: "/checkins/{id}/alight",
+  tags: ["checkins"],
+  summary: "Check out when getting off (also checks out the companions); idempotent",
+  description: "Allowed for the passenger's own device (cookie `tc_device`) or admin/operator staff of the vehicle's fleet.",
+  request: { params: z.object({ id: z.string().uuid() }) },
+  responses: { 200: json(z.object({ alightedAt: z.string() })), ...errors(400, 403, 404) },
+});
+
+export function registerCheckinsRoutes(
+  app: Router,
+  deps: AppDeps,
+  repos: { auth: AuthRepository; vehicles: VehiclesRepository; checkins: CheckinsRepository; service: CheckinService },
+) {
+  app.openapi(checkin, async (c) => {
+    const body = c.req.valid("json");
+    const result = await repos.service.checkIn({ ...body, devicePersonId: await devicePersonId(c, deps.keys.cookie) });
+    await rememberDevice(c, deps.keys.cookie, result.body.personId, deps.config.publicUrl);
+    return result.created ? c.json(result.body, 201) : c.json(result.body, 200);
+  });
+
+  app.openapi(alight, async (c) => {
+    const row = await repos.checkins.byId(c.req.valid("param").id);
+    if (!row) throw notFound("Check-in");
+    if ((await devicePersonId(c, deps.keys.cookie)) !== row.personId) {
+      const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
+      const staff = token ? await repos.auth.userForToken(token) : null;
+      if (!staff || staff.role === "tracer") throw forbidden("Only the passenger's own phone, or the fleet's staff, can check out this ride");
+      await repos.vehicles.getFor(staff, row.vehicleId);
+    }
+    if (!row.alightedAt) {
+      const now = deps.clock.now();
+      await repos.checkins.alight(row, now < row.boardedAt ? row.boardedAt : now);
+    }
+    const after = await repos.checkins.byId(row.id);
+    return c.json({ alightedAt: after!.alightedAt!.toISOString() }, 200);
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The passenger page's script, inlined (no external assets). Plain ES2017 so
+ * old phone browsers run it; reads its settings from window.__checkin.
+ */
+export const checkinScript = String.raw`
+(function () {
+  var cfg = window.__checkin, t = cfg.t;
+  function $(id) { return document.getElementById(id); }
+  function fmt(d, opts) { return new Intl.DateTimeFormat(t.locale, Object.assign({ timeZone: cfg.tz, hour12: false }, opts)).format(d); }
+  function clockText(d) { return fmt(d, { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+  function dateTimeText(d) { return fmt(d, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); }
+
+  function showError(message) { var e = $("error"); e.textContent = message; e.hidden = false; }
+  function errorText(body) {
+    var code = body && body.error && body.error.code;
+    return (code && t.errors[code]) || (body && body.error && body.error.message) || t.failed;
+  }
+  function setBusy(busy) {
+    var buttons = document.querySelectorAll("#start button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = busy;
+  }
+  function send(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        return { ok: res.ok, status: res.status, data: data };
+      });
+    });
+  }
+
+  var current = null;
+  function showResult(d) {
+    current = d;
+    $("start").hidden = true;
+    $("result").hidden = false;
+    $("result-card").className = "result " + d.status;
+    $("r-status").textContent = t.status[d.status];
+    $("r-plate").textContent = d.vehicle.plate;
+    $("r-route").textContent = d.vehicle.routeId ? t.route + " " + d.vehicle.routeId : "";
+    $("r-boarded").textContent = dateTimeText(new Date(d.boardedAt));
+    var list = $("r-companions");
+    list.textContent = "";
+    (d.companions || []).forEach(function (c, i) {
+      var line = document.createElement("div");
+      line.textContent = "+" + (i + 1) + " · " + t.status[c.status];
+      list.appendChild(line);
+    });
+    if (d.alightedAt) showAlighted(d.alightedAt);
+    if (d.status !== "green") {
+      fetch("/passenger/notice?lang=" + cfg.lang, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { if (!$("notice")) $("notice-slot").innerHTML = html; });
+    }
+  }
+  function showAlighted(at) {
+    $("r-alighted-label").hidden = false;
+    $("r-alighted").hidden = false;
+    $("r-alighted").textContent = dateTimeText(new Date(at));
+    $("alight").disabled = true;
+    $("alight").textContent = t.alighted;
+  }
+
+  function checkIn(body) {
+    body.code = cfg.code;
+    setBusy(true);
+    $("error").hidden = true;
+    return send("POST", "/api/v1/checkins", body)
+      .then(function (r) { if (r.ok) showResult(r.data); else showError(errorText(r.data)); })
+      .catch(function () { showError(t.offline); })
+      .then(function () { setBusy(false); });
+  }
+
+  function addCompanion() {
+    var row = document.createElement("div");
+    row.className = "companion";
+    row.innerHTML = '<input class="c-name" maxlength="50"><input class="c-phone" type="tel" inputmode="tel"><button type="button" class="secondary">×</button>';
+    row.querySelector(".c-name").placeholder = t.companionName;
+    row.querySelector(".c-phone").placeholder = t.companionPhone;
+    row.querySelector("button").title = t.remove;
+    row.querySelector("button").onclick = function () { row.remove(); };
+    $("companions").appendChild(row);
+  }
+
+  var form = $("first-scan");
+  if (form) {
+    $("add-companion").onclick = addCompanion;
+    form.onsubmit = function (ev) {
+      ev.preventDefault();
+      var phone = $("phone").value.trim(), name = $("name").value.trim();
+      if (!phone) { showError(t.errors.phone_required); return; }
+      var body = { phone: phone };
+      if (name) body.name = name;
+      var companions = [];
+      var rows = document.querySelectorAll("#companions .companion");
+      for (var i = 0; i < rows.length; i++) {
+        var cn = rows[i].querySelector(".c-name").value.trim(), cp = rows[i].querySelector(".c-phone").value.trim();
+        if (!cn) continue;
+        companions.push(cp ? { name: cn, phone: cp } : { name: cn });
+      }
+      if (companions.length) body.companions = companions;
+      checkIn(body);
+    };
+  }
+  if ($("one-tap")) $("one-tap").onclick = function () { checkIn({}); };
+  if ($("forget")) $("forget").onclick = function () {
+    send("POST", "/passenger/forget").then(function () { location.reload(); });
+  };
+  $("alight").onclick = function () {
+    if (!current) return;
+    $("alight").disabled = true;
+    send("POST", "/api/v1/checkins/" + current.checkinId + "/alight").then(function (r) {
+      if (r.ok) showAlighted(r.data.alightedAt);
+      else { $("alight").disabled = false; alert(errorText(r.data)); }
+    }).catch(function () { $("alight").disabled = false; alert(t.offline); });
+  };
+
+  function tick() { $("clock").textContent = clockText(new Date()); }
+  tick();
+  setInterval(tick, 250);
+})();
+`;

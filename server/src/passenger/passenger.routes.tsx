@@ -1,0 +1,101 @@
+import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createCheckinsRepository } from "../checkins/checkins.repository.ts";
+import { createCodesRepository, type CodeVehicle } from "../codes/codes.repository.ts";
+import { qrSvg } from "../codes/qr.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { PassCard, PassForm } from "../passes/pass-card.tsx";
+import { createPassIssuer } from "../passes/passes.service.ts";
+import { clientAddress } from "../passes/rate-limit.ts";
+import { maskName, maskPhone, normalisePhone } from "../persons/phone.ts";
+import { createPersonsRepository } from "../persons/persons.repository.ts";
+import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";
+import { devicePersonId, forgetDevice } from "./device.ts";
+import { pickLang, strings } from "./i18n.ts";
+
+
+const html = (c: Context, page: unknown, status: 200 | 400 | 404 | 410 | 429 = 200) =>
+  c.html(`<!doctype html>${String(page)}`, status, { "cache-control": "no-store" });
+
+/** The passenger's own pages: the check-in page behind every vehicle code, and the personal pass card. */
+export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
+  const persons = createPersonsRepository(deps);
+  const repos = {
+    codes: createCodesRepository(deps),
+    persons,
+    checkins: createCheckinsRepository(deps),
+    passes: createPassIssuer(deps, persons),
+  };
+  const tz = deps.config.tzDisplay;
+
+  async function remembered(c: Context): Promise<RememberedPassenger | null> {
+    const id = await devicePersonId(c, deps.keys.cookie);
+    const person = id ? await repos.persons.reveal(id) : null;
+    if (!person) return null;
+    const exposure =
+      person.status === "clear" ? null : await repos.checkins.lastRideBefore(person.id, person.statusSetAt ?? deps.clock.now());
+    return {
+      status: person.status,
+      phoneMasked: person.phone ? maskPhone(person.phone) : null,
+      nameMasked: person.name ? maskName(person.name) : null,
+      exposure,
+    };
+  }
+
+  app.get("/v/:code", async (c) => {
+    const lang = pickLang(c);
+    const t = strings[lang];
+    const code = c.req.param("code");
+    let vehicle: CodeVehicle;
+    try {
+      vehicle = (await repos.codes.resolve(code)).vehicle;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      const gone = err.status === 410;
+      const page = ErrorPage({ t, title: gone ? t.goneTitle : t.notFoundTitle, message: t.errors[err.code] ?? err.message });
+      return html(c, page, gone ? 410 : 404);
+    }
+    return html(c, CheckinPage({ t, lang, code, vehicle, tz, me: await remembered(c) }));
+  });
+
+  // The notice for a passenger whose check-in came back yellow or red, fetched by the page after the check-in.
+  app.get("/passenger/notice", async (c) => {
+    const me = await remembered(c);
+    if (!me || me.status === "clear") return c.body(null, 204);
+    return html(c, ExposureNotice({ t: strings[pickLang(c)], status: me.status, exposure: me.exposure, tz }));
+  });
+
+  app.post("/passenger/forget", (c) => {
+    forgetDevice(c);
+    return c.body(null, 204);
+  });
+
+  app.get("/pass", async (c) => {
+    const lang = pickLang(c);
+    const t = strings[lang];
+    const id = await devicePersonId(c, deps.keys.cookie);
+    const person = id ? await repos.persons.reveal(id) : null;
+    if (!person) return html(c, PassForm({ t, lang }));
+    const who = [person.name && maskName(person.name), person.phone && maskPhone(person.phone)].filter(Boolean).join(" ");
+    return html(c, PassCard({ t, who, qrSvg: await qrSvg(repos.passes.signFor(person.id), "M") }));
+  });
+
+  app.post("/pass", bodyLimit({ maxSize: 4096, onError: (c) => c.text("Form too large", 413) }), async (c) => {
+    const lang = pickLang(c);
+    const t = strings[lang];
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const phone = typeof form.phone === "string" ? form.phone : "";
+    const name = typeof form.name === "string" ? form.name.trim().slice(0, 50) : "";
+    if (!phone || !name) return html(c, PassForm({ t, lang, error: t.errors.invalid_request }), 400);
+    try {
+      const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c), staff: false });
+      const e164 = normalisePhone(phone);
+      const who = [maskName(name), e164 && maskPhone(e164)].filter(Boolean).join(" ");
+      return html(c, PassCard({ t, who, qrSvg: await qrSvg(issued.pass, "M") }));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return html(c, PassForm({ t, lang, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : 400);
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import type { Strings } from "../passenger/i18n.ts";
+import { Page } from "../passenger/layout.tsx";
+
+const cardCss = `
+@page{size:A6 portrait;margin:8mm}
+.pass{text-align:center;border:2px solid #0a7d3b}
+.pass svg{width:100%;max-width:320px;height:auto;display:block;margin:8px auto}
+.pass .who{font-size:20px;font-weight:700}
+@media print{body{background:#fff}.noprint{display:none}.card{box-shadow:none}}
+`;
+
+/** The printable personal pass: a QR of the signed token, with just enough on it for its owner to know it is theirs. */
+export function PassCard(props: { t: Strings; qrSvg: string; who: string }) {
+  const { t } = props;
+  return (
+    <Page t={t} title={t.passTitle} extraCss={cardCss}>
+      <section class="card pass" data-testid="pass-card">
+        <h1>{t.passTitle}</h1>
+        <div class="who">{props.who}</div>
+        <div data-testid="pass-qr" dangerouslySetInnerHTML={{ __html: props.qrSvg }} />
+        <p class="small">{t.passHint}</p>
+      </section>
+      <div class="noprint">
+        <button type="button" onclick="window.print()">{t.print}</button>
+        <a class="button secondary" href="javascript:history.back()">{t.back}</a>
+      </div>
+    </Page>
+  );
+}
+
+/** For a passenger without a remembered device: phone and name, posted as a plain form (works without JavaScript). */
+export function PassForm(props: { t: Strings; lang: string; error?: string }) {
+  const { t } = props;
+  return (
+    <Page t={t} title={t.passTitle}>
+      <form class="card" method="post" action={`/pass?lang=${props.lang}`}>
+        <h1>{t.passTitle}</h1>
+        <p class="small">{t.passHint}</p>
+        <label for="phone">{t.phone}</label>
+        <input id="phone" name="phone" type="tel" inputmode="tel" placeholder={t.phonePlaceholder} required />
+        <label for="name">{t.name}</label>
+        <input id="name" name="name" required maxlength={50} />
+        <button type="submit">{t.passIssue}</button>
+        {props.error ? <div class="error" role="alert">{props.error}</div> : null}
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,84 @@
+import { eq, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import type { Clock } from "../clock.ts";
+import type { Keys } from "../crypto/keys.ts";
+import { decrypt, encrypt, lookupHash } from "../crypto/personal-data.ts";
+import type { Db } from "../db/client.ts";
+import { persons } from "../db/schema/index.ts";
+
+export type HealthStatus = "clear" | "close_contact" | "case";
+export type StatusColour = "green" | "yellow" | "red";
+
+export const statusColour = (s: HealthStatus): StatusColour => (s === "case" ? "red" : s === "close_contact" ? "yellow" : "green");
+
+/** A person as the check-in path needs them: no personal data, only who and how they are. */
+export interface PersonRef {
+  id: string;
+  status: HealthStatus;
+  statusSetAt: Date | null;
+}
+
+/**
+ * The lookup key of a companion who has no phone: stable for the same main
+ * passenger and companion name, so a grandmother checked in by her grandson
+ * every day stays one person. The "companion:" prefix can never collide with
+ * an E.164 number.
+ */
+export function companionKey(mainPersonId: string, companionName: string): string {
+  return `companion:${mainPersonId}:${companionName.trim().toLocaleLowerCase()}`;
+}
+
+export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
+  const refColumns = { id: persons.id, status: persons.status, statusSetAt: persons.statusSetAt };
+
+  return {
+    /**
+     * The person with this phone (E.164) or companion key, created on first
+     * sight. One upsert, so two scans racing each other still make one person.
+     * A given name replaces the stored one (people fix typos); a missing one
+     * keeps it.
+     */
+    async findOrCreate(input: { phone: string; name?: string | null; hasPhone?: boolean }): Promise<PersonRef> {
+      const now = clock.now();
+      const nameEnc = input.name ? encrypt(keys.personalData, input.name) : null;
+      const [row] = await db
+        .insert(persons)
+        .values({
+          id: uuidv7(),
+          phoneHash: lookupHash(keys.phoneHash, input.phone),
+          // A companion without a phone has none to store; the key itself is not personal data worth keeping.
+          phoneEnc: encrypt(keys.personalData, input.hasPhone === false ? "" : input.phone),
+          nameEnc,
+          createdAt: now,
+          lastSeenAt: now,
+        })
+        .onConflictDoUpdate({
+          target: persons.phoneHash,
+          set: { lastSeenAt: now, nameEnc: sql`coalesce(excluded.name_enc, ${persons.nameEnc})` },
+        })
+        .returning(refColumns);
+      return row!;
+    },
+
+    async ref(id: string): Promise<PersonRef | null> {
+      const [row] = await db.select(refColumns).from(persons).where(eq(persons.id, id));
+      return row ?? null;
+    },
+
+    /** The person with their phone and name decrypted: only for the person themselves (their device) or tracers. */
+    async reveal(id: string) {
+      const [row] = await db.select().from(persons).where(eq(persons.id, id));
+      if (!row) return null;
+      const phone = decrypt(keys.personalData, row.phoneEnc);
+      return {
+        id: row.id,
+        status: row.status,
+        statusSetAt: row.statusSetAt,
+        phone: phone || null,
+        name: row.nameEnc ? decrypt(keys.personalData, row.nameEnc) : null,
+      };
+    },
+  };
+}
+
+export type PersonsRepository = ReturnType<typeof createPersonsRepository>;
