@@ -13,6 +13,7 @@ import { registerCheckinsRoutes } from "./checkins/checkins.routes.ts";
 import { createPassIssuer } from "./passes/passes.service.ts";
 import { registerPassesRoutes } from "./passes/passes.routes.ts";
 import { registerGtfsRtRoutes } from "./gtfs-rt/gtfs-rt.routes.ts";
+import { registerTracingRoutes } from "./tracing/tracing.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -28,4 +29,5 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerCheckinsRoutes(api, deps, { auth, vehicles, checkins, service: createCheckinService(deps, { codes, persons, checkins }) });
   registerPassesRoutes(api, deps, auth, createPassIssuer(deps, persons));
   registerGtfsRtRoutes(api, deps);
+  registerTracingRoutes(api, deps, auth);
 }

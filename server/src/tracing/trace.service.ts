@@ -1,0 +1,191 @@
+import type { TrackRepository, LineString } from "../trips/track.ts";
+import type { Exposure, Segment, Source, TracingRepository } from "./tracing.repository.ts";
+import { MAX_ON_BOARD_MS, riskScore, type VehicleKind } from "./tracing.rules.ts";
+
+export interface TraceRequest {
+  personId: string;
+  from: Date;
+  to: Date;
+  depth: 1 | 2;
+  minOverlapMinutes: number;
+}
+
+export interface TraceSegment {
+  checkinId: string;
+  vehicleId: string;
+  plate: string | null;
+  tripId: string | null;
+  routeId: string | null;
+  from: string;
+  to: string;
+  alightEstimated: boolean;
+  seat: string | null;
+  path: LineString | null;
+}
+
+export interface TraceContact {
+  role: "passenger" | "driver";
+  personId: string | null;
+  driverId: string | null;
+  depth: 1 | 2;
+  vehicleId: string;
+  plate: string | null;
+  tripId: string | null;
+  /** The contact's own check-in (passengers). */
+  checkinId: string | null;
+  seat: string | null;
+  /** When the contact boarded (a driver: when the trip started), for the boarding point on the map. */
+  boardedAt: string;
+  from: string;
+  to: string;
+  overlapMinutes: number;
+  risk: number;
+  /** At depth 2: the depth-1 contact they met. */
+  via: { personId: string | null; driverId: string | null } | null;
+}
+
+export interface TraceOutcome {
+  index: { personId: string };
+  segments: TraceSegment[];
+  contacts: TraceContact[];
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+const minutes = (msLen: number) => Math.round((msLen / 60_000) * 100) / 100;
+
+/** A stretch someone spent exposed-or-exposing, with what the risk score needs to know about it. */
+interface SourceInfo extends Source {
+  seat: string | null;
+  depth: 1 | 2;
+  via: { personId: string | null; driverId: string | null } | null;
+  /** The trip and its driver, when a passenger's stretch was on one (the driver is then a contact). */
+  trip: { id: string; start: number; end: number; driverId: string | null } | null;
+}
+
+/**
+ * A trace (DESIGN §7): the index case's segments, everyone whose time on the
+ * same vehicle overlapped them by at least minOverlapMinutes, the drivers of
+ * the trips they rode, and at depth 2 the same again from each contact,
+ * counting only their time after first exposure.
+ */
+export function createTraceService(deps: { tracing: TracingRepository; track: TrackRepository }) {
+  const { tracing, track } = deps;
+
+  async function contactsFrom(sources: SourceInfo[], minMs: number, now: Date, exclude: { persons: Set<string>; drivers: Set<string> }) {
+    const exposures = await tracing.exposures(sources, now);
+    const vehicles = await tracing.vehicles(sources.map((s) => s.vehicleId));
+    const onBoard = sources.map((s) => new Set<string>(s.personId ? [s.personId] : []));
+    for (const e of exposures) onBoard[e.source]!.add(e.personId);
+    const rows: (TraceContact & { at: number })[] = [];
+    const push = (s: SourceInfo, k: number, c: Omit<TraceContact, "depth" | "vehicleId" | "plate" | "from" | "to" | "overlapMinutes" | "risk" | "via">, from: number, to: number) => {
+      const overlap = to - from;
+      if (overlap <= 0 || overlap < minMs) return;
+      const v = vehicles.get(s.vehicleId);
+      const kind: VehicleKind = v?.kind ?? "bus";
+      const people = onBoard[k]!.size + (s.trip?.driverId || !s.personId ? 1 : 0);
+      rows.push({
+        ...c,
+        depth: s.depth,
+        vehicleId: s.vehicleId,
+        plate: v?.plate ?? null,
+        from: iso(from),
+        to: iso(to),
+        overlapMinutes: minutes(overlap),
+        risk: riskScore({ overlapMinutes: overlap / 60_000, kind, capacity: v?.capacity ?? null, onBoard: people, sourceSeat: s.seat, contactSeat: c.seat, depth: s.depth }),
+        via: s.via,
+        at: from,
+      });
+    };
+    for (const e of exposures) {
+      if (exclude.persons.has(e.personId)) continue;
+      const s = sources[e.source]!;
+      push(s, e.source, { role: "passenger", personId: e.personId, driverId: null, tripId: e.tripId, checkinId: e.checkinId, seat: e.seat, boardedAt: iso(e.b) }, e.from, e.to);
+    }
+    sources.forEach((s, k) => {
+      const t = s.trip;
+      if (!t?.driverId || exclude.drivers.has(t.driverId)) return;
+      push(s, k, { role: "driver", personId: null, driverId: t.driverId, tripId: t.id, checkinId: null, seat: null, boardedAt: iso(t.start) }, Math.max(s.from, t.start), Math.min(s.to, t.end));
+    });
+    return rows;
+  }
+
+  const passengerSource = (s: Segment & { from?: number }, depth: 1 | 2, via: SourceInfo["via"]): SourceInfo => ({
+    vehicleId: s.vehicleId,
+    from: s.from ?? s.b,
+    to: s.a,
+    personId: s.personId,
+    seat: s.seat,
+    depth,
+    via,
+    trip: s.tripId ? { id: s.tripId, start: s.tripStart!, end: s.tripEnd!, driverId: s.driverId } : null,
+  });
+
+  return {
+    async trace(req: TraceRequest, now: Date): Promise<TraceOutcome> {
+      const minMs = req.minOverlapMinutes * 60_000;
+      const segments = await tracing.segments([{ personId: req.personId, boardedFrom: req.from.getTime(), boardedTo: req.to.getTime() }], now);
+      const sources1 = segments.map((s) => passengerSource(s, 1, null));
+      const [paths, depth1, vehicles] = await Promise.all([
+        track.paths(segments.map((s) => ({ vehicleId: s.vehicleId, from: s.b, to: s.a }))),
+        contactsFrom(sources1, minMs, now, { persons: new Set([req.personId]), drivers: new Set() }),
+        tracing.vehicles(segments.map((s) => s.vehicleId)),
+      ]);
+      let contacts = depth1;
+
+      if (req.depth === 2 && depth1.length > 0) {
+        const firstExposure = new Map<string, number>();
+        for (const c of depth1) {
+          const key = c.personId ? `p:${c.personId}` : `d:${c.driverId}`;
+          firstExposure.set(key, Math.min(firstExposure.get(key) ?? Infinity, c.at));
+        }
+        const people = [...firstExposure].filter(([k]) => k.startsWith("p:")).map(([k, at]) => ({ personId: k.slice(2), after: at }));
+        const drivers = [...firstExposure].filter(([k]) => k.startsWith("d:")).map(([k, at]) => ({ driverId: k.slice(2), after: at }));
+        const before = req.to.getTime();
+        const [segs2, trips2] = await Promise.all([
+          tracing.segments(people.map((p) => ({ personId: p.personId, boardedFrom: p.after - MAX_ON_BOARD_MS, boardedTo: before, after: p.after })), now),
+          tracing.tripsOfDrivers(drivers.map((d) => ({ ...d, before })), now),
+        ]);
+        const sources2: SourceInfo[] = [
+          ...segs2.map((s) => passengerSource(s, 2, { personId: s.personId, driverId: null })),
+          ...trips2.map((t) => ({
+            vehicleId: t.vehicleId,
+            from: Math.max(t.start, drivers[t.driver]!.after),
+            to: t.end,
+            personId: null,
+            tripId: t.tripId,
+            seat: null,
+            depth: 2 as const,
+            via: { personId: null, driverId: t.driverId },
+            trip: null,
+          })),
+        ];
+        const exclude = {
+          persons: new Set([req.personId, ...people.map((p) => p.personId)]),
+          drivers: new Set(drivers.map((d) => d.driverId)),
+        };
+        contacts = [...depth1, ...(await contactsFrom(sources2, minMs, now, exclude))];
+      }
+
+      contacts.sort((x, y) => x.depth - y.depth || x.at - y.at || (x.personId ?? x.driverId ?? "").localeCompare(y.personId ?? y.driverId ?? ""));
+      return {
+        index: { personId: req.personId },
+        segments: segments.map((s, k) => ({
+          checkinId: s.checkinId,
+          vehicleId: s.vehicleId,
+          plate: vehicles.get(s.vehicleId)?.plate ?? null,
+          tripId: s.tripId,
+          routeId: s.routeId ?? vehicles.get(s.vehicleId)?.routeId ?? null,
+          from: iso(s.b),
+          to: iso(s.a),
+          alightEstimated: s.alightEstimated,
+          seat: s.seat,
+          path: paths[k] ?? null,
+        })),
+        contacts: contacts.map(({ at: _at, ...c }) => c),
+      };
+    },
+  };
+}
+
+export type TraceService = ReturnType<typeof createTraceService>;
+export type { Exposure };

@@ -1,0 +1,256 @@
+import { sql, type SQL } from "drizzle-orm";
+import { rowsOf, type Db } from "../db/client.ts";
+import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS, type VehicleKind } from "./tracing.rules.ts";
+
+/*
+ * The tracing join of DESIGN §7, in one place. Nothing here is stored: every
+ * interval is computed from the rows as they are now, so a trip end, a trip
+ * start or a check-in that arrives late changes the answer exactly as if it
+ * had come on time.
+ *
+ * A check-in c (person p, vehicle v, boarded b) is on board during [b, a):
+ *   trip(c) = the latest trip of v that starts at or before b + TRIP_GRACE,
+ *             if it is still open at b (its end, or "now" while open, is after b).
+ *             An open trip followed by a later trip of v ends where that one starts
+ *             (a vehicle runs one trip at a time); trips whose start never arrived
+ *             are not matched until it does.
+ *   a        = least(own alight (if after b), end of trip(c), p's next check-in,
+ *                    b + DEFAULT_RIDE when there is no trip(c), b + MAX_ON_BOARD)
+ *   alightEstimated unless a is the passenger's own alight.
+ *
+ * Indexes used (server/src/db/schema/movements.ts): checkins PK (vehicle_id,
+ * boarded_at, id) for fellow passengers, checkins_person_idx (person_id,
+ * boarded_at) for a person's check-ins and their next one, trips_vehicle_time_idx
+ * (vehicle_id, started_at) for trip(c), trips_driver_time_idx (driver_id,
+ * started_at) for a driver's later trips, positions PK (vehicle_id, ts) for paths.
+ * Every query on checkins/positions also carries constant time bounds, so the
+ * planner prunes day partitions.
+ */
+
+const interval = (ms: number) => sql.raw(`interval '${ms / 1000} seconds'`);
+const GRACE = interval(TRIP_GRACE_MS);
+const DEFAULT_RIDE = interval(DEFAULT_RIDE_MS);
+const MAX_ON_BOARD = interval(MAX_ON_BOARD_MS);
+const ts = (d: Date | number) => sql`${new Date(d).toISOString()}::timestamptz`;
+const ms = (expr: SQL) => sql`(extract(epoch from ${expr}) * 1000)::float8`;
+
+/** End of trip `t`: its end event, or while open, now or the start of the vehicle's next trip. */
+const tripEnd = (t: string, now: SQL) =>
+  sql`coalesce(${sql.raw(t)}.ended_at, least(${now}, (select min(t2.started_at) from trips t2
+        where t2.vehicle_id = ${sql.raw(t)}.vehicle_id and t2.started_at > ${sql.raw(t)}.started_at)))`;
+
+/**
+ * Lateral joins that put the on-board interval of check-in alias `c` in
+ * `<c>_ob.a` (with `<c>_tr` its trip and `<c>_ob.own_alight`).
+ */
+function onBoard(c: string, now: SQL): SQL {
+  const C = sql.raw(c);
+  const TR = sql.raw(`${c}_tr`);
+  const NX = sql.raw(`${c}_nx`);
+  const OB = sql.raw(`${c}_ob`);
+  return sql`
+    left join lateral (
+      select t.id, t.started_at, t.driver_id, t.route_id, ${tripEnd("t", now)} as end_at
+      from trips t
+      where t.vehicle_id = ${C}.vehicle_id and t.started_at <= ${C}.boarded_at + ${GRACE}
+      order by t.started_at desc limit 1
+    ) ${TR} on ${TR}.end_at > ${C}.boarded_at
+    left join lateral (
+      select min(n.boarded_at) as at from checkins n
+      where n.person_id = ${C}.person_id and n.boarded_at > ${C}.boarded_at and n.boarded_at < ${C}.boarded_at + ${MAX_ON_BOARD}
+    ) ${NX} on true
+    cross join lateral (
+      select least(
+        case when ${C}.alighted_at > ${C}.boarded_at then ${C}.alighted_at end,
+        ${TR}.end_at,
+        ${NX}.at,
+        case when ${TR}.id is null then ${C}.boarded_at + ${DEFAULT_RIDE} end,
+        ${C}.boarded_at + ${MAX_ON_BOARD}) as a
+    ) ${OB}0
+    cross join lateral (
+      select ${OB}0.a, coalesce(${C}.alighted_at = ${OB}0.a, false) as own_alight
+    ) ${OB}`;
+}
+
+/** Columns describing check-in `c` and its interval, in epoch ms. */
+function segmentColumns(c: string): SQL {
+  const C = sql.raw(c);
+  const TR = sql.raw(`${c}_tr`);
+  const OB = sql.raw(`${c}_ob`);
+  return sql`${C}.id as checkin_id, ${C}.person_id, ${C}.vehicle_id, ${C}.seat,
+    ${ms(sql`${C}.boarded_at`)} as b, ${ms(sql`${OB}.a`)} as a, ${OB}.own_alight,
+    ${TR}.id as trip_id, ${ms(sql`${TR}.started_at`)} as trip_start, ${ms(sql`${TR}.end_at`)} as trip_end,
+    ${TR}.driver_id, ${TR}.route_id`;
+}
+
+export interface Segment {
+  checkinId: string;
+  personId: string;
+  vehicleId: string;
+  seat: string | null;
+  /** Boarded at, and on board until (epoch ms). */
+  b: number;
+  a: number;
+  alightEstimated: boolean;
+  tripId: string | null;
+  tripStart: number | null;
+  tripEnd: number | null;
+  driverId: string | null;
+  routeId: string | null;
+}
+
+type SegmentRow = {
+  checkin_id: string;
+  person_id: string;
+  vehicle_id: string;
+  seat: string | null;
+  b: number;
+  a: number;
+  own_alight: boolean;
+  trip_id: string | null;
+  trip_start: number | null;
+  trip_end: number | null;
+  driver_id: string | null;
+  route_id: string | null;
+};
+
+const toSegment = (r: SegmentRow): Segment => ({
+  checkinId: r.checkin_id,
+  personId: r.person_id,
+  vehicleId: r.vehicle_id,
+  seat: r.seat,
+  b: Number(r.b),
+  a: Number(r.a),
+  alightEstimated: !r.own_alight,
+  tripId: r.trip_id,
+  tripStart: r.trip_start === null ? null : Number(r.trip_start),
+  tripEnd: r.trip_end === null ? null : Number(r.trip_end),
+  driverId: r.driver_id,
+  routeId: r.route_id,
+});
+
+/** A stretch of time on one vehicle whose fellow passengers we want. */
+export interface Source {
+  vehicleId: string;
+  from: number;
+  to: number;
+  /** The person whose stretch it is (left out of their own contacts); null for a driver. */
+  personId: string | null;
+  /** Only passengers of this trip (a driver's exposure is to the trip they drive). */
+  tripId?: string | null;
+}
+
+export interface Exposure extends Segment {
+  /** Index into the sources given. */
+  source: number;
+  /** The overlap of the passenger's interval with the source's stretch (epoch ms). */
+  from: number;
+  to: number;
+}
+
+/** For a stretch starting at `lo` on vehicle `v`: the earliest boarding whose interval can still reach `lo`. */
+const earliestReaching = (v: SQL, lo: SQL) => sql`greatest(${lo} - ${MAX_ON_BOARD}, least(
+  ${lo} - ${DEFAULT_RIDE},
+  (select min(t.started_at) from trips t
+    where t.vehicle_id = ${v} and t.started_at <= ${lo} + ${GRACE} and t.started_at >= ${lo} - ${MAX_ON_BOARD} - ${GRACE}
+      and (t.ended_at is null or t.ended_at > ${lo})) - ${GRACE},
+  (select case when o.ended_at is null or o.ended_at > ${lo} then ${lo} - ${MAX_ON_BOARD} end from trips o
+    where o.vehicle_id = ${v} and o.started_at < ${lo} - ${MAX_ON_BOARD} - ${GRACE}
+    order by o.started_at desc limit 1)))`;
+
+export function createTracingRepository({ db }: { db: Db }) {
+  return {
+    /**
+     * Check-ins of each person boarded in [boardedFrom, boardedTo), with their
+     * intervals, clipped to start no earlier than `after` (and dropped when
+     * they end before it).
+     */
+    async segments(people: { personId: string; boardedFrom: number; boardedTo: number; after?: number }[], now: Date): Promise<(Segment & { person: number; from: number })[]> {
+      if (people.length === 0) return [];
+      const input = people.map((p, k) => ({
+        k,
+        person_id: p.personId,
+        lo: new Date(p.boardedFrom).toISOString(),
+        hi: new Date(p.boardedTo).toISOString(),
+        after: new Date(p.after ?? p.boardedFrom).toISOString(),
+      }));
+      const lo = Math.min(...people.map((p) => p.boardedFrom));
+      const hi = Math.max(...people.map((p) => p.boardedTo));
+      const rows = rowsOf<SegmentRow & { k: number; from: number }>(
+        await db.execute(sql`
+          select s.k, ${segmentColumns("c")}, ${ms(sql`greatest(c.boarded_at, s.after)`)} as "from"
+          from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, person_id uuid, lo timestamptz, hi timestamptz, after timestamptz)
+          join checkins c on c.person_id = s.person_id and c.boarded_at >= s.lo and c.boarded_at < s.hi
+            and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
+          ${onBoard("c", ts(now))}
+          where c_ob.a > s.after
+          order by s.k, c.boarded_at, c.id`),
+      );
+      return rows.map((r) => ({ ...toSegment(r), person: Number(r.k), from: Number(r.from) }));
+    },
+
+    /**
+     * Everyone else whose interval on the source's vehicle overlaps the
+     * source's stretch by any time at all (the caller applies minOverlapMinutes,
+     * and counts the rest as "on board" for the risk score).
+     */
+    async exposures(sources: Source[], now: Date): Promise<Exposure[]> {
+      if (sources.length === 0) return [];
+      const input = sources.map((s, k) => ({
+        k,
+        v: s.vehicleId,
+        lo: new Date(s.from).toISOString(),
+        hi: new Date(s.to).toISOString(),
+        person_id: s.personId,
+        trip_id: s.tripId ?? null,
+      }));
+      const lo = Math.min(...sources.map((s) => s.from)) - MAX_ON_BOARD_MS;
+      const hi = Math.max(...sources.map((s) => s.to));
+      const rows = rowsOf<SegmentRow & { k: number; from: number; to: number }>(
+        await db.execute(sql`
+          select s.k, ${segmentColumns("c")},
+            ${ms(sql`greatest(c.boarded_at, s.lo)`)} as "from", ${ms(sql`least(c_ob.a, s.hi)`)} as "to"
+          from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz, person_id uuid, trip_id uuid)
+          cross join lateral (select ${earliestReaching(sql`s.v`, sql`s.lo`)} as since) r
+          join checkins c on c.vehicle_id = s.v and c.boarded_at >= r.since and c.boarded_at < s.hi
+            and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
+            and c.person_id is distinct from s.person_id
+          ${onBoard("c", ts(now))}
+          where c_ob.a > s.lo and (s.trip_id is null or c_tr.id = s.trip_id)
+          order by s.k, c.boarded_at, c.id`),
+      );
+      return rows.map((r) => ({ ...toSegment(r), source: Number(r.k), from: Number(r.from), to: Number(r.to) }));
+    },
+
+    /** Trips each driver drove that were still running at or after `after` and started before `before`. */
+    async tripsOfDrivers(drivers: { driverId: string; after: number; before: number }[], now: Date) {
+      if (drivers.length === 0) return [];
+      const input = drivers.map((d, k) => ({ k, driver_id: d.driverId, after: new Date(d.after).toISOString(), before: new Date(d.before).toISOString() }));
+      const rows = rowsOf<{ k: number; id: string; vehicle_id: string; start: number; end: number; driver_id: string }>(
+        await db.execute(sql`
+          select s.k, t.id, t.vehicle_id, t.driver_id, ${ms(sql`t.started_at`)} as start, ${ms(sql`e.end_at`)} as "end"
+          from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, driver_id text, after timestamptz, before timestamptz)
+          join trips t on t.driver_id = s.driver_id and t.started_at < s.before and t.started_at >= s.after - ${MAX_ON_BOARD}
+          cross join lateral (select ${tripEnd("t", ts(now))} as end_at) e
+          where e.end_at > s.after
+          order by s.k, t.started_at`),
+      );
+      return rows.map((r) => ({ driver: Number(r.k), tripId: r.id, vehicleId: r.vehicle_id, driverId: r.driver_id, start: Number(r.start), end: Number(r.end) }));
+    },
+
+    async vehicles(ids: string[]): Promise<Map<string, { kind: VehicleKind; capacity: number | null; plate: string; routeId: string | null }>> {
+      if (ids.length === 0) return new Map();
+      const rows = rowsOf<{ id: string; kind: VehicleKind; capacity: number | null; plate: string; route_id: string | null }>(
+        await db.execute(sql`select id, kind, capacity, plate, route_id from vehicles
+          where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb))`),
+      );
+      return new Map(rows.map((r) => [r.id, { kind: r.kind, capacity: r.capacity === null ? null : Number(r.capacity), plate: r.plate, routeId: r.route_id }]));
+    },
+  };
+}
+
+export type TracingRepository = ReturnType<typeof createTracingRepository>;
+
+/** For the flow figures and the trips API: the same interval fragments, so every screen agrees with tracing. */
+export const onBoardSql = { onBoard, segmentColumns, toSegment, ts, ms, GRACE };
+export type { SegmentRow };

@@ -1,0 +1,233 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireStaff } from "../auth/auth.middleware.ts";
+import type { AuthRepository } from "../auth/auth.repository.ts";
+import type { AppDeps } from "../context.ts";
+import { badRequest, notFound } from "../errors.ts";
+import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
+import { createTrackRepository } from "../trips/track.ts";
+import { createAuditLog } from "./audit.ts";
+import { phoneToE164 } from "./phone.ts";
+import { traceCsv, traceGeoJson } from "./trace.export.ts";
+import { createTraceService, type TraceContact, type TraceOutcome } from "./trace.service.ts";
+import { createTracesRepository, type HealthStatus } from "./traces.repository.ts";
+import { createTracingRepository } from "./tracing.repository.ts";
+
+/** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
+export type StoredTrace = TraceOutcome & {
+  id: string;
+  request: { from: string; to: string; depth: 1 | 2; minOverlapMinutes: number; reason: string };
+  contacts: (TraceContact & { phone: string | null; name: string | null; status: HealthStatus | null })[];
+};
+
+const MAX_WINDOW_DAYS = 60;
+const HealthStatusSchema = z.enum(["case", "close_contact", "clear"]);
+
+const TraceRequestSchema = z
+  .object({
+    phone: z.string().trim().min(5).max(32).optional(),
+    personId: z.string().uuid().optional(),
+    from: z.string().datetime({ offset: true }),
+    to: z.string().datetime({ offset: true }),
+    reason: z.string().trim().min(1, "reason (the case reference) is required").max(500),
+    depth: z.union([z.literal(1), z.literal(2)]).default(1),
+    minOverlapMinutes: z.number().min(0).max(24 * 60).default(1),
+  })
+  .refine((r) => (r.phone === undefined) !== (r.personId === undefined), "give exactly one of phone or personId")
+  .openapi("TraceRequest");
+
+const GeometrySchema = z.object({ type: z.string(), coordinates: z.array(z.any()) }).nullable();
+const TraceSchema = z
+  .object({
+    id: z.string().uuid(),
+    index: z.object({ personId: z.string() }),
+    request: z.object({ from: z.string(), to: z.string(), depth: z.number(), minOverlapMinutes: z.number(), reason: z.string() }),
+    segments: z.array(
+      z.object({
+        checkinId: z.string(),
+        vehicleId: z.string(),
+        plate: z.string().nullable(),
+        tripId: z.string().nullable(),
+        routeId: z.string().nullable(),
+        from: z.string(),
+        to: z.string(),
+        alightEstimated: z.boolean(),
+        seat: z.string().nullable(),
+        path: GeometrySchema,
+      }),
+    ),
+    contacts: z.array(
+      z.object({
+        role: z.enum(["passenger", "driver"]),
+        personId: z.string().nullable(),
+        driverId: z.string().nullable(),
+        phone: z.string().nullable(),
+        name: z.string().nullable(),
+        status: HealthStatusSchema.nullable(),
+        depth: z.number(),
+        vehicleId: z.string(),
+        plate: z.string().nullable(),
+        tripId: z.string().nullable(),
+        checkinId: z.string().nullable(),
+        seat: z.string().nullable(),
+        boardedAt: z.string(),
+        from: z.string(),
+        to: z.string(),
+        overlapMinutes: z.number(),
+        risk: z.number(),
+        via: z.object({ personId: z.string().nullable(), driverId: z.string().nullable() }).nullable(),
+      }),
+    ),
+  })
+  .openapi("Trace");
+
+export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
+  const track = createTrackRepository(deps);
+  const svc = {
+    service: createTraceService({ tracing: createTracingRepository(deps), track }),
+    traces: createTracesRepository(deps),
+    track,
+    audit: createAuditLog(deps),
+  };
+  const tracerOnly = requireStaff(auth, "admin", "tracer");
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/traces",
+      tags: ["tracing"],
+      summary: "Trace a case: their segments, and the passengers and drivers who shared a vehicle with them (DESIGN §7)",
+      security: staffSecurity,
+      middleware: [tracerOnly] as const,
+      request: jsonBody(TraceRequestSchema),
+      responses: { 201: json(TraceSchema, "The stored trace"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const from = new Date(body.from);
+      const to = new Date(body.to);
+      if (!(from < to)) throw badRequest("invalid_window", "from must be before to");
+      if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badRequest("invalid_window", `A trace window is at most ${MAX_WINDOW_DAYS} days`);
+      let personId = body.personId ?? null;
+      if (body.phone !== undefined) {
+        const e164 = phoneToE164(body.phone);
+        if (!e164) throw badRequest("invalid_phone", "That is not a phone number");
+        personId = await svc.traces.personByPhone(e164);
+      } else if (personId && !(await svc.traces.personExists(personId))) {
+        personId = null;
+      }
+      const user = c.var.user;
+      if (!personId) {
+        // A lookup that finds nobody is still a tracer's query about a person: it is audited too.
+        await svc.audit.record({ user, action: "trace.not_found", reason: body.reason, details: { by: body.phone ? "phone" : "personId" } });
+        throw notFound("Person");
+      }
+      const request = { from: from.toISOString(), to: to.toISOString(), depth: body.depth, minOverlapMinutes: body.minOverlapMinutes, reason: body.reason };
+      const outcome = await svc.service.trace({ personId, from, to, depth: body.depth, minOverlapMinutes: body.minOverlapMinutes }, deps.clock.now());
+      const people = await svc.traces.identities(outcome.contacts.flatMap((k) => (k.personId ? [k.personId] : [])));
+      const contacts = outcome.contacts.map((k) => {
+        const who = k.personId ? people.get(k.personId) : undefined;
+        return { ...k, phone: who?.phone ?? null, name: who?.name ?? null, status: who?.status ?? null };
+      });
+      const result = { index: outcome.index, segments: outcome.segments, contacts };
+      const id = await svc.traces.store({ createdBy: user.id, indexPersonId: personId, request: { personId, ...request }, result });
+      await svc.audit.record({
+        user,
+        action: "trace.create",
+        subjectPersonId: personId,
+        reason: body.reason,
+        details: { traceId: id, from: request.from, to: request.to, depth: body.depth, minOverlapMinutes: body.minOverlapMinutes, contacts: contacts.length },
+      });
+      deps.logger.info({ traceId: id, by: user.id, segments: result.segments.length, contacts: contacts.length }, "trace computed");
+      return c.json({ id, request, ...result } satisfies StoredTrace, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/traces/{file}",
+      tags: ["tracing"],
+      summary: "A stored trace: {id} as JSON, {id}.csv as a contact list, {id}.geojson for a map",
+      security: staffSecurity,
+      middleware: [tracerOnly] as const,
+      request: { params: z.object({ file: z.string().regex(/^[0-9a-f-]{36}(\.csv|\.geojson)?$/i, "a trace id, optionally ending in .csv or .geojson") }) },
+      responses: {
+        200: {
+          description: "The trace",
+          content: { "application/json": { schema: TraceSchema }, "text/csv": { schema: z.string() }, "application/geo+json": { schema: z.any() } },
+        },
+        ...errors(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const [id, format = "json"] = c.req.valid("param").file.toLowerCase().split(".") as [string, string?];
+      if (!z.string().uuid().safeParse(id).success) throw badRequest("invalid_request", "Not a trace id");
+      const stored = await svc.traces.get<Omit<StoredTrace, "id" | "request">>(id);
+      const { personId: _p, ...request } = stored.request as StoredTrace["request"] & { personId: string };
+      const trace: StoredTrace = { id, request, ...stored.result };
+      await svc.audit.record({ user: c.var.user, action: `trace.export.${format}`, subjectPersonId: stored.indexPersonId, reason: request.reason, details: { traceId: id } });
+      if (format === "csv") {
+        return c.body(traceCsv(trace), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="trace-${id}.csv"` });
+      }
+      if (format === "geojson") {
+        const points = await svc.track.pointsAt(trace.contacts.map((k) => ({ vehicleId: k.vehicleId, at: Date.parse(k.boardedAt) })));
+        return c.body(JSON.stringify(traceGeoJson(trace, points)), 200, { "content-type": "application/geo+json" });
+      }
+      return c.json(trace, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/traces/{id}/mark",
+      tags: ["tracing"],
+      summary: "Set the health status of chosen contacts of a trace (or its index case) in one call",
+      security: staffSecurity,
+      middleware: [tracerOnly] as const,
+      request: {
+        params: z.object({ id: z.string().uuid() }),
+        ...jsonBody(z.object({ personIds: z.array(z.string().uuid()).min(1).max(5000), status: HealthStatusSchema })),
+      },
+      responses: { 200: json(z.object({ marked: z.array(z.string()), status: HealthStatusSchema })), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { personIds, status } = c.req.valid("json");
+      const stored = await svc.traces.get<Omit<StoredTrace, "id" | "request">>(id);
+      const inTrace = new Set([stored.indexPersonId, ...stored.result.contacts.flatMap((k) => (k.personId ? [k.personId] : []))]);
+      const outside = personIds.filter((p) => !inTrace.has(p));
+      if (outside.length > 0) throw badRequest("not_in_trace", `${outside.length} of these persons are not in trace ${id}`, { personIds: outside });
+      const marked = await svc.traces.setStatus(personIds, status);
+      const reason = (stored.request as { reason?: string }).reason ?? null;
+      for (const personId of marked) {
+        await svc.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: personId, reason, details: { status, traceId: id } });
+      }
+      return c.json({ marked, status }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/persons/{id}/status",
+      tags: ["tracing"],
+      summary: "Set a person's health status: their next scan shows red (case) or yellow (close contact)",
+      security: staffSecurity,
+      middleware: [tracerOnly] as const,
+      request: {
+        params: z.object({ id: z.string().uuid() }),
+        ...jsonBody(z.object({ status: HealthStatusSchema, reason: z.string().trim().max(500).optional() })),
+      },
+      responses: { 200: json(z.object({ personId: z.string(), status: HealthStatusSchema, statusSetAt: z.string() })), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { status, reason } = c.req.valid("json");
+      const [marked] = await svc.traces.setStatus([id], status);
+      if (!marked) throw notFound("Person");
+      await svc.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: id, reason: reason ?? null, details: { status } });
+      return c.json({ personId: id, status, statusSetAt: deps.clock.now().toISOString() }, 200);
+    },
+  );
+}
