@@ -5,6 +5,7 @@ import type { Db } from "./db/client.ts";
 import type { Keys } from "./crypto/keys.ts";
 import type { Metrics } from "./metrics.ts";
 import type { VehicleBus } from "./mqtt/vehicle-bus.ts";
+import type { AgentAccounts } from "./mqtt/agent-accounts.ts";
 
 /** Everything a route or job needs, built once in main.ts (or a test) and passed down. */
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   keys: Keys;
   metrics: Metrics;
   vehicleBus: VehicleBus;
+  /** Broker logins for agents, handed the plaintext password at registration and reset; absent without a broker. */
+  agentAccounts?: AgentAccounts;
 }
 
 export type StaffRole = "admin" | "operator" | "tracer";

@@ -11,7 +11,7 @@ import { preparePartitions } from "./jobs/partitions.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
-import { silentVehicleBus } from "./mqtt/vehicle-bus.ts";
+import { BrokerPortInUseError, startMessaging, type Messaging } from "./mqtt/messaging.ts";
 
 /** The composition root: reads config, opens the database and broker, builds the app, serves. */
 async function main() {
@@ -30,15 +30,19 @@ async function main() {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ driver: database.driver }, "database ready");
 
-  const deps: AppDeps = {
-    config,
-    db: database.db,
-    clock: systemClock,
-    logger,
-    keys,
-    metrics: createMetrics(),
-    vehicleBus: silentVehicleBus,
-  };
+  const base = { config, db: database.db, clock: systemClock, logger, keys, metrics: createMetrics() };
+  // Partitions first, so the first fixes ingested land in their day's partition, not the default one.
+  await preparePartitions(base);
+  let messaging: Messaging;
+  try {
+    messaging = await startMessaging(base, database, { host: config.host });
+  } catch (err) {
+    console.error(err instanceof BrokerPortInUseError ? err.message : err);
+    await database.close();
+    process.exit(1);
+  }
+  console.log(`MQTT: vehicle agents connect to ${config.mqtt.url ? "MQTT_URL" : messaging.brokerUrl}`);
+  const deps: AppDeps = { ...base, vehicleBus: messaging.vehicleBus, agentAccounts: messaging.agentAccounts };
 
   const admin = await ensureAdmin(createAuthRepository(deps), config.adminPassword);
   if (admin?.generatedPassword) {
@@ -62,6 +66,7 @@ async function main() {
     logger.info({ signal }, "shutting down");
     stopJobs.forEach((stop) => stop());
     server.close();
+    await messaging.close();
     await database.close();
     process.exit(0);
   };

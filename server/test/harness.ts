@@ -10,6 +10,7 @@ import { deriveKeys } from "../src/crypto/keys.ts";
 import { openDatabase, type Database } from "../src/db/client.ts";
 import { preparePartitions } from "../src/jobs/partitions.job.ts";
 import { createMetrics } from "../src/metrics.ts";
+import type { AgentAccounts } from "../src/mqtt/agent-accounts.ts";
 import { silentVehicleBus, type VehicleBus } from "../src/mqtt/vehicle-bus.ts";
 
 /**
@@ -43,13 +44,16 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   now?: string;
   vehicleBus?: VehicleBus;
+  agentAccounts?: AgentAccounts;
   database?: Database;
+  /** A clock of manualClock's shape (see system.ts for one that runs with real time). */
+  clock?: ReturnType<typeof manualClock>;
 }
 
 /** The same app main.ts builds, over a test database and a hand-moved clock. */
 export async function createTestApp(opts: TestAppOptions = {}) {
   const database = opts.database ?? (await createTestDatabase());
-  const clock = manualClock(opts.now ?? new Date().toISOString());
+  const clock = opts.clock ?? manualClock(opts.now ?? new Date().toISOString());
   const config = loadConfig({ PUBLIC_URL: "http://transit.test", LOG_LEVEL: "silent", ...opts.env });
   const deps: AppDeps = {
     config,
@@ -59,6 +63,7 @@ export async function createTestApp(opts: TestAppOptions = {}) {
     keys: deriveKeys(TEST_DATA_KEY),
     metrics: createMetrics(),
     vehicleBus: opts.vehicleBus ?? silentVehicleBus,
+    agentAccounts: opts.agentAccounts,
   };
   await preparePartitions(deps);
   const app = createApp(deps);

@@ -87,6 +87,13 @@ export function createVehiclesRepository({ db, clock }: { db: Db; clock: Clock }
       return withCode(v);
     },
 
+    /** Issues a new agent password (the old one stops working); returns it, the only time it exists in plaintext. */
+    async resetAgentPassword(id: string): Promise<string> {
+      const agentPassword = generateSecret();
+      await db.update(vehicles).set({ agentPasswordHash: await hashPassword(agentPassword) }).where(eq(vehicles.id, id));
+      return agentPassword;
+    },
+
     /** For the agent's MQTT login: the password hash, or null for an unknown vehicle. */
     async agentPasswordHash(id: string): Promise<string | null> {
       if (!/^[0-9a-f-]{36}$/i.test(id)) return null;

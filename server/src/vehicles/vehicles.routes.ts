@@ -4,6 +4,7 @@ import { requireStaff } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import type { VehiclesRepository } from "./vehicles.repository.ts";
+import { provisionAgent, registerVehicleAgentRoutes } from "./vehicle-agent.routes.ts";
 
 export const VehicleKindSchema = z.enum(["bus", "taxi", "ride_hail", "coach"]);
 
@@ -96,6 +97,7 @@ export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRep
       user.role === "operator" ? user.operatorId : body.operator ? (await auth.operatorByName(body.operator)).id : null;
     const created = await vehicles.register({ ...body, operatorId });
     deps.logger.info({ vehicleId: created.id, by: user.id }, "vehicle registered");
+    await provisionAgent(deps, created.id, created.agentPassword);
     return c.json(
       {
         id: created.id,
@@ -114,4 +116,5 @@ export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRep
     return c.json({ vehicles: rows.map((v) => present({ ...v, codeId: null })) }, 200);
   });
   app.openapi(get, async (c) => c.json(present(await vehicles.getFor(c.var.user, c.req.valid("param").id)), 200));
+  registerVehicleAgentRoutes(app, deps, auth, vehicles);
 }

@@ -1,0 +1,89 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { TripMessage } from "../../../protocol/index.ts";
+import { rowsOf, type Db } from "../db/client.ts";
+import { persons, trips, vehicles, vehicleState } from "../db/schema/index.ts";
+
+// Raw sql`` templates get timestamps as ISO text: drizzle's postgres.js setup does not serialize Date parameters.
+
+/** The low-volume ingest writes: trip events, onboard check-ins, presence. Positions have their own writer. */
+export function createIngestRepository({ db }: { db: Db }) {
+  return {
+    async vehicleExists(id: string): Promise<boolean> {
+      const [v] = await db.select({ id: vehicles.id }).from(vehicles).where(eq(vehicles.id, id));
+      return !!v;
+    },
+
+    /**
+     * Idempotent on tripId, in any order: an `end` that arrives before its
+     * `start` creates the trip with only ended_at; the start fills in the rest.
+     * Returns false if the trip id belongs to another vehicle.
+     */
+    async applyTrip(vehicleId: string, m: TripMessage): Promise<boolean> {
+      const at = new Date(m.ts);
+      if (m.event === "start") {
+        const details = { routeId: m.routeId ?? null, direction: m.direction ?? null, driverId: m.driverId ?? null, orderRef: m.orderRef ?? null };
+        const [trip] = await db
+          .insert(trips)
+          .values({ id: m.tripId, vehicleId, startedAt: at, ...details })
+          .onConflictDoUpdate({ target: trips.id, set: { startedAt: at, ...details }, setWhere: eq(trips.vehicleId, vehicleId) })
+          .returning({ endedAt: trips.endedAt });
+        if (!trip) return false;
+        // The vehicle's open trip, unless this one already ended or a later one is open.
+        if (!trip.endedAt) {
+          await db.execute(sql`
+            insert into vehicle_state (vehicle_id, open_trip_id) values (${vehicleId}, ${m.tripId})
+            on conflict (vehicle_id) do update set open_trip_id = excluded.open_trip_id, updated_at = now()
+            where vehicle_state.open_trip_id is null
+               or not exists (select 1 from trips t where t.id = vehicle_state.open_trip_id and t.ended_at is null and t.started_at > ${at.toISOString()})`);
+        }
+        return true;
+      }
+      const [trip] = await db
+        .insert(trips)
+        .values({ id: m.tripId, vehicleId, endedAt: at })
+        .onConflictDoUpdate({ target: trips.id, set: { endedAt: at }, setWhere: eq(trips.vehicleId, vehicleId) })
+        .returning({ id: trips.id });
+      if (!trip) return false;
+      await db
+        .update(vehicleState)
+        .set({ openTripId: null, updatedAt: sql`now()` })
+        .where(and(eq(vehicleState.vehicleId, vehicleId), eq(vehicleState.openTripId, m.tripId)));
+      return true;
+    },
+
+    async personStatus(personId: string): Promise<"clear" | "close_contact" | "case" | null> {
+      const [p] = await db.select({ status: persons.status }).from(persons).where(eq(persons.id, personId));
+      return p?.status ?? null;
+    },
+
+    /** Idempotent on checkinId. True when this call stored it, false when it was already there. */
+    async insertPassCheckin(c: { id: string; vehicleId: string; boardedAt: Date; personId: string; seat?: string }): Promise<boolean> {
+      const result = await db.execute(sql`
+        insert into checkins (id, vehicle_id, boarded_at, person_id, source, seat)
+        select ${c.id}, ${c.vehicleId}, ${c.boardedAt.toISOString()}::timestamptz, ${c.personId}, 'pass', ${c.seat ?? null}
+        where not exists (select 1 from checkins where id = ${c.id})
+        on conflict do nothing
+        returning id`);
+      return rowsOf(result).length > 0;
+    },
+
+    async setPresence(vehicleId: string, online: boolean, agentVersion: string | undefined, at: Date): Promise<number> {
+      await db
+        .insert(vehicleState)
+        .values({ vehicleId, online, agentVersion: agentVersion ?? null, statusAt: at })
+        .onConflictDoUpdate({
+          target: vehicleState.vehicleId,
+          set: { online, statusAt: at, updatedAt: sql`now()`, ...(agentVersion ? { agentVersion } : {}) },
+        });
+      const [row] = rowsOf<{ n: number | string }>(await db.execute(sql`select count(*) as n from vehicle_state where online`));
+      return Number(row?.n ?? 0);
+    },
+
+    async onlineVehicles(): Promise<string[]> {
+      const rows = await db.select({ id: vehicleState.vehicleId }).from(vehicleState).where(eq(vehicleState.online, true));
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+export type IngestRepository = ReturnType<typeof createIngestRepository>;

@@ -1,0 +1,208 @@
+import {
+  checkinMessage,
+  fixesOf,
+  MAX_PAYLOAD_BYTES,
+  parseVehicleTopic,
+  positionMessage,
+  statusMessage,
+  tripMessage,
+  verifyPass,
+  type AckMessage,
+  type AgentChannel,
+  type CheckinMessage,
+} from "../../../protocol/index.ts";
+import type { AppDeps } from "../context.ts";
+import type { Database } from "../db/client.ts";
+import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
+import { createQualityChecker } from "./gps-quality.ts";
+import { createIngestRepository } from "./ingest.repository.ts";
+import { createPositionWriter, type PositionBatchItem } from "./positions.writer.ts";
+import { createVehicleDirectory } from "./vehicle-directory.ts";
+
+type Rejection = NonNullable<AckMessage["rejected"]>[number];
+
+/** A message refused for good: counted, logged with its reason, dropped, and (if it has a seq) acked as rejected. */
+class Invalid extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface IngestOptions {
+  /** A vehicle's status says it came online: the live code goes out to it at once. */
+  onOnline?(vehicleId: string): void;
+  positionBatchRows?: number;
+  positionBatchDelayMs?: number;
+}
+
+/**
+ * Every agent message lands here (DESIGN §4): validated with the protocol
+ * schemas, stored idempotently, then acked to the vehicle — only after the
+ * commit, so the agent's outbox keeps anything the database has not got.
+ * If the database fails the message is simply not acked; the agent resends.
+ * Nothing a vehicle sends can stop ingest.
+ */
+export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "logger" | "keys" | "metrics">, database: Database, bus: VehicleBus, opts: IngestOptions = {}) {
+  const { logger, metrics } = deps;
+  const prefix = deps.config.mqtt.topicPrefix;
+  const repo = createIngestRepository(deps);
+  const directory = createVehicleDirectory(repo);
+  const flagFix = createQualityChecker(() => deps.clock.now().getTime());
+  const pending = new Set<Promise<void>>();
+
+  const ack = (vehicleId: string, message: AckMessage) =>
+    bus.ack(vehicleId, message).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish ack"));
+
+  const positions = createPositionWriter(database, {
+    maxRows: opts.positionBatchRows,
+    maxDelayMs: opts.positionBatchDelayMs,
+    onCommitted(items, inserted, seconds) {
+      metrics.positionsWritten.inc(inserted);
+      metrics.ingestBatchSeconds.observe(seconds);
+      metrics.mqttMessages.inc({ kind: "position", outcome: "stored" }, items.length);
+      const seqs = new Map<string, number[]>();
+      for (const item of items) {
+        if (item.seq === undefined) continue;
+        const list = seqs.get(item.vehicleId) ?? [];
+        list.push(item.seq);
+        seqs.set(item.vehicleId, list);
+      }
+      for (const [vehicleId, list] of seqs) void ack(vehicleId, { seqs: list });
+    },
+    onFailed(items, err) {
+      metrics.mqttMessages.inc({ kind: "position", outcome: "db_error" }, items.length);
+      logger.error({ err, messages: items.length }, "could not store positions; not acked, agents will resend");
+    },
+    onDropped() {
+      metrics.mqttMessages.inc({ kind: "position", outcome: "overload" });
+    },
+  });
+
+  function invalid(kind: string, vehicleId: string | null, reason: string, message: string, seq?: number) {
+    metrics.mqttInvalid.inc({ kind, reason });
+    logger.warn({ kind, vehicleId, reason, detail: message }, "mqtt message dropped");
+    if (vehicleId && seq !== undefined) void ack(vehicleId, { seqs: [seq], rejected: [{ seq, code: reason, message }] });
+  }
+
+  async function handlePosition(vehicleId: string, body: unknown) {
+    const m = positionMessage.parse(body);
+    const item: PositionBatchItem = {
+      vehicleId,
+      seq: m.seq,
+      fixes: fixesOf(m).map((f) => ({ vehicleId, ...f, flag: flagFix(vehicleId, f) })),
+    };
+    positions.add(item);
+  }
+
+  async function handleTrip(vehicleId: string, body: unknown) {
+    const m = tripMessage.parse(body);
+    if (!(await repo.applyTrip(vehicleId, m))) throw new Invalid("trip_conflict", "this tripId belongs to another vehicle");
+    metrics.mqttMessages.inc({ kind: "trip", outcome: "stored" });
+    if (m.seq !== undefined) void ack(vehicleId, { seqs: [m.seq] });
+  }
+
+  async function handleCheckin(vehicleId: string, body: unknown) {
+    const m: CheckinMessage = checkinMessage.parse(body);
+    const refuse = (code: string, message: string): Rejection | null => {
+      metrics.mqttMessages.inc({ kind: "checkin", outcome: "refused" });
+      logger.warn({ vehicleId, checkinId: m.checkinId, reason: code }, "onboard check-in refused");
+      return m.seq === undefined ? null : { seq: m.seq, code, message };
+    };
+    let rejected: Rejection | null = null;
+    const claims = verifyPass(deps.keys.passVerifying, m.pass);
+    const status = claims ? await repo.personStatus(claims.personId) : null;
+    if (!claims) rejected = refuse("bad_pass", "The pass is not genuine or is damaged");
+    else if (!status) rejected = refuse("unknown_person", "The pass names no known passenger");
+    else {
+      const stored = await repo.insertPassCheckin({ id: m.checkinId, vehicleId, boardedAt: new Date(m.ts), personId: claims.personId, seat: m.seat });
+      metrics.mqttMessages.inc({ kind: "checkin", outcome: stored ? "stored" : "duplicate" });
+      if (stored) {
+        metrics.checkins.inc({ source: "pass" });
+        if (status === "case" || status === "close_contact") {
+          void bus
+            .alert(vehicleId, { kind: "flagged_passenger", status, checkinId: m.checkinId, ts: m.ts })
+            .catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish alert"));
+        }
+      }
+    }
+    if (m.seq !== undefined) void ack(vehicleId, { seqs: [m.seq], ...(rejected ? { rejected: [rejected] } : {}) });
+  }
+
+  async function handleStatus(vehicleId: string, body: unknown) {
+    const m = statusMessage.parse(body);
+    const online = await repo.setPresence(vehicleId, m.online, m.agentVersion, deps.clock.now());
+    metrics.vehiclesOnline.set(online);
+    metrics.mqttMessages.inc({ kind: "status", outcome: "stored" });
+    if (m.online) opts.onOnline?.(vehicleId);
+  }
+
+  const handlers: Record<AgentChannel, (vehicleId: string, body: unknown) => Promise<void>> = {
+    position: handlePosition,
+    trip: handleTrip,
+    checkin: handleCheckin,
+    status: handleStatus,
+  };
+
+  async function process(vehicleId: string, channel: AgentChannel, payload: Buffer) {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString("utf8"));
+    } catch {
+      return invalid(channel, vehicleId, "malformed_json", "payload is not JSON");
+    }
+    const seq = seqOf(body);
+    try {
+      if (!(await directory.exists(vehicleId))) return invalid(channel, vehicleId, "unknown_vehicle", "no vehicle has this id");
+      await handlers[channel](vehicleId, body);
+    } catch (err) {
+      if (err instanceof Invalid) return invalid(channel, vehicleId, err.reason, err.message, seq);
+      if (isZodError(err)) return invalid(channel, vehicleId, "schema", describeIssues(err), seq);
+      // The database (or broker) failed: no ack, the agent still holds the message and resends it.
+      metrics.mqttMessages.inc({ kind: channel, outcome: "db_error" });
+      logger.error({ err, vehicleId, channel }, "could not store mqtt message; not acked");
+    }
+  }
+
+  return {
+    /** Takes one message off the broker. Never throws, never blocks the broker. */
+    handle(topic: string, payload: Buffer) {
+      const parsed = parseVehicleTopic(prefix, topic);
+      if (!parsed || !["position", "trip", "checkin", "status"].includes(parsed.channel)) {
+        return invalid("unknown", null, "topic", `not an agent topic: ${topic.slice(0, 200)}`);
+      }
+      const channel = parsed.channel as AgentChannel;
+      if (payload.length > MAX_PAYLOAD_BYTES) {
+        return invalid(channel, parsed.vehicleId, "too_large", `payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+      }
+      const job = process(parsed.vehicleId, channel, payload).finally(() => pending.delete(job));
+      pending.add(job);
+    },
+    /** Waits for everything received so far to be stored (shutdown, tests). */
+    async drain() {
+      while (pending.size) await Promise.all(pending);
+      await positions.flush();
+    },
+  };
+}
+
+export type Ingest = ReturnType<typeof createIngest>;
+
+function seqOf(body: unknown): number | undefined {
+  const seq = (body as { seq?: unknown } | null)?.seq;
+  return typeof seq === "number" && Number.isInteger(seq) && seq >= 0 ? seq : undefined;
+}
+
+function isZodError(err: unknown): err is { issues: { path: PropertyKey[]; message: string }[] } {
+  return typeof err === "object" && err !== null && Array.isArray((err as { issues?: unknown }).issues);
+}
+
+/** Paths and messages only: a zod issue never carries the value, so no pass token reaches the log. */
+function describeIssues(err: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}

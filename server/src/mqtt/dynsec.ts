@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import type { MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { agentChannels, normalizePrefix, serverChannels, TOPIC_ROOT, vehicleTopic } from "../../../protocol/index.ts";
+
+/**
+ * Mosquitto 2's dynamic-security plugin, driven over `$CONTROL/dynamic-security/v1`:
+ * one broker client per vehicle (username = vehicle id) holding a role whose
+ * ACLs name only that vehicle's topics. The server connects as a dynsec admin
+ * (MQTT_USERNAME/MQTT_PASSWORD) and gives itself the `transit-server` role.
+ */
+const CONTROL = "$CONTROL/dynamic-security/v1";
+const RESPONSE = `${CONTROL}/response`;
+
+interface Command {
+  command: string;
+  [key: string]: unknown;
+}
+interface Response {
+  command: string;
+  error?: string;
+  data?: unknown;
+  correlationData?: string;
+}
+
+export const SERVER_ROLE = "transit-server";
+export const vehicleRole = (vehicleId: string) => `transit-vehicle-${vehicleId}`;
+
+export function vehicleAcls(prefix: string, vehicleId: string) {
+  return [
+    ...agentChannels.map((c) => ({ acltype: "publishClientSend", topic: vehicleTopic(prefix, vehicleId, c), priority: 0, allow: true })),
+    ...serverChannels.map((c) => ({ acltype: "subscribeLiteral", topic: vehicleTopic(prefix, vehicleId, c), priority: 0, allow: true })),
+  ];
+}
+
+function serverAcls(prefix: string) {
+  const root = `${normalizePrefix(prefix)}${TOPIC_ROOT}/vehicles`;
+  return [
+    ...serverChannels.map((c) => ({ acltype: "publishClientSend", topic: `${root}/+/${c}`, priority: 0, allow: true })),
+    { acltype: "subscribePattern", topic: `${root}/#`, priority: 0, allow: true },
+  ];
+}
+
+export function createDynsec(client: MqttClient, opts: { topicPrefix: string; logger: Logger; timeoutMs?: number; serverUsername?: string }) {
+  const timeoutMs = opts.timeoutMs ?? 3_000;
+  const pending = new Map<string, (r: Response) => void>();
+  let subscribed: Promise<unknown> | null = null;
+
+  client.on("message", (topic, payload) => {
+    if (topic !== RESPONSE) return;
+    try {
+      const body = JSON.parse(payload.toString("utf8")) as { responses?: Response[] };
+      for (const r of body.responses ?? []) {
+        if (r.correlationData) pending.get(r.correlationData)?.(r);
+      }
+    } catch {
+      opts.logger.warn("unreadable dynamic-security response");
+    }
+  });
+
+  /** Runs commands; resolves with one response each, or rejects when the broker never answers. */
+  async function run(commands: Command[]): Promise<Response[]> {
+    subscribed ??= client.subscribeAsync(RESPONSE, { qos: 1 });
+    await subscribed;
+    const tagged = commands.map((c) => ({ ...c, correlationData: randomUUID() }));
+    const answers = tagged.map(
+      (c) =>
+        new Promise<Response>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            pending.delete(c.correlationData);
+            reject(new Error("no answer from the dynamic-security plugin"));
+          }, timeoutMs);
+          pending.set(c.correlationData, (r) => {
+            clearTimeout(timer);
+            pending.delete(c.correlationData);
+            resolve(r);
+          });
+        }),
+    );
+    await client.publishAsync(CONTROL, JSON.stringify({ commands: tagged }), { qos: 1 });
+    return Promise.all(answers);
+  }
+
+  const tolerate = (r: Response, ...allowed: string[]) => {
+    if (r.error && !allowed.some((a) => r.error!.toLowerCase().includes(a))) throw new Error(`dynamic-security ${r.command}: ${r.error}`);
+  };
+
+  async function ensureVehicleRole(vehicleId: string) {
+    const [r] = await run([{ command: "createRole", rolename: vehicleRole(vehicleId), acls: vehicleAcls(opts.topicPrefix, vehicleId) }]);
+    tolerate(r!, "already exists");
+  }
+
+  return {
+    /** True when the broker runs the plugin and answers this user's commands. */
+    async probe(): Promise<boolean> {
+      try {
+        const [r] = await run([{ command: "getDefaultACLAccess" }]);
+        return !r!.error;
+      } catch {
+        return false;
+      }
+    },
+
+    /** The role this server needs to publish to vehicles and subscribe to their messages. */
+    async ensureServerRole() {
+      const [created] = await run([{ command: "createRole", rolename: SERVER_ROLE, acls: serverAcls(opts.topicPrefix) }]);
+      tolerate(created!, "already exists");
+      if (opts.serverUsername) {
+        const [added] = await run([{ command: "addClientRole", username: opts.serverUsername, rolename: SERVER_ROLE, priority: 10 }]);
+        tolerate(added!, "already");
+      }
+    },
+
+    /** Creates (or re-keys) the vehicle's broker login with its own-topics role. */
+    async provisionVehicle(vehicleId: string, password: string) {
+      await ensureVehicleRole(vehicleId);
+      const [created] = await run([{ command: "createClient", username: vehicleId, password, roles: [{ rolename: vehicleRole(vehicleId) }] }]);
+      if (created!.error?.toLowerCase().includes("already exists")) {
+        const [pw] = await run([{ command: "setClientPassword", username: vehicleId, password }]);
+        tolerate(pw!);
+        const [role] = await run([{ command: "addClientRole", username: vehicleId, rolename: vehicleRole(vehicleId) }]);
+        tolerate(role!, "already");
+      } else tolerate(created!);
+    },
+
+    /** Usernames of every broker client. */
+    async listClients(): Promise<string[]> {
+      const [r] = await run([{ command: "listClients", verbose: false, count: -1 }]);
+      tolerate(r!);
+      const data = r!.data as { clients?: (string | { username: string })[] } | undefined;
+      return (data?.clients ?? []).map((c) => (typeof c === "string" ? c : c.username));
+    },
+
+    ensureVehicleRole,
+  };
+}
+
+export type Dynsec = ReturnType<typeof createDynsec>;

@@ -1,0 +1,79 @@
+import { createServer, type AddressInfo } from "node:net";
+import { Aedes } from "aedes";
+import type { Logger } from "pino";
+import { allVehiclesTopic, agentChannels } from "../../../protocol/index.ts";
+import type { AgentAuth } from "./broker-auth.ts";
+import type { BrokerLink, InboundHandler } from "./broker-link.ts";
+
+export class BrokerPortInUseError extends Error {}
+
+/**
+ * The embedded broker (no MQTT_URL): aedes in this process on MQTT_PORT.
+ * aedes has no shared subscriptions, and needs none: this one server takes
+ * every agent message in-process, straight from the broker.
+ */
+export async function startEmbeddedBroker(opts: {
+  port: number;
+  host?: string;
+  topicPrefix: string;
+  auth: AgentAuth;
+  logger: Logger;
+  onMessage: InboundHandler;
+}): Promise<BrokerLink & { port: number }> {
+  const broker = await Aedes.createBroker({
+    authenticate: opts.auth.authenticate,
+    authorizePublish: opts.auth.authorizePublish,
+    authorizeSubscribe: opts.auth.authorizeSubscribe,
+  });
+  broker.on("clientError", (client, err) => opts.logger.debug({ clientId: client.id, err: err.message }, "mqtt client error"));
+
+  for (const channel of agentChannels) {
+    await new Promise<void>((resolve) =>
+      broker.subscribe(
+        allVehiclesTopic(opts.topicPrefix, channel),
+        (packet, cb) => {
+          opts.onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+          cb();
+        },
+        resolve,
+      ),
+    );
+  }
+
+  const server = createServer(broker.handle);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    broker.close();
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new BrokerPortInUseError(
+        `MQTT port ${opts.port} is already in use (another MQTT broker, such as Mosquitto, may be running). ` +
+          `Set MQTT_PORT to a free port for the embedded broker, or set MQTT_URL to use that broker instead.`,
+      );
+    }
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  opts.logger.info({ port }, "embedded MQTT broker listening");
+
+  return {
+    port,
+    mode: "embedded",
+    publish: (topic, payload, { retain = false } = {}) =>
+      new Promise<void>((resolve, reject) =>
+        broker.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      ),
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

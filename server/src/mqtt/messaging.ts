@@ -1,0 +1,147 @@
+import type { AppDeps } from "../context.ts";
+import type { Database } from "../db/client.ts";
+import { vehicles } from "../db/schema/index.ts";
+import { createIngest, type Ingest, type IngestOptions } from "../ingest/ingest.ts";
+import { createIngestRepository } from "../ingest/ingest.repository.ts";
+import { schedule } from "../jobs/scheduler.ts";
+import { createLiveCodePublisher, type LiveCodePublisher } from "../live-codes/live-codes.job.ts";
+import { createVehiclesRepository } from "../vehicles/vehicles.repository.ts";
+import type { AgentAccounts } from "./agent-accounts.ts";
+import { createAgentAuth } from "./broker-auth.ts";
+import type { BrokerLink } from "./broker-link.ts";
+import { createDynsec } from "./dynsec.ts";
+import { startEmbeddedBroker } from "./embedded-broker.ts";
+import { connectRemoteBroker, redactUrl } from "./remote-broker.ts";
+import { createVehicleBus, type VehicleBus } from "./vehicle-bus.ts";
+
+export { BrokerPortInUseError } from "./embedded-broker.ts";
+
+export type MessagingDeps = Pick<AppDeps, "config" | "db" | "clock" | "logger" | "keys" | "metrics">;
+
+export interface Messaging {
+  vehicleBus: VehicleBus;
+  agentAccounts: AgentAccounts;
+  /** Where agents connect: the embedded broker's address, or MQTT_URL. */
+  brokerUrl: string;
+  ingest: Ingest;
+  liveCodes: LiveCodePublisher;
+  close(): Promise<void>;
+}
+
+export interface MessagingOptions extends IngestOptions {
+  /** Host the embedded broker binds (default all interfaces, as the HTTP server). */
+  host?: string;
+  /** How long to wait for Mosquitto's dynamic-security plugin to answer before deciding it is absent. */
+  dynsecTimeoutMs?: number;
+}
+
+/**
+ * The MQTT side of the server: with no MQTT_URL an embedded aedes broker on
+ * MQTT_PORT whose ingest runs in-process; with MQTT_URL a client of that broker
+ * subscribed through `$share/ingest/…`. Either way: ingest, the vehicle bus
+ * (ack, display, alerts), agent logins, and the live-code publisher.
+ */
+export async function startMessaging(deps: MessagingDeps, database: Database, opts: MessagingOptions = {}): Promise<Messaging> {
+  const { config, logger } = deps;
+  const prefix = config.mqtt.topicPrefix;
+  let link: BrokerLink | null = null;
+  const vehicleBus = createVehicleBus((topic, payload, o) => {
+    if (!link) return Promise.reject(new Error("MQTT is not connected"));
+    return link.publish(topic, payload, o);
+  }, prefix);
+  const repo = createIngestRepository(deps);
+  const liveCodes = createLiveCodePublisher(deps, vehicleBus, repo.onlineVehicles);
+  const ingest = createIngest(deps, database, vehicleBus, {
+    ...opts,
+    onOnline: (vehicleId) => {
+      opts.onOnline?.(vehicleId);
+      liveCodes.publishTo(vehicleId).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish live code"));
+    },
+  });
+  const onMessage = (topic: string, payload: Buffer) => ingest.handle(topic, payload);
+
+  let brokerUrl: string;
+  let agentAccounts: AgentAccounts;
+  if (!config.mqtt.url) {
+    const vehiclesRepo = createVehiclesRepository(deps);
+    const auth = createAgentAuth({ topicPrefix: prefix, passwordHash: (id) => vehiclesRepo.agentPasswordHash(id), logger });
+    // A fresh embedded broker has no agents connected, whatever the database last saw.
+    await database.db.execute(`update vehicle_state set online = false where online`);
+    const embedded = await startEmbeddedBroker({ port: config.mqtt.port, host: opts.host, topicPrefix: prefix, auth, logger, onMessage });
+    link = embedded;
+    brokerUrl = `mqtt://${opts.host && opts.host !== "0.0.0.0" ? opts.host : "127.0.0.1"}:${embedded.port}`;
+    agentAccounts = { provision: async (vehicleId) => auth.forget(vehicleId) };
+  } else {
+    const remote = await connectRemoteBroker({
+      url: config.mqtt.url,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      topicPrefix: prefix,
+      logger,
+      onMessage,
+    });
+    link = remote;
+    brokerUrl = config.mqtt.url;
+    const dynsec = createDynsec(remote.client, { topicPrefix: prefix, logger, timeoutMs: opts.dynsecTimeoutMs ?? 1_500, serverUsername: config.mqtt.username });
+    const hasDynsec = await dynsec.probe();
+    if (hasDynsec) await dynsec.ensureServerRole();
+    else {
+      logger.warn(
+        { url: redactUrl(config.mqtt.url) },
+        "the MQTT broker has no dynamic-security plugin (or MQTT_USERNAME is not its admin): vehicle logins and ACLs are not provisioned; configure the broker's authentication yourself",
+      );
+    }
+    await remote.subscribeAgents();
+    agentAccounts = {
+      provision: async (vehicleId, password) => {
+        if (hasDynsec) await dynsec.provisionVehicle(vehicleId, password);
+      },
+    };
+    if (hasDynsec) {
+      void reportUnprovisioned(deps, dynsec).catch((err: unknown) => logger.warn({ err }, "could not compare vehicles with broker logins"));
+    }
+  }
+  metrics(deps, repo);
+
+  const stopLiveCodes = schedule(logger, "live-codes", liveCodes.periodMs, liveCodes.publishAll);
+  logger.info({ brokerUrl: redactUrl(brokerUrl), mode: link.mode }, "MQTT ready");
+
+  return {
+    vehicleBus,
+    agentAccounts,
+    brokerUrl,
+    ingest,
+    liveCodes,
+    async close() {
+      stopLiveCodes();
+      await ingest.drain().catch(() => {});
+      await link?.close();
+      link = null;
+    },
+  };
+}
+
+function metrics(deps: MessagingDeps, repo: ReturnType<typeof createIngestRepository>) {
+  repo.onlineVehicles().then(
+    (ids) => deps.metrics.vehiclesOnline.set(ids.length),
+    () => {},
+  );
+}
+
+/**
+ * Vehicles registered while the broker was unreachable (or before dynamic
+ * security was set up) have no broker login, and their plaintext password is
+ * gone: give them their role now and say which need an agent password reset.
+ */
+async function reportUnprovisioned(deps: MessagingDeps, dynsec: ReturnType<typeof createDynsec>) {
+  const logins = new Set(await dynsec.listClients());
+  const all = await deps.db.select({ id: vehicles.id }).from(vehicles);
+  const missing = all.map((v) => v.id).filter((id) => !logins.has(id));
+  for (const id of missing) await dynsec.ensureVehicleRole(id);
+  if (missing.length) {
+    deps.logger.warn(
+      { vehicles: missing.slice(0, 20), count: missing.length },
+      "vehicles without a broker login: reset their agent password (POST /api/v1/vehicles/{id}/agent/reset) to provision them",
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { agentChannels, sharedTopic } from "../../../protocol/index.ts";
+import type { BrokerLink, InboundHandler } from "./broker-link.ts";
+
+/**
+ * A real broker (MQTT_URL: Mosquitto 2, EMQX). Ingest subscribes through the
+ * shared subscription `$share/ingest/…`, so several server processes split the
+ * stream instead of each storing every message. A clean session: delivery is
+ * guaranteed by the agent's outbox and our ack, never by broker queues (which
+ * drop QoS 1 messages past max_queued_messages).
+ */
+export async function connectRemoteBroker(opts: {
+  url: string;
+  username?: string;
+  password?: string;
+  topicPrefix: string;
+  logger: Logger;
+  onMessage: InboundHandler;
+}): Promise<BrokerLink & { client: MqttClient; subscribeAgents(): Promise<void> }> {
+  const client = await mqtt.connectAsync(opts.url, {
+    clientId: `transit-server-${randomBytes(6).toString("hex")}`,
+    username: opts.username,
+    password: opts.password,
+    clean: true,
+    keepalive: 30,
+    reconnectPeriod: 2_000,
+    connectTimeout: 10_000,
+  });
+  const topics = agentChannels.map((c) => sharedTopic(opts.topicPrefix, c));
+  client.on("message", (topic, payload) => opts.onMessage(topic, payload));
+  client.on("offline", () => opts.logger.warn("MQTT broker unreachable; reconnecting"));
+  client.on("error", (err) => opts.logger.error({ err: err.message }, "mqtt error"));
+  opts.logger.info({ url: redactUrl(opts.url) }, "connected to MQTT broker");
+
+  return {
+    mode: "remote",
+    client,
+    publish: async (topic, payload, { retain = false } = {}) => {
+      await client.publishAsync(topic, payload, { qos: 1, retain });
+    },
+    /** Starts ingest; MQTT.js subscribes again by itself after a reconnect (resubscribe, on by default). */
+    async subscribeAgents() {
+      const granted = await client.subscribeAsync(topics, { qos: 1 });
+      const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+      if (refused.length) {
+        throw new Error(`The MQTT broker refused this server's subscriptions (${refused.join(", ")}); give MQTT_USERNAME subscribe rights on them`);
+      }
+    },
+    close: () => client.endAsync(),
+  };
+}
+
+/** A URL safe to log: no password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(invalid url)";
+  }
+}
