@@ -335,6 +335,31 @@ describe("flagged passengers", () => {
     ]);
   });
 
+  it("names the ride from the trace that made them a close contact, not merely their latest ride", async () => {
+    const shared = await vehicle();
+    const later = await vehicle();
+    const start = t.clock.now().getTime();
+    const index = await checkIn({ code: shared.code.id, phone: "13811110063" });
+    t.clock.advance(60_000);
+    const contact = await checkIn({ code: shared.code.id, phone: "13811110064" });
+    const cookie = deviceCookie(contact);
+    t.clock.advance(30 * 60_000);
+    await checkIn({ code: later.code.id }, cookie); // a later ride on another vehicle, with no case on board
+    t.clock.advance(60 * 60_000);
+
+    const tracer = await t.staff("tracer");
+    const from = new Date(start - 3_600_000).toISOString();
+    const trace = await t.call("POST", "/api/v1/traces", { personId: index.json.personId, from, to: t.clock.now().toISOString(), reason: "case 2026-119" }, tracer);
+    expect(trace.status).toBe(201);
+    const mark = await t.call("POST", `/api/v1/traces/${trace.json.id}/mark`, { personIds: [contact.json.personId], status: "close_contact" }, tracer);
+    expect(mark.status).toBe(200);
+
+    const page = await t.call("GET", `/v/${later.code.id}?lang=en`, undefined, { cookie });
+    expect(page.text).toContain("close contact");
+    expect(page.text).toContain(shared.plate);
+    expect(page.text).not.toContain(`${later.plate} at`);
+  });
+
   it("alerts the driver about a case travelling as a companion, and not about clear passengers", async () => {
     const v = await vehicle();
     const first = await checkIn({ code: v.code.id, phone: "13811110061", companions: [{ name: "Case", phone: "13811110062" }] });

@@ -12,6 +12,7 @@ import { maskName, maskPhone, normalisePhone } from "../persons/phone.ts";
 import { createPersonsRepository } from "../persons/persons.repository.ts";
 import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";
 import { devicePersonId, forgetDevice } from "./device.ts";
+import { createExposureLookup } from "./exposure.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
 
 
@@ -21,10 +22,11 @@ const html = (c: Context, page: unknown, status: 200 | 400 | 404 | 410 | 429 = 2
 /** The passenger's own pages: the check-in page behind every vehicle code, and the personal pass card. */
 export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
   const persons = createPersonsRepository(deps);
+  const checkins = createCheckinsRepository(deps);
   const repos = {
     codes: createCodesRepository(deps),
     persons,
-    checkins: createCheckinsRepository(deps),
+    exposures: createExposureLookup({ ...deps, checkins }),
     passes: createPassIssuer(deps, persons),
   };
   const tz = deps.config.tzDisplay;
@@ -34,7 +36,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const person = id ? await repos.persons.reveal(id) : null;
     if (!person) return null;
     const exposure =
-      person.status === "clear" ? null : await repos.checkins.lastRideBefore(person.id, person.statusSetAt ?? deps.clock.now());
+      person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? deps.clock.now());
     return {
       status: person.status,
       phoneMasked: person.phone ? maskPhone(person.phone) : null,
