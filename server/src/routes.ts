@@ -14,6 +14,7 @@ import { createPassIssuer } from "./passes/passes.service.ts";
 import { registerPassesRoutes } from "./passes/passes.routes.ts";
 import { registerGtfsRtRoutes } from "./gtfs-rt/gtfs-rt.routes.ts";
 import { registerTracingRoutes } from "./tracing/tracing.routes.ts";
+import { registerTripsRoutes } from "./trips/trips.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -30,4 +31,5 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerPassesRoutes(api, deps, auth, createPassIssuer(deps, persons));
   registerGtfsRtRoutes(api, deps);
   registerTracingRoutes(api, deps, auth);
+  registerTripsRoutes(api, deps, auth, vehicles);
 }

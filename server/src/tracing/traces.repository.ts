@@ -6,8 +6,10 @@ import { decrypt, encrypt, lookupHash } from "../crypto/personal-data.ts";
 import type { Db } from "../db/client.ts";
 import { persons, traces } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
+import type { HealthStatus } from "../persons/persons.repository.ts";
 
-export type HealthStatus = "case" | "close_contact" | "clear";
+export type { HealthStatus };
+
 
 /** Stored traces (result encrypted at rest) and the person lookups a tracer needs. */
 export function createTracesRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
@@ -18,7 +20,7 @@ export function createTracesRepository({ db, keys, clock }: { db: Db; keys: Keys
   };
 
   return {
-    /** The person with this phone (already normalised to E.164), found by its keyed hash. */
+    /** The person with this phone (already normalised to E.164), found by its keyed hash; never creates one. */
     async personByPhone(phoneE164: string): Promise<string | null> {
       const [p] = await db.select({ id: persons.id }).from(persons).where(eq(persons.phoneHash, lookupHash(keys.phoneHash, phoneE164)));
       return p?.id ?? null;

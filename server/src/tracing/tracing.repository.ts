@@ -238,6 +238,20 @@ export function createTracingRepository({ db }: { db: Db }) {
       return rows.map((r) => ({ driver: Number(r.k), tripId: r.id, vehicleId: r.vehicle_id, driverId: r.driver_id, start: Number(r.start), end: Number(r.end) }));
     },
 
+    /** The passengers of one trip: check-ins on its vehicle whose trip (by the rules above) is this one. */
+    async tripPassengers(trip: { id: string; vehicleId: string; start: number; end: number }, now: Date): Promise<Segment[]> {
+      const rows = rowsOf<SegmentRow>(
+        await db.execute(sql`
+          select ${segmentColumns("c")}
+          from checkins c
+          ${onBoard("c", ts(now))}
+          where c.vehicle_id = ${trip.vehicleId}::uuid and c.boarded_at >= ${ts(trip.start - TRIP_GRACE_MS)} and c.boarded_at < ${ts(trip.end)}
+            and c_tr.id = ${trip.id}::uuid
+          order by c.boarded_at, c.id`),
+      );
+      return rows.map(toSegment);
+    },
+
     async vehicles(ids: string[]): Promise<Map<string, { kind: VehicleKind; capacity: number | null; plate: string; routeId: string | null }>> {
       if (ids.length === 0) return new Map();
       const rows = rowsOf<{ id: string; kind: VehicleKind; capacity: number | null; plate: string; route_id: string | null }>(
@@ -252,5 +266,5 @@ export function createTracingRepository({ db }: { db: Db }) {
 export type TracingRepository = ReturnType<typeof createTracingRepository>;
 
 /** For the flow figures and the trips API: the same interval fragments, so every screen agrees with tracing. */
-export const onBoardSql = { onBoard, segmentColumns, toSegment, ts, ms, GRACE };
+export const onBoardSql = { onBoard, tripEnd, segmentColumns, toSegment, ts, ms };
 export type { SegmentRow };

@@ -6,7 +6,7 @@ import { badRequest, notFound } from "../errors.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import { createTrackRepository } from "../trips/track.ts";
 import { createAuditLog } from "./audit.ts";
-import { phoneToE164 } from "./phone.ts";
+import { normalisePhone } from "../persons/phone.ts";
 import { traceCsv, traceGeoJson } from "./trace.export.ts";
 import { createTraceService, type TraceContact, type TraceOutcome } from "./trace.service.ts";
 import { createTracesRepository, type HealthStatus } from "./traces.repository.ts";
@@ -109,7 +109,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badRequest("invalid_window", `A trace window is at most ${MAX_WINDOW_DAYS} days`);
       let personId = body.personId ?? null;
       if (body.phone !== undefined) {
-        const e164 = phoneToE164(body.phone);
+        const e164 = normalisePhone(body.phone);
         if (!e164) throw badRequest("invalid_phone", "That is not a phone number");
         personId = await svc.traces.personByPhone(e164);
       } else if (personId && !(await svc.traces.personExists(personId))) {
