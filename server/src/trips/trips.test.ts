@@ -54,7 +54,7 @@ describe("trips API", () => {
     expect(res.json.driverId).toBe("driver-7");
     expect(res.json.track.type).toBe("LineString");
     expect(res.json.track.coordinates).toHaveLength(59); // 60 fixes over [0, 30) less the flagged one
-    expect(res.json.track.coordinates.some(([lon]: number[]) => Math.abs(lon - 117.005) < 1e-9)).toBe(false);
+    expect(res.json.track.coordinates.some((p: number[]) => Math.abs(p[0]! - 117.005) < 1e-9)).toBe(false);
     const byName = Object.fromEntries(res.json.checkins.map((c: { checkinId: string }) => [s.nameOf(c.checkinId), c]));
     expect(byName.p1).toMatchObject({ from: s.at(10.25).toISOString(), to: s.at(20).toISOString(), alightEstimated: false });
     expect(byName.p1.boardingPoint).toEqual({ type: "Point", coordinates: [117.01025, 36.65] });
