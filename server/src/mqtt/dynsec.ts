@@ -90,6 +90,13 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
     tolerate(r!, "already exists");
   }
 
+  async function clientRoles(username: string): Promise<string[]> {
+    const [r] = await run([{ command: "getClient", username }]);
+    tolerate(r!);
+    const roles = (r!.data as { client?: { roles?: { rolename: string }[] } } | undefined)?.client?.roles ?? [];
+    return roles.map((x) => x.rolename);
+  }
+
   return {
     /** True when the broker runs the plugin and answers this user's commands. */
     async probe(): Promise<boolean> {
@@ -101,14 +108,23 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
       }
     },
 
-    /** The role this server needs to publish to vehicles and subscribe to their messages. */
+    /**
+     * The role this server needs to publish to vehicles and subscribe to their
+     * messages. Mosquitto disconnects a client whose roles change, so adding
+     * the role to our own login is sent once, at QoS 0 (a resend would kick us
+     * again), and checked after MQTT.js has reconnected.
+     */
     async ensureServerRole() {
       const [created] = await run([{ command: "createRole", rolename: SERVER_ROLE, acls: serverAcls(opts.topicPrefix) }]);
       tolerate(created!, "already exists");
-      if (opts.serverUsername) {
-        const [added] = await run([{ command: "addClientRole", username: opts.serverUsername, rolename: SERVER_ROLE, priority: 10 }]);
-        tolerate(added!, "already");
-      }
+      const username = opts.serverUsername;
+      if (!username || (await clientRoles(username)).includes(SERVER_ROLE)) return;
+      const reconnected = new Promise<void>((resolve) => client.once("connect", () => resolve()));
+      const command = { command: "addClientRole", username, rolename: SERVER_ROLE, priority: 10 };
+      await client.publishAsync(CONTROL, JSON.stringify({ commands: [command] }), { qos: 0 });
+      await Promise.race([reconnected, new Promise((resolve) => setTimeout(resolve, timeoutMs * 4))]);
+      subscribed = null; // subscribe to responses again before asking, rather than race MQTT.js's own resubscribe
+      if (!(await clientRoles(username)).includes(SERVER_ROLE)) throw new Error(`could not give ${username} the ${SERVER_ROLE} role`);
     },
 
     /** Creates (or re-keys) the vehicle's broker login with its own-topics role. */
@@ -118,8 +134,11 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
       if (created!.error?.toLowerCase().includes("already exists")) {
         const [pw] = await run([{ command: "setClientPassword", username: vehicleId, password }]);
         tolerate(pw!);
-        const [role] = await run([{ command: "addClientRole", username: vehicleId, rolename: vehicleRole(vehicleId) }]);
-        tolerate(role!, "already");
+        // Mosquitto 2.0 answers "Internal error" when the client already has the role, so ask first.
+        if (!(await clientRoles(vehicleId)).includes(vehicleRole(vehicleId))) {
+          const [role] = await run([{ command: "addClientRole", username: vehicleId, rolename: vehicleRole(vehicleId) }]);
+          tolerate(role!);
+        }
       } else tolerate(created!);
     },
 

@@ -25,7 +25,7 @@ export async function connectRemoteBroker(opts: {
     password: opts.password,
     clean: true,
     keepalive: 30,
-    reconnectPeriod: 2_000,
+    reconnectPeriod: 1_000,
     connectTimeout: 10_000,
   });
   const topics = agentChannels.map((c) => sharedTopic(opts.topicPrefix, c));

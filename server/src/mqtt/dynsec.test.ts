@@ -1,0 +1,66 @@
+import type { MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AckMessage } from "../../../protocol/index.ts";
+import { rowsOf } from "../db/client.ts";
+import { startMosquitto, type Mosquitto } from "../../test/mosquitto.ts";
+import { startTestSystem, type TestSystem } from "../../test/system.ts";
+
+// A real Mosquitto 2 with the dynamic-security plugin, our own on a free port:
+// the server provisions each vehicle's login and ACLs there at registration.
+let broker: Mosquitto;
+let sys: TestSystem;
+beforeAll(async () => {
+  broker = await startMosquitto({ dynsec: true });
+  sys = await startTestSystem({ mqttUrl: broker.url, mqttUsername: broker.admin.username, mqttPassword: broker.admin.password });
+});
+afterAll(async () => {
+  await sys?.close();
+  await broker?.close();
+});
+
+const positionsOf = async (vehicleId: string) =>
+  rowsOf(await sys.t.deps.db.execute(`select ts from positions where vehicle_id = '${vehicleId}'`)).length;
+
+async function publishAndAwaitAck(client: MqttClient, vehicleId: string, seq: number) {
+  await client.subscribeAsync(sys.topic(vehicleId, "ack"), { qos: 1 });
+  const acked = new Promise<void>((resolve) =>
+    client.on("message", (_t, p) => (JSON.parse(p.toString()) as AckMessage).seqs.includes(seq) && resolve()),
+  );
+  await client.publishAsync(sys.topic(vehicleId, "position"), JSON.stringify({ ts: Date.now() - seq, lat: 36.6, lon: 117.1, seq }), { qos: 1 });
+  await acked;
+}
+
+describe("Mosquitto with dynamic security", () => {
+  it("provisions a registered vehicle's login: its fixes are stored and acked", async () => {
+    const v = await sys.registerVehicle();
+    const client = await sys.connect(v);
+    await publishAndAwaitAck(client, v.id, 1);
+    expect(await positionsOf(v.id)).toBe(1);
+  });
+
+  it("refuses a wrong password and an unprovisioned vehicle id", async () => {
+    const v = await sys.registerVehicle();
+    await expect(sys.connect({ id: v.id, password: "wrong-password" })).rejects.toThrow(/not authorized|bad user/i);
+    await expect(sys.connect({ id: "0190a0a0-0000-7000-8000-000000000000", password: v.password })).rejects.toThrow(/not authorized|bad user/i);
+  });
+
+  it("drops what a vehicle publishes under another vehicle's id, and stores nothing of it", async () => {
+    const a = await sys.registerVehicle();
+    const b = await sys.registerVehicle();
+    const intruder = await sys.connect(a);
+    await intruder.publishAsync(sys.topic(b.id, "position"), JSON.stringify({ ts: Date.now(), lat: 1, lon: 1, seq: 1 }), { qos: 1 }).catch(() => {});
+    await intruder.publishAsync(sys.topic(b.id, "checkin"), JSON.stringify({ ts: Date.now(), lat: 1, lon: 1, seq: 1 }), { qos: 1 }).catch(() => {});
+    await publishAndAwaitAck(await sys.connect(b), b.id, 2);
+    expect(await positionsOf(b.id)).toBe(1);
+    await expect(intruder.subscribeAsync(sys.topic(b.id, "ack"), { qos: 1 })).rejects.toThrow(/subscribe error/i);
+  });
+
+  it("re-keys the broker login when the agent password is reset", async () => {
+    const v = await sys.registerVehicle();
+    const admin = await sys.t.staff("admin");
+    const reset = await sys.t.call("POST", `/api/v1/vehicles/${v.id}/agent/reset`, undefined, admin);
+    expect(reset.json).toMatchObject({ brokerProvisioned: true, agent: { username: v.id } });
+    await expect(sys.connect(v)).rejects.toThrow(/not authorized|bad user/i);
+    await publishAndAwaitAck(await sys.connect({ id: v.id, password: reset.json.agent.password }), v.id, 3);
+  });
+});
