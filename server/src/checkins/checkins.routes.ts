@@ -39,6 +39,11 @@ const CheckinResult = z
   })
   .openapi("Checkin");
 
+/** The remembered device (signed, HttpOnly; holds only the person id). Documented so clients know the one-tap form. */
+const deviceCookie = z.object({
+  tc_device: z.string().optional().openapi({ description: "Set by a check-in response; lets a later check-in omit phone, and lets this device alight its own rides" }),
+});
+
 const checkin = createRoute({
   method: "post",
   path: "/checkins",
@@ -48,7 +53,7 @@ const checkin = createRoute({
     "Public. Sets the signed, HttpOnly device cookie `tc_device` (it holds only the person id), so later scans may omit `phone` (one tap). " +
     "A repeat scan of the same vehicle by the same person within 60 s returns the existing check-in with 200. " +
     "Unknown code → 404 code_not_found; rotated-out code → 410 code_revoked; expired live code → 410 code_expired; bad phone → 400 invalid_phone.",
-  request: jsonBody(CheckinRequest),
+  request: { cookies: deviceCookie, ...jsonBody(CheckinRequest) },
   responses: {
     201: json(CheckinResult, "Checked in"),
     200: json(CheckinResult, "The same person scanned the same vehicle within a minute: the existing check-in"),
@@ -62,7 +67,7 @@ const alight = createRoute({
   tags: ["checkins"],
   summary: "Check out when getting off (also checks out the companions); idempotent",
   description: "Allowed for the passenger's own device (cookie `tc_device`) or admin/operator staff of the vehicle's fleet.",
-  request: { params: z.object({ id: z.string().uuid() }) },
+  request: { params: z.object({ id: z.string().uuid() }), cookies: deviceCookie },
   responses: { 200: json(z.object({ alightedAt: z.string() })), ...errors(400, 403, 404) },
 });
 
