@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getCookie } from "hono/cookie";
 import type { AuthRepository } from "../auth/auth.repository.ts";
-import { bearerToken, SESSION_COOKIE } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
 import { forbidden, notFound } from "../errors.ts";
 import { errors, json, jsonBody, type Router } from "../openapi.ts";
-import { devicePersonId, rememberDevice } from "../passenger/device.ts";
+import { devicePersonId, rememberDevice, staffFromRequest } from "../passenger/device.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { CheckinsRepository } from "./checkins.repository.ts";
 import type { CheckinService } from "./checkins.service.ts";
@@ -87,8 +85,7 @@ export function registerCheckinsRoutes(
     const row = await repos.checkins.byId(c.req.valid("param").id);
     if (!row) throw notFound("Check-in");
     if ((await devicePersonId(c, deps.keys.cookie)) !== row.personId) {
-      const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
-      const staff = token ? await repos.auth.userForToken(token) : null;
+      const staff = await staffFromRequest(c, repos.auth);
       if (!staff || staff.role === "tracer") throw forbidden("Only the passenger's own phone, or the fleet's staff, can check out this ride");
       await repos.vehicles.getFor(staff, row.vehicleId);
     }

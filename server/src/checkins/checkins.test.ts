@@ -378,7 +378,7 @@ describe("bad input", () => {
   it("answers every kind of bad input with a 4xx and a code, never a 500", async () => {
     const v = await vehicle();
     const cases: [string, unknown, number, string][] = [
-      ["malformed JSON", '{"code": "abc", "phone": ', 400, ""],
+      ["malformed JSON", '{"code": "abc", "phone": ', 400, "malformed_request"],
       ["not an object", "[1,2,3]", 400, "invalid_request"],
       ["wrong types", { code: 12345, phone: 13811110070 }, 400, "invalid_request"],
       ["companions not a list", { code: v.code.id, phone: "13811110070", companions: "grandma" }, 400, "invalid_request"],

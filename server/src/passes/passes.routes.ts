@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getCookie } from "hono/cookie";
 import type { AuthRepository } from "../auth/auth.repository.ts";
-import { bearerToken, SESSION_COOKIE } from "../auth/auth.middleware.ts";
+import { staffFromRequest } from "../passenger/device.ts";
 import type { AppDeps } from "../context.ts";
 import { ErrorSchema, errors, json, jsonBody, type Router } from "../openapi.ts";
 import type { PassIssuer } from "./passes.service.ts";
@@ -50,8 +49,7 @@ const publicKey = createRoute({
 
 export function registerPassesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, passes: PassIssuer) {
   app.openapi(issue, async (c) => {
-    const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
-    const staff = token ? (await auth.userForToken(token)) !== null : false;
+    const staff = (await staffFromRequest(c, auth)) !== null;
     const issued = await passes.issue(c.req.valid("json"), { address: clientAddress(c), staff });
     return c.json(issued, 201);
   });
