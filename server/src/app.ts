@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from "./context.ts";
 import { AppError, handleError } from "./errors.ts";
 import { createRouter } from "./openapi.ts";
 import { registerApiRoutes } from "./routes.ts";
+import { registerConsole } from "./console/console.routes.ts";
 import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
 
 /** Largest request body the API reads; a check-in is well under 4 KiB. */
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
   api.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Transit check-in API", cdn: "/api/v1/docs/scalar.js" }));
   api.get("/docs/scalar.js", (c) => c.body(scalarBundle(), 200, { "content-type": "text/javascript", "cache-control": "public, max-age=86400" }));
   app.route("/api/v1", api);
+  registerConsole(app, deps);
   registerPassengerPages(app, deps);
 
   app.get("/health", async (c) => {

@@ -13,6 +13,8 @@ import { registerCheckinsRoutes } from "./checkins/checkins.routes.ts";
 import { createPassIssuer } from "./passes/passes.service.ts";
 import { registerPassesRoutes } from "./passes/passes.routes.ts";
 import { registerGtfsRtRoutes } from "./gtfs-rt/gtfs-rt.routes.ts";
+import { createLiveRepository } from "./live/live.repository.ts";
+import { registerLiveRoutes } from "./live/live.routes.ts";
 import { registerTracingRoutes } from "./tracing/tracing.routes.ts";
 import { registerTripsRoutes } from "./trips/trips.routes.ts";
 
@@ -30,6 +32,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerCheckinsRoutes(api, deps, { auth, vehicles, checkins, service: createCheckinService(deps, { codes, persons, checkins }) });
   registerPassesRoutes(api, deps, auth, createPassIssuer(deps, persons));
   registerGtfsRtRoutes(api, deps);
+  registerLiveRoutes(api, deps, auth, createLiveRepository(deps));
   registerTracingRoutes(api, deps, auth);
   registerTripsRoutes(api, deps, auth, vehicles);
 }

@@ -1,0 +1,251 @@
+import { readFileSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "../server/src/db/client.ts";
+import { scenario } from "../server/src/tracing/fixtures.ts";
+import { createTestApp, type TestApp } from "../server/test/harness.ts";
+import { LAPTOP, TABLET, launchBrowser, listen, openPage, shot, signIn, tileServer, unlabelledControls } from "./console.support.ts";
+
+/*
+ * The tracer console in a real Chromium against the real app on a real port:
+ * what a tracer and an operator do in it, on a laptop and a tablet.
+ *
+ * The seeded case P rides bus1 (trip T1, driver D-001) from 08:05 to 08:40
+ * (Asia/Shanghai 16:05–16:40). A boards at 08:10 and alights 08:30, B rides
+ * 08:02–08:50, C boards at 08:45 after P left: P's depth-1 contacts are A, B
+ * and the driver. Later A rides bus2 with E: a depth-2 contact.
+ */
+const T0 = new Date("2026-11-27T08:00:00Z");
+
+let t: TestApp;
+let browser: Browser;
+let server: Awaited<ReturnType<typeof listen>>;
+let tiles: Awaited<ReturnType<typeof tileServer>>;
+let casePhone: string;
+
+beforeAll(async () => {
+  tiles = await tileServer();
+  [t, browser] = await Promise.all([createTestApp({ now: "2026-11-28T08:00:00Z", env: { TILE_URL: tiles.url } }), launchBrowser()]);
+  server = await listen(t.app);
+  const s = scenario(t.deps, T0);
+  await s.vehicle("bus1", "bus", 40);
+  await s.vehicle("bus2", "bus", 40);
+  await s.trip("T1", "bus1", 0, 60, "D-001");
+  await s.trip("T2", "bus2", 65, 120, "D-002");
+  await s.track("bus1", 0, 60, 1);
+  await s.track("bus2", 65, 120, 1);
+  casePhone = await s.person("P", { displayName: "Case P" });
+  for (const name of ["A", "B", "C", "E"]) await s.person(name, { displayName: `Passenger ${name}` });
+  await s.checkin("cP", "P", "bus1", 5, { alight: 40 });
+  await s.checkin("cA", "A", "bus1", 10, { alight: 30 });
+  await s.checkin("cB", "B", "bus1", 2, { alight: 50 });
+  await s.checkin("cC", "C", "bus1", 45, { alight: 55 });
+  await s.checkin("cA2", "A", "bus2", 70, { alight: 100 });
+  await s.checkin("cE", "E", "bus2", 75, { alight: 110 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await tiles?.close();
+  await t?.close();
+});
+
+async function runTrace(page: import("playwright-core").Page, depth: "1" | "2") {
+  await page.getByLabel("Phone number or person ID").fill(casePhone);
+  await page.getByLabel(/^From/).fill("2026-11-27T00:00");
+  await page.getByLabel(/^To/).fill("2026-11-28T00:00");
+  await page.getByLabel("Depth", { exact: true }).first().selectOption(depth);
+  await page.getByLabel("Reason (case reference)").fill("case 2026-114");
+  await page.getByRole("button", { name: "Run trace" }).click();
+  await page.locator(".results h2").waitFor();
+}
+
+describe("tracer console", () => {
+  it("lets a tracer sign in, trace a case, see each contact in the list and on the map, select one, and export CSV", async () => {
+    const tracer = await t.staff("tracer");
+    const { context, page, errors } = await openPage(browser, LAPTOP);
+    await signIn(page, server.base, tracer);
+    // A tracer's menu: cases, trips, live, flow — not the operators' fleet pages.
+    const menu = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
+    expect(menu).toEqual(["Cases", "Trips", "Live", "Flow"]);
+
+    await runTrace(page, "1");
+    const rows = page.locator("table.contacts tbody tr");
+    await expect.poll(() => rows.count()).toBe(3);
+    const names = await rows.locator("td:first-child").allTextContents();
+    expect(names).toEqual(expect.arrayContaining(["Passenger A", "Passenger B", expect.stringContaining("D-001")]));
+    await expect.poll(() => page.locator("path.contact-marker").count()).toBe(3);
+    expect(await page.locator("path.segment-path").count()).toBe(1);
+    expect(await page.locator("path.case-boarding").count()).toBe(1);
+    expect(await page.locator("path.case-alighting").count()).toBe(1);
+    // Tiles came from the configured TILE_URL.
+    expect(tiles.served()).toBeGreaterThan(0);
+
+    // List → map: the chosen contact's marker is highlighted, and only it.
+    await rows.filter({ hasText: "Passenger A" }).getByRole("button", { name: "Passenger A", exact: true }).click();
+    await expect.poll(() => page.locator("path.contact-marker.selected").count()).toBe(1);
+    expect(await page.locator("tr.contact-row.selected").textContent()).toContain("Passenger A");
+    // Map → list: clicking another marker selects its row.
+    const other = page.locator("path.contact-marker:not(.selected)").first();
+    await other.dispatchEvent("click");
+    await expect.poll(() => page.locator("tr.contact-row.selected").textContent()).not.toContain("Passenger A");
+    expect(await page.locator("path.contact-marker.selected").count()).toBe(1);
+
+    // The time slider: at 08:20 (16:20 in Shanghai) A, B and the driver are all on board.
+    const slider = page.getByLabel("Moment on board");
+    await slider.evaluate((el: HTMLInputElement) => {
+      el.value = String(Date.parse("2026-11-27T08:20:00Z"));
+      el.dispatchEvent(new Event("input"));
+    });
+    await expect.poll(() => page.locator("tr.contact-row.onboard").count()).toBe(3);
+    expect(await page.locator(".slider output").textContent()).toContain("2026-11-27 16:20");
+
+    await shot(page, "case-laptop");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+    const csv = readFileSync((await download.path())!, "utf8");
+    expect(csv.trim().split(/\r?\n/)).toHaveLength(1 + 3);
+    expect(csv).toContain("Passenger A");
+
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows depth-2 contacts distinguishably, filters and sorts them, and marks a close contact", async () => {
+    const tracer = await t.staff("tracer");
+    const { context, page, errors } = await openPage(browser, LAPTOP);
+    await signIn(page, server.base, tracer);
+    await runTrace(page, "2");
+    await expect.poll(() => page.locator("tr.contact-row.depth-2").count()).toBeGreaterThan(0);
+    const depth2Rows = await page.locator("tr.contact-row.depth-2").count();
+    await expect.poll(() => page.locator("path.contact-marker.depth-2").count()).toBe(depth2Rows);
+    expect(await page.locator("tr.contact-row.depth-2").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("Passenger E")]));
+
+    await page.getByLabel("Depth", { exact: true }).nth(1).selectOption("2");
+    await expect.poll(() => page.locator("tr.contact-row").count()).toBe(depth2Rows);
+    expect(await page.locator("tr.contact-row.depth-1").count()).toBe(0);
+    await page.getByLabel("Depth", { exact: true }).nth(1).selectOption("all");
+    await page.getByLabel("Role").selectOption("driver");
+    expect(await page.locator("tr.contact-row").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("D-001")]));
+    await page.getByLabel("Role").selectOption("all");
+    await page.getByLabel("Sort by").selectOption("overlap");
+    const overlaps = (await page.locator("tr.contact-row td:nth-child(6)").allTextContents()).map(Number);
+    expect(overlaps).toEqual([...overlaps].sort((a, b) => b - a));
+    await shot(page, "case-depth2-laptop");
+
+    const rowA = page.locator("tr.contact-row.depth-1", { hasText: "Passenger A" });
+    await rowA.getByRole("button", { name: /Mark close contact/ }).click();
+    await expect.poll(() => rowA.textContent()).toContain("close contact");
+    const marked = rowsOf<{ name: string }>(await t.deps.db.execute(sql`select id as name from persons where status = 'close_contact'`));
+    expect(marked).toHaveLength(1);
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("lets an operator register a vehicle, see its agent credentials once, and open its poster", async () => {
+    const operator = await t.staff("operator", "Jinan Bus");
+    const { context, page, errors } = await openPage(browser, LAPTOP);
+    await signIn(page, server.base, operator);
+    // Operators land on their fleet and see no case tracing.
+    await page.getByRole("heading", { name: "Fleet" }).waitFor();
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Fleet"]);
+
+    await page.getByLabel("Plate").fill("鲁A·E2E01");
+    await page.getByLabel("Kind").selectOption("bus");
+    await page.getByLabel("Route").fill("K51");
+    await page.getByLabel("Capacity").fill("60");
+    await page.getByRole("button", { name: "Register", exact: true }).click();
+    const password = await page.locator(".agent-password").textContent();
+    expect(password?.length).toBeGreaterThanOrEqual(12);
+    await page.locator("table.fleet tbody tr", { hasText: "鲁A·E2E01" }).waitFor();
+    await shot(page, "fleet-credentials-laptop");
+
+    const [poster] = await Promise.all([context.waitForEvent("page"), page.locator(".credentials").getByRole("link", { name: "Print poster" }).click()]);
+    await poster.waitForLoadState();
+    expect(await poster.textContent("body")).toContain("鲁A·E2E01");
+    expect(await poster.locator("svg").count()).toBeGreaterThan(0);
+    await shot(poster, "fleet-poster");
+    await poster.close();
+
+    // Shown once: after "stored", the password is nowhere on the page, and a reload does not bring it back.
+    await page.getByRole("button", { name: "I have stored the password" }).click();
+    expect(await page.content()).not.toContain(password!);
+    await page.reload();
+    await page.locator("table.fleet tbody tr", { hasText: "鲁A·E2E01" }).waitFor();
+    expect(await page.content()).not.toContain(password!);
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a vehicle on the live map once its state has a fix", async () => {
+    const admin = await t.staff("admin");
+    const reg = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·LIVE1", kind: "taxi" }, { authorization: admin.authorization });
+    const { context, page, errors } = await openPage(browser, LAPTOP);
+    await signIn(page, server.base, admin);
+    await page.goto(`${server.base}/#/live`);
+    await page.getByRole("heading", { name: "Live fleet" }).waitFor();
+    await t.deps.db.execute(sql`
+      insert into vehicle_state (vehicle_id, last_ts, lat, lon, online, updated_at)
+      values (${reg.json.id}, now(), 36.66, 117.13, true, now())
+      on conflict (vehicle_id) do update set last_ts = excluded.last_ts, lat = excluded.lat, lon = excluded.lon, online = true, updated_at = now()`);
+    const entry = page.locator(".vehicle-list li", { hasText: "鲁A·LIVE1" });
+    await entry.waitFor({ timeout: 5000 });
+    expect(await entry.textContent()).toContain("online");
+    await shot(page, "live-laptop");
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("works on a tablet, in Chinese, and with the keyboard alone", async () => {
+    const tracer = await t.staff("tracer");
+    const { context, page, errors } = await openPage(browser, TABLET);
+    await page.goto(`${server.base}/`);
+    // Keyboard only: the username field has focus, Tab walks to the password and the button.
+    await page.keyboard.type(tracer.username);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(tracer.password);
+    await page.keyboard.press("Enter");
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+    await runTrace(page, "1");
+    await expect.poll(() => page.locator("table.contacts tbody tr").count()).toBe(3);
+    const box = await page.locator("#case-map").boundingBox();
+    expect(box!.width).toBeGreaterThan(700); // map stacked above the lists, full width
+    await shot(page, "case-tablet");
+
+    await page.getByLabel("Language").selectOption("zh-CN");
+    await page.getByRole("navigation", { name: "主导航" }).waitFor();
+    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "行程", "实时", "客流"]);
+    expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
+    await shot(page, "case-tablet-zh");
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("console without map tiles", () => {
+  it("keeps working on a plain background when no tiles can be reached", async () => {
+    const offline = await createTestApp({ now: "2026-11-28T08:00:00Z", database: t.database, env: { TILE_URL: "http://127.0.0.1:9/{z}/{x}/{y}.png" } });
+    const s2 = await listen(offline.app);
+    try {
+      const tracer = await t.staff("tracer");
+      const { context, page, errors } = await openPage(browser, LAPTOP);
+      await signIn(page, s2.base, tracer);
+      await runTrace(page, "1");
+      await expect.poll(() => page.locator("path.contact-marker").count()).toBe(3);
+      await expect.poll(() => page.locator("#case-map.no-tiles").count()).toBe(1);
+      expect(await page.locator(".no-tiles-note").isVisible()).toBe(true);
+      await shot(page, "case-no-tiles");
+      // The only errors are the browser's own reports of the unreachable tiles.
+      expect(errors.filter((e) => !e.includes("127.0.0.1:9/"))).toEqual([]);
+      await context.close();
+    } finally {
+      await s2.close();
+    }
+  });
+});

@@ -1,0 +1,27 @@
+/** What the server put into the page (see server/src/console/console.page.ts). */
+export interface StaffUser {
+  id: string;
+  username: string;
+  role: "admin" | "operator" | "tracer";
+  operatorId: string | null;
+}
+
+export interface Boot {
+  tileUrl: string;
+  tileCrs: "wgs84" | "gcj02";
+  tzDisplay: string;
+  publicUrl: string;
+  user: StaffUser | null;
+}
+
+export function readBoot(): Boot {
+  const el = document.getElementById("console-config");
+  const boot = JSON.parse(el?.textContent ?? "{}") as Partial<Boot>;
+  return {
+    tileUrl: boot.tileUrl ?? "",
+    tileCrs: boot.tileCrs === "gcj02" ? "gcj02" : "wgs84",
+    tzDisplay: boot.tzDisplay ?? "Asia/Shanghai",
+    publicUrl: boot.publicUrl ?? location.origin,
+    user: boot.user ?? null,
+  };
+}

@@ -1,0 +1,51 @@
+/** A tiny element builder: the console needs no framework, only labelled, reachable controls. */
+type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
+export type Child = Node | string | number | null | undefined | false | Child[];
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (typeof value === "function") el.addEventListener(key.replace(/^on/, "").toLowerCase(), value as EventListener);
+    else if (key === "className") el.className = String(value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(parent: Node, children: Child[]) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(parent, child);
+    else parent.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el: Element) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+let idCounter = 0;
+export const uid = (prefix: string) => `${prefix}-${++idCounter}`;
+
+/** An input with its own <label>: every field is named for a screen reader. */
+export function field(label: string, input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: string) {
+  input.id ||= uid("f");
+  const hintEl = hint ? h("small", { id: `${input.id}-hint`, className: "hint" }, hint) : null;
+  if (hintEl) input.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { className: "field" }, h("label", { for: input.id }, label), input, hintEl);
+}
+
+export function select(options: [value: string, label: string][], value?: string, attrs: Attrs = {}) {
+  const el = h("select", attrs, ...options.map(([v, l]) => h("option", { value: v }, l)));
+  if (value !== undefined) el.value = value;
+  return el;
+}
+
+/** Announces a message politely to screen readers and shows it. */
+export function status(el: HTMLElement, message: string, kind: "info" | "error" = "info") {
+  el.textContent = message;
+  el.classList.toggle("error", kind === "error");
+}

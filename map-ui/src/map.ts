@@ -1,0 +1,87 @@
+import * as L from "leaflet";
+import type { Boot } from "./boot.ts";
+import { wgs84ToGcj02 } from "./gcj02.ts";
+import { t } from "./i18n.ts";
+
+export type Project = (lat: number, lon: number) => L.LatLngTuple;
+
+export interface ConsoleMap {
+  map: L.Map;
+  /** Every WGS-84 coordinate goes through this before it is drawn (GCJ-02 for Chinese tiles). */
+  ll: Project;
+  /** False once the view is gone: async answers arriving later must not draw. */
+  alive(): boolean;
+  destroy(): void;
+}
+
+const DEFAULT_CENTER: L.LatLngTuple = [36.6512, 117.1201]; // Jinan
+
+/**
+ * A Leaflet map with the configured tiles. When tiles cannot be loaded
+ * (offline, blocked, misconfigured) the map keeps working on a plain
+ * background and says so once.
+ */
+export function createMap(el: HTMLElement, boot: Boot, opts: { label: string; canvas?: boolean }): ConsoleMap {
+  el.classList.add("map");
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", opts.label);
+  const map = L.map(el, {
+    preferCanvas: opts.canvas ?? false,
+    renderer: opts.canvas ? L.canvas({ padding: 0.2 }) : L.svg(),
+    keyboard: true,
+    zoomControl: true,
+    attributionControl: true,
+  }).setView(DEFAULT_CENTER, 12);
+  map.attributionControl.setPrefix(false);
+
+  const tiles = tileUrlOf(boot.tileUrl);
+  if (tiles) {
+    const layer = L.tileLayer(tiles, { maxZoom: 19, attribution: attributionFor(tiles), crossOrigin: false });
+    let failures = 0;
+    layer.on("tileerror", () => {
+      failures += 1;
+      if (failures === 3) el.classList.add("no-tiles");
+    });
+    layer.on("tileload", () => el.classList.remove("no-tiles"));
+    layer.addTo(map);
+  } else {
+    el.classList.add("no-tiles");
+  }
+  const note = L.DomUtil.create("div", "no-tiles-note", el);
+  note.textContent = t("map.noTiles");
+
+  const ll: Project = boot.tileCrs === "gcj02" ? (lat, lon) => wgs84ToGcj02(lat, lon) : (lat, lon) => [lat, lon];
+  // A map created inside a just-shown container measures 0×0 until told otherwise.
+  const resize = new ResizeObserver(() => map.invalidateSize());
+  resize.observe(el);
+  let alive = true;
+  return {
+    map,
+    ll,
+    alive: () => alive,
+    destroy() {
+      alive = false;
+      resize.disconnect();
+      // Stop pan/zoom animations first: one finishing on a removed map throws (_leaflet_pos).
+      map.stop();
+      map.off();
+      map.remove();
+    },
+  };
+}
+
+/** TILE_URL "none" (or empty) means a plain background on purpose, e.g. on an offline network. */
+function tileUrlOf(url: string): string | null {
+  const u = url.trim();
+  return u === "" || u.toLowerCase() === "none" ? null : u;
+}
+
+function attributionFor(url: string): string {
+  return url.includes("openstreetmap.org") ? "© OpenStreetMap contributors" : "";
+}
+
+/** Fits the map to these points, if there are any. */
+export function fitTo(cm: ConsoleMap, points: L.LatLngTuple[], maxZoom = 16) {
+  if (points.length === 0) return;
+  cm.map.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom, animate: false });
+}

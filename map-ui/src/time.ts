@@ -1,0 +1,30 @@
+import { TZDate } from "@date-fns/tz";
+import { format, subDays } from "date-fns";
+
+/**
+ * Times on screen are in TZ_DISPLAY (Asia/Shanghai by default), whatever the
+ * browser's own zone: tracers compare them with case interviews held there.
+ */
+let zone = "Asia/Shanghai";
+export const setDisplayZone = (tz: string) => void (zone = tz);
+export const displayZone = () => zone;
+
+const toMs = (t: string | number | Date) => (typeof t === "number" ? t : new Date(t).getTime());
+
+export const fmtDateTime = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "yyyy-MM-dd HH:mm");
+export const fmtTime = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "HH:mm:ss");
+export const fmtHour = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "MM-dd HH:00");
+
+/** The value for an <input type="datetime-local">, in the display zone. */
+export const toLocalInput = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "yyyy-MM-dd'T'HH:mm");
+
+/** An <input type="datetime-local"> value read as a wall time in the display zone → ISO-8601 UTC. */
+export function fromLocalInput(value: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, hh, mi] = m.map(Number) as number[];
+  // Plain UTC "Z" form: API validators may not accept offsets.
+  return new Date(new TZDate(y!, mo! - 1, d!, hh!, mi!, zone).getTime()).toISOString();
+}
+
+export const daysAgo = (n: number, now = new Date()) => subDays(now, n);

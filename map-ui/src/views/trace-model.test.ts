@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { onBoardAt, readTrace, visibleContacts, type Contact } from "./trace-model.ts";
+
+const contact = (over: Partial<Contact>): Contact => ({
+  personId: "p",
+  driverId: null,
+  phone: null,
+  name: null,
+  role: "passenger",
+  depth: 1,
+  vehicleId: "v",
+  tripId: null,
+  from: "2026-11-28T08:00:00Z",
+  to: "2026-11-28T08:30:00Z",
+  overlapMinutes: 10,
+  risk: 0.5,
+  ...over,
+});
+
+describe("the case view's contact list", () => {
+  const contacts = [
+    contact({ name: "low", risk: 0.1, overlapMinutes: 40 }),
+    contact({ name: "high", risk: 0.9, overlapMinutes: 5, from: "2026-11-28T07:00:00Z" }),
+    contact({ name: "driver", role: "driver", personId: null, driverId: "D1", risk: 0.5, overlapMinutes: 20, depth: 2 }),
+  ];
+  const names = (f: Parameters<typeof visibleContacts>[1]) => visibleContacts(contacts, f).map((r) => r.contact.name);
+
+  it("sorts by risk, by overlap or by boarding time", () => {
+    expect(names({ depth: "all", role: "all", sort: "risk" })).toEqual(["high", "driver", "low"]);
+    expect(names({ depth: "all", role: "all", sort: "overlap" })).toEqual(["low", "driver", "high"]);
+    expect(names({ depth: "all", role: "all", sort: "time" })[0]).toBe("high");
+  });
+
+  it("filters by depth and by role, keeping each contact's key", () => {
+    expect(names({ depth: "2", role: "all", sort: "risk" })).toEqual(["driver"]);
+    expect(names({ depth: "all", role: "passenger", sort: "risk" })).toEqual(["high", "low"]);
+    expect(visibleContacts(contacts, { depth: "2", role: "all", sort: "risk" })[0]!.key).toBe(2);
+  });
+
+  it("counts a contact on board from boarding up to, not including, alighting", () => {
+    const c = contacts[0]!;
+    expect(onBoardAt(c, Date.parse("2026-11-28T08:00:00Z"))).toBe(true);
+    expect(onBoardAt(c, Date.parse("2026-11-28T08:30:00Z"))).toBe(false);
+  });
+
+  it("reads a trace with missing optional parts without throwing", () => {
+    const tr = readTrace({ index: { personId: "x" }, traceId: "t1" });
+    expect(tr).toMatchObject({ id: "t1", segments: [], contacts: [] });
+  });
+});

@@ -1,0 +1,204 @@
+import * as L from "leaflet";
+import { api, errorText } from "../api.ts";
+import { clear, field, h, select, status } from "../dom.ts";
+import { fixAt, parseTrack, type Fix } from "../geo.ts";
+import { t } from "../i18n.ts";
+import { createMap, fitTo } from "../map.ts";
+import type { View } from "../shell.ts";
+import { daysAgo, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
+import { loadVehicles, plateOf } from "../vehicles.ts";
+
+interface TripCheckin {
+  id: string;
+  boardedAt: string;
+  alightedAt: string | null;
+  label: string;
+}
+interface TripDetail {
+  id: string;
+  vehicleId: string;
+  routeId: string | null;
+  driverId: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  track: Fix[];
+  checkins: TripCheckin[];
+}
+
+function readTrip(raw: unknown): TripDetail {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const trip = ((r.trip as Record<string, unknown> | undefined) ?? r) as Record<string, unknown>;
+  const checkins = (Array.isArray(r.checkins) ? r.checkins : []) as Record<string, unknown>[];
+  return {
+    id: String(trip.id ?? ""),
+    vehicleId: String(trip.vehicleId ?? ""),
+    routeId: (trip.routeId as string | null) ?? null,
+    driverId: (trip.driverId as string | null) ?? null,
+    startedAt: (trip.startedAt as string | null) ?? null,
+    endedAt: (trip.endedAt as string | null) ?? null,
+    track: parseTrack(r.track ?? r.path ?? r.positions ?? null),
+    checkins: checkins.map((c) => ({
+      id: String(c.checkinId ?? c.id ?? ""),
+      boardedAt: String(c.boardedAt ?? c.from ?? ""),
+      alightedAt: (c.alightedAt ?? c.to ?? null) as string | null,
+      label: String(c.name ?? c.phone ?? c.seat ?? (typeof c.personId === "string" ? c.personId.slice(0, 8) : "")),
+    })),
+  };
+}
+
+/** Trip view: pick a vehicle's trip, see its route and check-ins, replay it in proportion to real time. */
+export const tripView: View = (ctx, el, params) => {
+  const id = params[0];
+  if (!id) return tripPicker(ctx, el);
+  const panel = h("section", { className: "panel", "aria-label": t("nav.trips") }, h("h1", {}, t("trip.title")));
+  const mapEl = h("div", { id: "trip-map" });
+  el.append(h("div", { className: "split" }, panel, h("div", { className: "map-wrap" }, mapEl)));
+  const cm = createMap(mapEl, ctx.boot, { label: t("trip.mapLabel") });
+  const msg = h("p", { className: "status", role: "status" }, t("common.loading"));
+  panel.append(msg);
+  let frame = 0;
+
+  void (async () => {
+    try {
+      const [trip, vehicles] = await Promise.all([api("GET", `/trips/${encodeURIComponent(id)}`).then(readTrip), loadVehicles()]);
+      if (!cm.alive()) return;
+      msg.textContent = "";
+      const start = Date.parse(trip.startedAt ?? "") || trip.track[0]?.t || Date.parse(trip.checkins[0]?.boardedAt ?? "");
+      const end = Date.parse(trip.endedAt ?? "") || trip.track[trip.track.length - 1]?.t || Date.now();
+      panel.append(
+        h(
+          "dl",
+          { className: "facts" },
+          h("dt", {}, t("col.vehicle")),
+          h("dd", {}, plateOf(vehicles, trip.vehicleId)),
+          h("dt", {}, t("col.route")),
+          h("dd", {}, trip.routeId ?? "—"),
+          h("dt", {}, t("trip.window")),
+          h("dd", {}, `${Number.isFinite(start) ? fmtDateTime(start) : "—"} – ${trip.endedAt ? fmtDateTime(trip.endedAt) : t("trip.open")}`),
+          h("dt", {}, t("trip.checkins")),
+          h("dd", {}, String(trip.checkins.length)),
+        ),
+      );
+      const latlngs = trip.track.map((f) => cm.ll(f.lat, f.lon));
+      if (latlngs.length > 1) L.polyline(latlngs, { color: "#1d4ed8", weight: 4, className: "trip-path" }).addTo(cm.map);
+      fitTo(cm, latlngs);
+      const boardMarkers = trip.checkins.map((c) => {
+        const f = fixAt(trip.track, Date.parse(c.boardedAt)) ?? trip.track[0];
+        return f
+          ? L.circleMarker(cm.ll(f.lat, f.lon), { radius: 6, color: "#c2410c", fillOpacity: 0.8, className: "checkin-marker" })
+              .bindTooltip(`${c.label} · ${t("case.boarded")} ${fmtTime(c.boardedAt)}`)
+              .addTo(cm.map)
+          : null;
+      });
+      const vehicle = L.circleMarker(latlngs[0] ?? cm.map.getCenter(), { radius: 10, color: "#0f766e", fillOpacity: 0.6, className: "trip-vehicle" }).addTo(cm.map);
+      panel.append(checkinTable(trip), replay(trip, start, end, vehicle, boardMarkers) ?? "");
+    } catch (err) {
+      status(msg, errorText(err), "error");
+    }
+  })();
+
+  function replay(trip: TripDetail, start: number, end: number, vehicle: L.CircleMarker, boardMarkers: (L.CircleMarker | null)[]) {
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return null;
+    const slider = h("input", { type: "range", min: String(start), max: String(end), step: "1000", value: String(start) });
+    const speed = select([["1", "1×"], ["10", "10×"], ["60", "60×"], ["300", "300×"], ["1200", "1200×"]], "60");
+    const play = h("button", { type: "button", "aria-pressed": "false" }, t("trip.play"));
+    const out = h("output", { "aria-live": "off" });
+    let playing = false;
+    let last = 0;
+    const show = (at: number) => {
+      const f = fixAt(trip.track, at);
+      if (f) vehicle.setLatLng(cm.ll(f.lat, f.lon));
+      const onBoard = trip.checkins.filter((c) => Date.parse(c.boardedAt) <= at && (!c.alightedAt || at < Date.parse(c.alightedAt))).length;
+      trip.checkins.forEach((c, i) => boardMarkers[i]?.setStyle({ opacity: Date.parse(c.boardedAt) <= at ? 1 : 0.2, fillOpacity: Date.parse(c.boardedAt) <= at ? 0.8 : 0.1 }));
+      out.textContent = `${fmtDateTime(at)} · ${t("trip.onBoard", { n: onBoard })}`;
+      slider.setAttribute("aria-valuetext", fmtDateTime(at));
+    };
+    // Simulated time advances by real elapsed time × speed, so pauses and gaps keep their proportions.
+    const tick = (now: number) => {
+      if (!playing) return;
+      const next = Math.min(end, Number(slider.value) + (now - last) * Number(speed.value));
+      last = now;
+      slider.value = String(next);
+      show(next);
+      if (next >= end) return setPlaying(false);
+      frame = requestAnimationFrame(tick);
+    };
+    const setPlaying = (on: boolean) => {
+      playing = on;
+      play.textContent = on ? t("trip.pause") : t("trip.play");
+      play.setAttribute("aria-pressed", String(on));
+      if (on) {
+        if (Number(slider.value) >= end) slider.value = String(start);
+        last = performance.now();
+        frame = requestAnimationFrame(tick);
+      } else cancelAnimationFrame(frame);
+    };
+    play.addEventListener("click", () => setPlaying(!playing));
+    slider.addEventListener("input", () => show(Number(slider.value)));
+    show(start);
+    return h("div", { className: "replay" }, h("h2", {}, t("trip.replay")), h("div", { className: "row" }, play, field(t("trip.speed"), speed)), field(t("trip.position"), slider), out);
+  }
+
+  return { destroy: () => (cancelAnimationFrame(frame), cm.destroy()) };
+};
+
+function checkinTable(trip: TripDetail) {
+  if (trip.checkins.length === 0) return h("p", {}, t("trip.noCheckins"));
+  return h(
+    "div",
+    { className: "table-scroll" },
+    h(
+      "table",
+      { "aria-label": t("trip.checkins") },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col.passenger")), h("th", { scope: "col" }, t("col.boarded")), h("th", { scope: "col" }, t("col.alighted")))),
+      h(
+        "tbody",
+        {},
+        trip.checkins.map((c) => h("tr", {}, h("td", {}, c.label || "—"), h("td", {}, fmtTime(c.boardedAt)), h("td", {}, c.alightedAt ? fmtTime(c.alightedAt) : "—"))),
+      ),
+    ),
+  );
+}
+
+/** No trip chosen yet: a vehicle and a window, then the trips found. */
+function tripPicker(ctx: Parameters<View>[0], el: HTMLElement) {
+  const vehicle = h("select", { name: "vehicle", required: true });
+  const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
+  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(new Date()) });
+  const list = h("div", { className: "trip-list" });
+  const msg = h("p", { className: "status", role: "status" });
+  const form = h(
+    "form",
+    { "aria-label": t("trip.find") },
+    field(t("col.vehicle"), vehicle),
+    h("div", { className: "row" }, field(`${t("case.from")} (${ctx.boot.tzDisplay})`, from), field(`${t("case.to")} (${ctx.boot.tzDisplay})`, to)),
+    h("button", { type: "submit" }, t("trip.find")),
+    msg,
+  );
+  el.append(h("section", { className: "panel wide" }, h("h1", {}, t("trip.pickTitle")), form, list));
+  void loadVehicles().then((vs) => {
+    for (const v of vs.values()) vehicle.append(h("option", { value: v.id }, `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""}`));
+    if (vs.size === 0) status(msg, t("trip.noVehicles"));
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clear(list);
+    try {
+      const q = new URLSearchParams({ vehicleId: vehicle.value, from: fromLocalInput(from.value) ?? "", to: fromLocalInput(to.value) ?? "" });
+      const res = await api<{ trips?: Record<string, string | null>[] } | Record<string, string | null>[]>("GET", `/trips?${q}`);
+      const trips = Array.isArray(res) ? res : (res.trips ?? []);
+      status(msg, t("trip.found", { n: trips.length }));
+      list.append(
+        h(
+          "ul",
+          {},
+          trips.map((tr) =>
+            h("li", {}, h("a", { href: `#/trips/${encodeURIComponent(tr.id ?? "")}` }, `${tr.startedAt ? fmtDateTime(tr.startedAt) : "?"} – ${tr.endedAt ? fmtTime(tr.endedAt) : t("trip.open")}${tr.routeId ? ` · ${tr.routeId}` : ""}`)),
+          ),
+        ),
+      );
+    } catch (err) {
+      status(msg, errorText(err), "error");
+    }
+  });
+}
