@@ -238,7 +238,15 @@ describe("live codes", () => {
     expect(ok.status).toBe(201);
     expect(ok.json.vehicle.plate).toBe(v.plate);
 
+    // A passenger who opened the page in time may take minutes over the first-scan form.
+    const page0 = await t.call("GET", `/v/${live.token}`);
+    const ticket = /"code":"(L1\.[^"]+)"/.exec(page0.text)![1]!;
     t.clock.advance(t.deps.config.liveCodeTtlSeconds * 1000 + 1000);
+    t.clock.advance(3 * 60_000);
+    const slow = await checkIn({ code: ticket, phone: "13811110043" });
+    expect(slow.status).toBe(201);
+    expect(slow.json.vehicle.plate).toBe(v.plate);
+
     const expired = await checkIn({ code: live.token, phone: "13811110041" });
     expect(expired.status).toBe(410);
     expect(expired.json.error.code).toBe("code_expired");

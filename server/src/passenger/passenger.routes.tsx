@@ -2,6 +2,7 @@ import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createCheckinsRepository } from "../checkins/checkins.repository.ts";
 import { createCodesRepository, type CodeVehicle } from "../codes/codes.repository.ts";
+import { pageTicket } from "../codes/live-code.ts";
 import { qrSvg } from "../codes/qr.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { AppError } from "../errors.ts";
@@ -50,15 +51,18 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const t = strings[lang];
     const code = c.req.param("code");
     let vehicle: CodeVehicle;
+    let pageCode = code;
     try {
-      vehicle = (await repos.codes.resolve(code)).vehicle;
+      const resolved = await repos.codes.resolve(code);
+      vehicle = resolved.vehicle;
+      if (resolved.live) pageCode = pageTicket(deps, vehicle.id);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const gone = err.status === 410;
       const page = ErrorPage({ t, title: gone ? t.goneTitle : t.notFoundTitle, message: t.errors[err.code] ?? err.message });
       return html(c, page, gone ? 410 : 404);
     }
-    return html(c, CheckinPage({ t, lang, code, vehicle, tz, me: await remembered(c) }));
+    return html(c, CheckinPage({ t, lang, code: pageCode, vehicle, tz, me: await remembered(c) }));
   });
 
   // The notice for a passenger whose check-in came back yellow or red, fetched by the page after the check-in.
