@@ -5,7 +5,9 @@ import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import { verifyPass } from "../protocol/codes.ts";
+import { checkins } from "../server/src/db/schema/index.ts";
 import { decodeQrPng, launchChromium } from "../server/src/codes/qr.testing.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
 
@@ -109,19 +111,22 @@ describe("passenger in a real browser", () => {
     await phone.close();
   });
 
-  it("speaks English to an English phone and explains a code that no longer works", async () => {
+  it("speaks English to an English phone, takes a coach seat, and explains a code that no longer works", async () => {
     const admin = await t.staff("admin");
     const res = await fetch(`${base}/api/v1/vehicles`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: admin.authorization },
-      body: JSON.stringify({ plate: "鲁A·E2E02", kind: "taxi" }),
+      body: JSON.stringify({ plate: "鲁A·E2E02", kind: "coach" }),
     });
     const vehicle = (await res.json()) as { id: string; code: { url: string } };
     const phone = await browser.newContext({ ...mobile, locale: "en-GB" });
     const page = await phone.newPage();
     await page.goto(vehicle.code.url);
     await page.locator("#phone").fill("+44 7700 900123");
-    await checkInBy(page, page.getByRole("button", { name: "Check in", exact: true }));
+    await page.getByLabel("Seat (optional)").fill("12A");
+    const done = await checkInBy(page, page.getByRole("button", { name: "Check in", exact: true }));
+    const [row] = await t.deps.db.select({ seat: checkins.seat }).from(checkins).where(eq(checkins.id, done.checkinId));
+    expect(row?.seat).toBe("12A");
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E02");
     expect(await page.getByRole("button", { name: "I'm getting off" }).isVisible()).toBe(true);
 

@@ -91,6 +91,13 @@ export function CheckinPage(props: { t: Strings; lang: Lang; code: string; vehic
             <p class="small">{t.privacy}</p>
           </form>
         )}
+        {props.vehicle.kind === "coach" ? (
+          // Coaches sell seats; tracing weighs rows near a case's row most (DESIGN §7).
+          <div>
+            <label for="seat">{t.seat}</label>
+            <input id="seat" name="seat" maxlength={10} autocomplete="off" />
+          </div>
+        ) : null}
         <div id="error" class="error" role="alert" hidden />
       </section>
 

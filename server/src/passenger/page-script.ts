@@ -68,6 +68,8 @@ export const checkinScript = String.raw`
 
   function checkIn(body) {
     body.code = cfg.code;
+    var seat = $("seat");
+    if (seat && seat.value.trim()) body.seat = seat.value.trim();
     setBusy(true);
     $("error").hidden = true;
     return send("POST", "/api/v1/checkins", body)
