@@ -26,7 +26,7 @@ export const CITY = {
   persons: 300_000,
   checkins: 5_000_000,
   positionDays: 7,
-  version: "city-v1",
+  version: "city-v2",
 };
 
 export const cityEnd = () => new Date(CITY.start.getTime() + CITY.days * 86_400_000);
@@ -50,11 +50,14 @@ export async function buildCity(sql: postgres.Sql, phoneEnc: string) {
   const r = t + CITY.rideHail;
   await sql`truncate checkins, positions, trips, persons, vehicles, vehicle_codes, vehicle_state, traces cascade`;
   await sql`set synchronous_commit = off`;
+  // Deterministic ids that are valid RFC 9562 (version 4) UUIDs, as the API's validation expects.
+  await sql`create or replace function bench_uuid(text) returns uuid language sql immutable
+    as $$ select overlay(overlay(md5($1) placing '4' from 13) placing '8' from 17)::uuid $$`;
   await sql`set maintenance_work_mem = '512MB'`;
 
   await step("vehicles", () => sql`
     insert into vehicles (id, plate, kind, capacity, route_id, agent_password_hash)
-    select md5('v' || i)::uuid, 'B' || lpad(i::text, 5, '0'),
+    select bench_uuid('v' || i), 'B' || lpad(i::text, 5, '0'),
       (case when i <= ${b} then 'bus' when i <= ${t} then 'taxi' when i <= ${r} then 'ride_hail' else 'coach' end)::vehicle_kind,
       case when i <= ${b} then 60 when i <= ${r} then 4 else 50 end,
       case when i <= ${b} then 'R' || (i % 300) when i > ${r} then 'C' || (i % 50) end,
@@ -63,12 +66,12 @@ export async function buildCity(sql: postgres.Sql, phoneEnc: string) {
 
   await step("persons", () => sql`
     insert into persons (id, phone_hash, phone_enc, status)
-    select md5('p' || i)::uuid, md5('phone' || i), ${phoneEnc}, 'clear' from generate_series(1, ${CITY.persons}) i`);
+    select bench_uuid('p' || i), md5('phone' || i), ${phoneEnc}, 'clear' from generate_series(1, ${CITY.persons}) i`);
 
   // Trips: vehicle i, day d, run k. Buses start 06:00 + i%60 min, every 55 min; fares at 08:00/17:00 + i%240 min.
   await step("trips", () => sql`
     insert into trips (id, vehicle_id, started_at, ended_at, route_id, driver_id)
-    select md5('t' || i || '/' || d || '/' || k)::uuid, md5('v' || i)::uuid, s, s + len, null, 'd' || i
+    select bench_uuid('t' || i || '/' || d || '/' || k), bench_uuid('v' || i), s, s + len, null, 'd' || i
     from generate_series(1, ${CITY.vehicles}) i
     cross join generate_series(0, ${CITY.days - 1}) d
     cross join lateral (
@@ -92,7 +95,7 @@ export async function buildCity(sql: postgres.Sql, phoneEnc: string) {
         + case when f.kind in ('taxi', 'ride_hail') and random() < 0.3 then 1 when f.kind = 'bus' and random() < 0.45 then 1 else 0 end) n
     )
     insert into checkins (id, vehicle_id, boarded_at, person_id, source, seat, alighted_at)
-    select gen_random_uuid(), s.vehicle_id, b, md5('p' || (1 + floor(random() * ${CITY.persons})::int))::uuid,
+    select gen_random_uuid(), s.vehicle_id, b, bench_uuid('p' || (1 + floor(random() * ${CITY.persons})::int)),
       'scan', case when s.kind = 'coach' then (1 + s.n / 4) || chr(65 + s.n % 4) end,
       case when random() < 0.33 then b + (s.ended_at - b) * random() end
     from slots s

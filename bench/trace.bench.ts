@@ -79,7 +79,7 @@ async function main() {
 
   const from = new Date(now.getTime() - WINDOW_DAYS * 86_400_000);
   const cases = (
-    await raw`select distinct person_id from checkins where boarded_at >= ${from} and boarded_at < ${now} and random() < 0.002 limit ${CASES}`
+    await raw`select distinct person_id from checkins where boarded_at >= ${from.toISOString()}::timestamptz and boarded_at < ${now.toISOString()}::timestamptz and random() < 0.002 limit ${CASES}`
   ).map((r) => r.person_id as string);
 
   const { onBoard, ts } = onBoardSql;
