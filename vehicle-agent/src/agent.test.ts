@@ -1,0 +1,203 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import jsQRModule from "jsqr";
+import { PNG } from "pngjs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { checkinMessage, positionMessage, signPass, tripMessage } from "../../protocol/index.ts";
+import { startBroker, startCuttableLink, startFakeIngest, until } from "../test/broker.ts";
+import { createAgent, type Agent } from "./agent.ts";
+import { parseAgentArgs, type AgentConfig } from "./config.ts";
+import type { Log } from "./log.ts";
+
+// jsqr is CommonJS with an ES-style default export; under NodeNext the function sits on .default.
+const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default;
+
+/** A CSV track of `n` fixes one second apart. */
+function csvTrack(dir: string, n: number, name = "track.csv"): string {
+  const file = path.join(dir, name);
+  const rows = Array.from({ length: n }, (_, i) => `${1_700_000_000 + i},${(30.2 + i / 10_000).toFixed(6)},-97.7`);
+  writeFileSync(file, `ts,lat,lon\n${rows.join("\n")}\n`);
+  return file;
+}
+
+function capturingLog() {
+  const lines: string[] = [];
+  const log: Log = { info: (m) => lines.push(m), warn: (m) => lines.push(`! ${m}`), say: (m) => lines.push(m) };
+  return { log, lines };
+}
+
+describe("vehicle agent over MQTT", () => {
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let ingest: Awaited<ReturnType<typeof startFakeIngest>>;
+  let dir: string;
+  const running: Agent[] = [];
+
+  beforeAll(async () => {
+    broker = await startBroker();
+    ingest = await startFakeIngest(broker.url, broker.prefix);
+    dir = mkdtempSync(path.join(tmpdir(), "agent-test-"));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((a) => a.stop()));
+    ingest.state.autoAck = true;
+  });
+  afterAll(async () => {
+    await ingest.close();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function agentWith(extra: string[], url = broker.url) {
+    const vehicle = randomUUID();
+    const config = parseAgentArgs([
+      ...["--url", url, "--vehicle", vehicle, "--password", "pw", "--topic-prefix", broker.prefix],
+      ...["--outbox", path.join(dir, `${vehicle}.sqlite`), "--http-port", "0", "--no-terminal-qr", "--reconnect-min", "0.05", "--reconnect-max", "0.2"],
+      ...extra,
+    ]) as AgentConfig;
+    const { log, lines } = capturingLog();
+    const agent = await createAgent(config, log);
+    running.push(agent);
+    await agent.start();
+    if (url === broker.url) await until(() => agent.state().online, "agent online");
+    return { agent, vehicle, lines, http: (p: string, init?: RequestInit) => fetch(`http://127.0.0.1:${agent.httpPort}${p}`, init) };
+  }
+
+  const positionsOf = (vehicle: string) => ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "position").map((r) => positionMessage.parse(r.json));
+
+  it("keeps every fix on disk until the server's ack names it, then deletes it", async () => {
+    ingest.state.autoAck = false;
+    const { agent, vehicle } = await agentWith(["--replay", csvTrack(dir, 5), "--speed", "1000"]);
+    await until(() => ingest.fixes.get(vehicle)?.size === 5, "five fixes sent");
+    expect(agent.outbox.pendingFixes()).toBe(5);
+    const messages = positionsOf(vehicle);
+    const [firstMessage] = messages;
+    await ingest.ack(vehicle, { seqs: [firstMessage!.seq!] });
+    const carried = "points" in firstMessage! ? firstMessage.points.length : 1;
+    await until(() => agent.outbox.pendingFixes() === 5 - carried, "the acked message's fixes deleted");
+    await ingest.ack(vehicle, { seqs: messages.map((m) => m.seq!) });
+    await until(() => agent.outbox.size() === 0, "outbox empty after the full ack");
+    expect(ingest.fixes.get(vehicle)!.size).toBe(5);
+  });
+
+  it("after an outage sends the newest fix first, then the backlog oldest first in batches of at most 500", async () => {
+    const link = await startCuttableLink(broker.url);
+    link.cut();
+    try {
+      const { agent, vehicle } = await agentWith(["--replay", csvTrack(dir, 1203, "long.csv"), "--speed", "100000"], link.url);
+      await until(() => agent.outbox.pendingFixes() === 1203 || undefined, "1203 fixes stored while offline");
+      expect(positionsOf(vehicle)).toEqual([]);
+      link.restore();
+      await until(() => agent.outbox.size() === 0 || undefined, "backlog drained and acked");
+      const messages = positionsOf(vehicle);
+      const newest = 1_700_000_000_000 + 1202 * 1000;
+      const shift = (m: (typeof messages)[number]) => ("points" in m ? m.points : [m]).map((f) => f.ts);
+      const all = messages.flatMap(shift);
+      expect("points" in messages[0]!).toBe(false);
+      expect(all[0]! - all.at(-1)!).toBeGreaterThan(0); // first sent is the newest, by the replay's shifted clock
+      expect(messages.slice(1).every((m) => "points" in m && m.points.length <= 500)).toBe(true);
+      const backlog = messages.slice(1).flatMap(shift);
+      expect(backlog).toEqual([...backlog].sort((a, b) => a - b));
+      expect(new Set(all).size).toBe(1203);
+      expect(ingest.fixes.get(vehicle)!.size).toBe(1203);
+      expect(all[0]! - backlog[0]!).toBe(newest - 1_700_000_000_000);
+    } finally {
+      await link.close();
+    }
+  });
+
+  it("opens and closes trips from the keyboard and the touch-screen endpoint, with UUID v7 ids", async () => {
+    const { agent, vehicle, http } = await agentWith(["--route-id", "K51", "--driver", "D-7"]);
+    agent.handleLine("start K51 up");
+    const started = await http("/trip/start", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ orderRef: "ORD-889" }) });
+    expect(started.status).toBe(201);
+    expect((await http("/trip/end", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(200);
+    expect((await http("/trip/end", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(409);
+    expect((await http("/trip/start", { method: "POST", body: "{}" })).status).toBe(415);
+    const bad = await http("/trip/start", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ routeId: "x".repeat(65) }) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe("invalid_request");
+
+    const trips = await until(() => {
+      const t = ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "trip").map((r) => tripMessage.parse(r.json));
+      return t.length >= 4 ? t : undefined;
+    }, "four trip events");
+    expect(trips.map((t) => t.event)).toEqual(["start", "end", "start", "end"]);
+    const [first, firstEnd, second, secondEnd] = trips as [any, any, any, any]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(first).toMatchObject({ routeId: "K51", direction: "up", driverId: "D-7" });
+    expect(second).toMatchObject({ orderRef: "ORD-889" });
+    expect(firstEnd.tripId).toBe(first.tripId);
+    expect(secondEnd.tripId).toBe(second.tripId);
+    expect(first.tripId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect((await (await http("/state")).json()).trip).toBeNull();
+  });
+
+  it("verifies a pass offline: a genuine one is checked in, a forged one refused on the spot, a server refusal reported", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const keyFile = path.join(dir, "pass.pem");
+    writeFileSync(keyFile, publicKey.export({ type: "spki", format: "pem" }));
+    const { agent, vehicle, lines } = await agentWith(["--pass-public-key", keyFile]);
+    const genuine = signPass(privateKey, { personId: randomUUID(), issuedAt: 1_764_000_000 });
+    const forged = signPass(generateKeyPairSync("ed25519").privateKey, { personId: randomUUID(), issuedAt: 1_764_000_000 });
+
+    expect(agent.scan(forged)).toEqual({ outcome: "refused", reason: "bad_signature" });
+    expect(agent.scan("hello")).toMatchObject({ outcome: "refused" });
+    const accepted = agent.scan(genuine);
+    expect(accepted).toMatchObject({ outcome: "accepted", verified: true });
+    expect(agent.scan(genuine)).toEqual({ outcome: "repeat" });
+    expect(lines).toContain("✘ PASS REFUSED — not a genuine pass (signature does not verify)");
+
+    const checkins = await until(() => {
+      const c = ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "checkin");
+      return c.length ? c : undefined;
+    }, "the check-in");
+    expect(checkins).toHaveLength(1);
+    const message = checkinMessage.parse(checkins[0]!.json);
+    expect(message.pass).toBe(genuine);
+    expect(accepted.outcome === "accepted" && message.checkinId).toBe(accepted.outcome === "accepted" && accepted.checkinId);
+    await until(() => agent.outbox.size() === 0, "check-in acked");
+
+    // The server may still refuse a pass (revoked, say): the message leaves the outbox and the driver is told.
+    const another = signPass(privateKey, { personId: randomUUID(), issuedAt: 1_764_000_001 });
+    ingest.state.autoAck = false;
+    agent.handleLine(another);
+    const seq = await until(() => ingest.received.find((r) => r.vehicleId === vehicle && r.json.pass === another)?.json.seq as number | undefined, "second check-in");
+    await ingest.ack(vehicle, { seqs: [], rejected: [{ seq, code: "pass_revoked", message: "this pass was revoked" }] });
+    await until(() => agent.outbox.size() === 0, "refused check-in removed");
+    expect(lines.some((l) => l.includes(`message #${seq} (pass_revoked)`))).toBe(true);
+  });
+
+  it("shows the live code as a QR a phone can read, and the server's alerts", async () => {
+    const { agent, vehicle, http } = await agentWith([]);
+    const url = `http://transit.test/v/L1.${vehicle}.1764300000.abc`;
+    await ingest.publish(vehicle, "display", { url, expiresAt: Date.now() + 60_000 }, true);
+    const checkinId = randomUUID();
+    await ingest.publish(vehicle, "alerts", { kind: "flagged_passenger", status: "case", checkinId, ts: Date.now() });
+    await until(() => agent.state().display !== null && agent.state().alerts.length > 0, "display and alert");
+    // Mosquitto offers MQTT 5 and the agent takes it; aedes 1.x does not, and the agent falls back to 3.1.1.
+    expect(agent.state().mqttVersion).toBe(process.env.MQTT_URL ? "5" : "3.1.1");
+    const res = await http("/qr.png");
+    expect(res.headers.get("content-type")).toBe("image/png");
+    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(url);
+    const state = await (await http("/state")).json();
+    expect(state.alerts[0]).toMatchObject({ status: "case", checkinId });
+    expect(await (await http("/")).text()).toContain("<title>");
+    await ingest.publish(vehicle, "display", "", true); // clear the retained code
+  });
+
+  it("announces itself online (retained) and the broker reports it offline when the link dies", async () => {
+    const link = await startCuttableLink(broker.url);
+    try {
+      const { vehicle } = await agentWith(["--mqtt-version", "4", "--reconnect-min", "30"], link.url);
+      const statuses = () => ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "status").map((r) => r.json);
+      await until(() => statuses().length > 0, "online status");
+      expect(statuses()[0]).toMatchObject({ online: true, agentVersion: expect.stringContaining("agent") });
+      link.cut();
+      await until(() => statuses().some((s) => s.online === false), "Last Will");
+    } finally {
+      await link.close();
+    }
+  });
+});

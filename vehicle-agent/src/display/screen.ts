@@ -1,0 +1,49 @@
+import QRCode from "qrcode";
+import type { AlertMessage, DisplayMessage } from "../../../protocol/index.ts";
+
+/**
+ * What the driver's screen shows, fed by the `display` and `alerts` topics.
+ * Held in memory only: the live code is retained on the broker and comes
+ * back on every connect, and alerts are for the driver now, not a record.
+ */
+export interface ScreenAlert extends AlertMessage {
+  receivedAt: number;
+}
+
+export function createScreen() {
+  let display: DisplayMessage | null = null;
+  const alerts: ScreenAlert[] = [];
+  let png: { url: string; png: Buffer } | null = null;
+
+  return {
+    display: () => display,
+    alerts: () => alerts,
+    setDisplay(message: DisplayMessage): boolean {
+      const changed = display?.url !== message.url;
+      display = message;
+      return changed;
+    },
+    addAlert(alert: AlertMessage): void {
+      alerts.unshift({ ...alert, receivedAt: Date.now() });
+      alerts.length = Math.min(alerts.length, 20);
+    },
+    /** The live code as a PNG QR (error correction M), rendered once per code. */
+    async qrPng(): Promise<Buffer | null> {
+      if (!display) return null;
+      if (png?.url !== display.url) png = { url: display.url, png: await QRCode.toBuffer(display.url, { type: "png", errorCorrectionLevel: "M", margin: 2, width: 480 }) };
+      return png.png;
+    },
+  };
+}
+
+export type Screen = ReturnType<typeof createScreen>;
+
+/** The live code as a QR drawn with block characters, for the agent's terminal. */
+export async function terminalQr(url: string): Promise<string> {
+  return QRCode.toString(url, { type: "terminal", small: true, errorCorrectionLevel: "M" });
+}
+
+export function describeAlert(alert: AlertMessage): string {
+  const who = alert.status === "case" ? "a CONFIRMED CASE" : "a CLOSE CONTACT";
+  return `\u0007⚠ ALERT: the passenger of check-in ${alert.checkinId} (${new Date(alert.ts).toLocaleTimeString()}) is ${who}. Follow your operator's procedure.`;
+}

@@ -1,0 +1,199 @@
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { serverChannels, statusMessage, vehicleTopic, parseVehicleTopic, type AgentChannel, type ServerChannel } from "../../../protocol/index.ts";
+import type { Log } from "../log.ts";
+import { createBackoff } from "./backoff.ts";
+
+export interface MqttLinkOptions {
+  url: string;
+  vehicleId: string;
+  password: string;
+  topicPrefix: string;
+  /** Seconds; the broker declares the agent gone (and sends the Last Will) after 1.5× this. */
+  keepalive: number;
+  /** "auto" tries MQTT 5 and falls back to 3.1.1 when the broker refuses it (aedes 1.x does). */
+  version: "auto" | "5" | "4";
+  agentVersion: string;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  log: Log;
+}
+
+export interface MqttLinkHandlers {
+  onConnect(): void;
+  onDisconnect(): void;
+  onMessage(channel: ServerChannel, payload: Buffer): void;
+}
+
+/** MQTT 5: the broker keeps the session (subscriptions, queued acks) this long while the agent is offline. */
+const SESSION_EXPIRY_S = 7 * 86_400;
+/** MQTT 5: a reconnect within this many seconds does not flip the vehicle to offline. */
+const WILL_DELAY_S = 30;
+
+const CONNACK_BAD_PROTOCOL = [1, 132]; // 3.1.1 "unacceptable protocol version", 5 "unsupported protocol version"
+const CONNACK_AUTH = [4, 5, 134, 135];
+
+/**
+ * One MQTT connection with a persistent session (clean: false, clientId = the
+ * vehicle id), a retained Last Will of `{online:false}` on `status`, and
+ * reconnects scheduled here with backoff and jitter rather than by MQTT.js's
+ * fixed period. A new client is made per attempt, so the protocol version can
+ * change between attempts; unacked publishes are the outbox's business, not
+ * the client's in-memory store.
+ */
+export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers) {
+  const topic = (channel: AgentChannel | ServerChannel) => vehicleTopic(opts.topicPrefix, opts.vehicleId, channel);
+  const backoff = createBackoff(opts.reconnectMinMs, opts.reconnectMaxMs);
+  let version: 5 | 4 = opts.version === "4" ? 4 : 5;
+  let client: MqttClient | null = null;
+  let connected = false;
+  // Connected and subscribed: the agent may send.
+  let ready = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let lastError = "";
+
+  const offline = JSON.stringify(statusMessage.parse({ online: false }));
+  const online = JSON.stringify(statusMessage.parse({ online: true, agentVersion: opts.agentVersion }));
+
+  function options(): IClientOptions {
+    const v5 = version === 5;
+    return {
+      protocolVersion: version,
+      clientId: opts.vehicleId,
+      username: opts.vehicleId,
+      password: opts.password,
+      clean: false,
+      keepalive: opts.keepalive,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      resubscribe: false,
+      ...(v5 ? { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } } : {}),
+      will: {
+        topic: topic("status"),
+        payload: Buffer.from(offline),
+        qos: 1,
+        retain: true,
+        ...(v5 ? { properties: { willDelayInterval: WILL_DELAY_S } } : {}),
+      },
+    };
+  }
+
+  function schedule(delayMs: number) {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      connect();
+    }, delayMs);
+  }
+
+  function connect() {
+    if (stopped) return;
+    const c = mqtt.connect(opts.url, options());
+    client = c;
+    c.on("connect", (connack) => {
+      connected = true;
+      lastError = "";
+      backoff.reset();
+      // Subscribing again on every connect is cheap and covers a broker that lost the session.
+      // Sending waits for the SUBACK, so no ack for what is sent next can miss the agent.
+      c.subscribe(
+        serverChannels.map((ch) => topic(ch)),
+        { qos: 1 },
+        (err) => {
+          if (client !== c) return;
+          if (err) opts.log.warn(`subscribe failed: ${err.message}`);
+          c.publish(topic("status"), online, { qos: 1, retain: true });
+          opts.log.info(`connected to ${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}${connack.sessionPresent ? ", session resumed" : ""})`);
+          ready = true;
+          handlers.onConnect();
+        },
+      );
+    });
+    c.on("message", (t, payload) => {
+      const parsed = parseVehicleTopic(opts.topicPrefix, t);
+      if (parsed && parsed.vehicleId === opts.vehicleId && (serverChannels as readonly string[]).includes(parsed.channel)) {
+        handlers.onMessage(parsed.channel as ServerChannel, payload);
+      }
+    });
+    c.on("error", (err: Error & { code?: number | string }) => {
+      const code = typeof err.code === "number" ? err.code : undefined;
+      if (code !== undefined && CONNACK_BAD_PROTOCOL.includes(code) && version === 5 && opts.version === "auto") {
+        opts.log.info("broker does not speak MQTT 5; using 3.1.1");
+        version = 4;
+        backoff.reset();
+      } else if (code !== undefined && CONNACK_AUTH.includes(code)) {
+        report(`broker refused the agent's credentials (vehicle ${opts.vehicleId}): check --vehicle and --password`);
+      } else {
+        report(`MQTT: ${err.message}`);
+      }
+    });
+    c.on("close", () => {
+      if (client !== c) return;
+      client = null;
+      c.removeAllListeners("close");
+      c.end(true);
+      ready = false;
+      if (connected) {
+        connected = false;
+        opts.log.warn("disconnected from the broker; the outbox keeps everything until it is back");
+        handlers.onDisconnect();
+      }
+      schedule(backoff.next());
+    });
+  }
+
+  function report(message: string) {
+    // One line per distinct problem, not one per retry.
+    if (message !== lastError) opts.log.warn(message);
+    lastError = message;
+  }
+
+  return {
+    start(): void {
+      stopped = false;
+      connect();
+    },
+    get connected(): boolean {
+      return ready;
+    },
+    get protocolVersion(): 5 | 4 {
+      return version;
+    },
+    /** QoS 1. False when not connected; the caller keeps the message and retries later. */
+    publish(channel: AgentChannel, payload: string): boolean {
+      if (!ready || !client) return false;
+      client.publish(topic(channel), payload, { qos: 1 }, (err) => {
+        if (err && connected) opts.log.warn(`publish failed: ${err.message}`);
+      });
+      return true;
+    },
+    /** Says goodbye: retained `{online:false}`, then a clean disconnect (no Last Will). */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      const c = client;
+      client = null;
+      connected = false;
+      ready = false;
+      if (!c) return;
+      if (c.connected) {
+        // Bounded: a link that died a moment ago never answers, and stopping must not hang on it.
+        await withTimeout(new Promise<void>((resolve) => c.publish(topic("status"), offline, { qos: 1, retain: true }, () => resolve())), 2000);
+        await withTimeout(new Promise<void>((resolve) => c.end(false, {}, () => resolve())), 1000);
+      }
+      c.end(true);
+    },
+    /** Drops the connection as a network fault would (tests, and `reconnect` at the keyboard). */
+    drop(): void {
+      client?.stream.destroy();
+    },
+  };
+}
+
+export type MqttLink = ReturnType<typeof createMqttLink>;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
