@@ -66,6 +66,10 @@ describe("passenger in a real browser", () => {
     await expect(poster.getByTestId("plate").textContent()).resolves.toBe("鲁A·E2E01");
     const scanned = await decodeQrPng(await poster.getByTestId("qr").screenshot());
     await poster.screenshot({ path: path.join(resultsDir, "passenger-poster.png"), fullPage: true });
+    // Printed with its own page size (A5), the poster fits on one sheet.
+    const pdf = (await poster.pdf({ preferCSSPageSize: true, path: path.join(resultsDir, "passenger-poster.pdf") })).toString("latin1");
+    expect(pdf.match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+    expect(pdf).toMatch(/\/MediaBox\s*\[\s*0 0 4(19|20)(\.\d+)? 59[45](\.\d+)?\s*\]/); // A5: 148 × 210 mm in points
     await staffContext.close();
     expect(scanned).toEqual([vehicle.code.url]);
     const url = scanned[0]!;
