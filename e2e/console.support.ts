@@ -6,6 +6,7 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import { PNG } from "pngjs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { scenario } from "../server/src/tracing/fixtures.ts";
 import type { TestApp } from "../server/test/harness.ts";
 
 /** Helpers for driving the tracer console in headless Chromium against the real app on a real port. */
@@ -106,4 +107,43 @@ export function unlabelledControls(page: Page): Promise<string[]> {
       .filter((el) => visible(el) && (!named(el) || el.tabIndex < 0))
       .map((el) => el.outerHTML.slice(0, 120));
   });
+}
+
+export const CASE_T0 = new Date("2026-11-27T08:00:00Z");
+
+/**
+ * The case P rides bus1 (trip T1, driver D-001) from 08:05 to 08:40 UTC
+ * (16:05–16:40 in Asia/Shanghai). A boards at 08:10 and alights 08:30, B rides
+ * 08:02–08:50, C boards at 08:45 after P left: P's depth-1 contacts are A, B
+ * and the driver. Later A rides bus2 (trip T2, driver D-002) with E, a depth-2
+ * contact. Returns P's phone and the scenario's ids.
+ */
+export async function seedCase(t: TestApp) {
+  const s = scenario(t.deps, CASE_T0);
+  await s.vehicle("bus1", "bus", 40);
+  await s.vehicle("bus2", "bus", 40);
+  await s.trip("T1", "bus1", 0, 60, "D-001");
+  await s.trip("T2", "bus2", 65, 120, "D-002");
+  await s.track("bus1", 0, 60, 1);
+  await s.track("bus2", 65, 120, 1);
+  const phone = await s.person("P", { displayName: "Case P" });
+  for (const name of ["A", "B", "C", "E"]) await s.person(name, { displayName: `Passenger ${name}` });
+  await s.checkin("cP", "P", "bus1", 5, { alight: 40 });
+  await s.checkin("cA", "A", "bus1", 10, { alight: 30 });
+  await s.checkin("cB", "B", "bus1", 2, { alight: 50 });
+  await s.checkin("cC", "C", "bus1", 45, { alight: 55 });
+  await s.checkin("cA2", "A", "bus2", 70, { alight: 100 });
+  await s.checkin("cE", "E", "bus2", 75, { alight: 110 });
+  return phone;
+}
+
+/** Fills the case form as a tracer would (window in Asia/Shanghai) and waits for the result. */
+export async function runTrace(page: Page, phone: string, depth: "1" | "2") {
+  await page.getByLabel("Phone number or person ID").fill(phone);
+  await page.getByLabel(/^From/).fill("2026-11-27T00:00");
+  await page.getByLabel(/^To/).fill("2026-11-28T00:00");
+  await page.getByLabel("Depth", { exact: true }).first().selectOption(depth);
+  await page.getByLabel("Reason (case reference)").fill("case 2026-114");
+  await page.getByRole("button", { name: "Run trace" }).click();
+  await page.locator(".results h2").waitFor();
 }

@@ -3,21 +3,14 @@ import { sql } from "drizzle-orm";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../server/src/db/client.ts";
-import { scenario } from "../server/src/tracing/fixtures.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
-import { LAPTOP, TABLET, launchBrowser, listen, openPage, shot, signIn, tileServer, unlabelledControls } from "./console.support.ts";
+import { LAPTOP, TABLET, launchBrowser, listen, openPage, runTrace, seedCase, shot, signIn, tileServer, unlabelledControls } from "./console.support.ts";
 
 /*
  * The tracer console in a real Chromium against the real app on a real port:
- * what a tracer and an operator do in it, on a laptop and a tablet.
- *
- * The seeded case P rides bus1 (trip T1, driver D-001) from 08:05 to 08:40
- * (Asia/Shanghai 16:05–16:40). A boards at 08:10 and alights 08:30, B rides
- * 08:02–08:50, C boards at 08:45 after P left: P's depth-1 contacts are A, B
- * and the driver. Later A rides bus2 with E: a depth-2 contact.
+ * what a tracer and an operator do in it, on a laptop and a tablet. The
+ * seeded case is described at seedCase (console.support.ts).
  */
-const T0 = new Date("2026-11-27T08:00:00Z");
-
 let t: TestApp;
 let browser: Browser;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -28,21 +21,7 @@ beforeAll(async () => {
   tiles = await tileServer();
   [t, browser] = await Promise.all([createTestApp({ now: "2026-11-28T08:00:00Z", env: { TILE_URL: tiles.url } }), launchBrowser()]);
   server = await listen(t.app);
-  const s = scenario(t.deps, T0);
-  await s.vehicle("bus1", "bus", 40);
-  await s.vehicle("bus2", "bus", 40);
-  await s.trip("T1", "bus1", 0, 60, "D-001");
-  await s.trip("T2", "bus2", 65, 120, "D-002");
-  await s.track("bus1", 0, 60, 1);
-  await s.track("bus2", 65, 120, 1);
-  casePhone = await s.person("P", { displayName: "Case P" });
-  for (const name of ["A", "B", "C", "E"]) await s.person(name, { displayName: `Passenger ${name}` });
-  await s.checkin("cP", "P", "bus1", 5, { alight: 40 });
-  await s.checkin("cA", "A", "bus1", 10, { alight: 30 });
-  await s.checkin("cB", "B", "bus1", 2, { alight: 50 });
-  await s.checkin("cC", "C", "bus1", 45, { alight: 55 });
-  await s.checkin("cA2", "A", "bus2", 70, { alight: 100 });
-  await s.checkin("cE", "E", "bus2", 75, { alight: 110 });
+  casePhone = await seedCase(t);
 });
 
 afterAll(async () => {
@@ -51,16 +30,6 @@ afterAll(async () => {
   await tiles?.close();
   await t?.close();
 });
-
-async function runTrace(page: import("playwright-core").Page, depth: "1" | "2") {
-  await page.getByLabel("Phone number or person ID").fill(casePhone);
-  await page.getByLabel(/^From/).fill("2026-11-27T00:00");
-  await page.getByLabel(/^To/).fill("2026-11-28T00:00");
-  await page.getByLabel("Depth", { exact: true }).first().selectOption(depth);
-  await page.getByLabel("Reason (case reference)").fill("case 2026-114");
-  await page.getByRole("button", { name: "Run trace" }).click();
-  await page.locator(".results h2").waitFor();
-}
 
 describe("tracer console", () => {
   it("lets a tracer sign in, trace a case, see each contact in the list and on the map, select one, and export CSV", async () => {
@@ -71,7 +40,7 @@ describe("tracer console", () => {
     const menu = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
     expect(menu).toEqual(["Cases", "Trips", "Live", "Flow"]);
 
-    await runTrace(page, "1");
+    await runTrace(page, casePhone, "1");
     const rows = page.locator("table.contacts tbody tr");
     await expect.poll(() => rows.count()).toBe(3);
     const names = await rows.locator("td:first-child").allTextContents();
@@ -117,7 +86,7 @@ describe("tracer console", () => {
     const tracer = await t.staff("tracer");
     const { context, page, errors } = await openPage(browser, LAPTOP);
     await signIn(page, server.base, tracer);
-    await runTrace(page, "2");
+    await runTrace(page, casePhone, "2");
     await expect.poll(() => page.locator("tr.contact-row.depth-2").count()).toBeGreaterThan(0);
     const depth2Rows = await page.locator("tr.contact-row.depth-2").count();
     await expect.poll(() => page.locator("path.contact-marker.depth-2").count()).toBe(depth2Rows);
@@ -137,8 +106,9 @@ describe("tracer console", () => {
 
     const rowA = page.locator("tr.contact-row.depth-1", { hasText: "Passenger A" });
     await rowA.getByRole("button", { name: /Mark close contact/ }).click();
-    await expect.poll(() => rowA.textContent()).toContain("close contact");
-    const marked = rowsOf<{ name: string }>(await t.deps.db.execute(sql`select id as name from persons where status = 'close_contact'`));
+    // The row then says so, and the person's status is what the next scan will show.
+    await expect.poll(() => rowA.locator("td:last-child").textContent()).toBe("close contact");
+    const marked = rowsOf<{ id: string }>(await t.deps.db.execute(sql`select id from persons where status = 'close_contact'`));
     expect(marked).toHaveLength(1);
 
     expect(errors).toEqual([]);
@@ -211,7 +181,7 @@ describe("tracer console", () => {
     await page.keyboard.type(tracer.password);
     await page.keyboard.press("Enter");
     await page.getByRole("navigation", { name: "Main" }).waitFor();
-    await runTrace(page, "1");
+    await runTrace(page, casePhone, "1");
     await expect.poll(() => page.locator("table.contacts tbody tr").count()).toBe(3);
     const box = await page.locator("#case-map").boundingBox();
     expect(box!.width).toBeGreaterThan(700); // map stacked above the lists, full width
@@ -236,7 +206,7 @@ describe("console without map tiles", () => {
       const tracer = await t.staff("tracer");
       const { context, page, errors } = await openPage(browser, LAPTOP);
       await signIn(page, s2.base, tracer);
-      await runTrace(page, "1");
+      await runTrace(page, casePhone, "1");
       await expect.poll(() => page.locator("path.contact-marker").count()).toBe(3);
       await expect.poll(() => page.locator("#case-map.no-tiles").count()).toBe(1);
       expect(await page.locator(".no-tiles-note").isVisible()).toBe(true);

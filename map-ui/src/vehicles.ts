@@ -22,4 +22,3 @@ export async function loadVehicles(): Promise<Map<string, VehicleSummary>> {
   }
 }
 
-export const plateOf = (vehicles: Map<string, VehicleSummary>, id: string) => vehicles.get(id)?.plate ?? id.slice(0, 8);

@@ -126,5 +126,6 @@ export function createTraceMap(cm: ConsoleMap, onSelect: (key: number) => void) 
 
 export function contactName(c: Contact): string {
   if (c.role === "driver") return c.name ?? `${t("role.driver")} ${c.driverId ?? ""}`.trim();
-  return c.name ?? c.phone ?? (c.personId ? c.personId.slice(0, 8) : "?");
+  // The tail of a UUID v7: its head is a timestamp, alike for people created together.
+  return c.name ?? c.phone ?? (c.personId ? `…${c.personId.slice(-8)}` : "?");
 }

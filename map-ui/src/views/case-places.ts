@@ -1,5 +1,5 @@
 import { api } from "../api.ts";
-import { parseTrack, type Fix } from "../geo.ts";
+import { fixAt, parseTrack, type Fix } from "../geo.ts";
 import type { Places } from "./case-map.ts";
 import type { Contact, Trace } from "./trace-model.ts";
 
@@ -36,5 +36,5 @@ export async function contactPlaces(trace: Trace, hasTrackRoute: boolean): Promi
 async function endOfContact(c: Contact): Promise<Fix | null> {
   const q = new URLSearchParams({ from: c.from, to: c.to });
   const track = await api("GET", `/vehicles/${encodeURIComponent(c.vehicleId)}/track?${q}`).then(parseTrack, () => []);
-  return track[track.length - 1] ?? null;
+  return fixAt(track, Date.parse(c.to)) ?? track[track.length - 1] ?? null;
 }

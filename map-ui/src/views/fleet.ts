@@ -149,7 +149,7 @@ export const fleetView: View = (ctx, el) => {
         " ",
         rotate,
         " ",
-        h("a", { href: `#/trips`, "aria-label": `${t("nav.trips")} ${v.plate}` }, t("nav.trips")),
+        h("a", { href: `#/trips/vehicle/${v.id}`, "aria-label": `${t("nav.trips")} ${v.plate}` }, t("nav.trips")),
       ),
     );
   }

@@ -6,50 +6,67 @@ import { t } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
-import { loadVehicles, plateOf } from "../vehicles.ts";
+import { loadVehicles } from "../vehicles.ts";
 
 interface TripCheckin {
   id: string;
   boardedAt: string;
   alightedAt: string | null;
+  alightEstimated: boolean;
+  board: Fix | null;
   label: string;
 }
 interface TripDetail {
   id: string;
   vehicleId: string;
+  plate: string | null;
   routeId: string | null;
   driverId: string | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** Where the trip counts as ending: its end, or now while it is open. */
+  endsAt: string | null;
   track: Fix[];
   checkins: TripCheckin[];
 }
 
+/** GET /api/v1/trips/{id}, read defensively. */
 function readTrip(raw: unknown): TripDetail {
   const r = (raw ?? {}) as Record<string, unknown>;
-  const trip = ((r.trip as Record<string, unknown> | undefined) ?? r) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" ? v : null);
   const checkins = (Array.isArray(r.checkins) ? r.checkins : []) as Record<string, unknown>[];
   return {
-    id: String(trip.id ?? ""),
-    vehicleId: String(trip.vehicleId ?? ""),
-    routeId: (trip.routeId as string | null) ?? null,
-    driverId: (trip.driverId as string | null) ?? null,
-    startedAt: (trip.startedAt as string | null) ?? null,
-    endedAt: (trip.endedAt as string | null) ?? null,
-    track: parseTrack(r.track ?? r.path ?? r.positions ?? null),
+    id: String(r.id ?? ""),
+    vehicleId: String(r.vehicleId ?? ""),
+    plate: str(r.plate),
+    routeId: str(r.routeId),
+    driverId: str(r.driverId),
+    startedAt: str(r.startedAt),
+    endedAt: str(r.endedAt),
+    endsAt: str(r.endsAt) ?? str(r.endedAt),
+    track: parseTrack(r.track ?? null),
     checkins: checkins.map((c) => ({
       id: String(c.checkinId ?? c.id ?? ""),
-      boardedAt: String(c.boardedAt ?? c.from ?? ""),
-      alightedAt: (c.alightedAt ?? c.to ?? null) as string | null,
-      label: String(c.name ?? c.phone ?? c.seat ?? (typeof c.personId === "string" ? c.personId.slice(0, 8) : "")),
+      boardedAt: String(c.from ?? c.boardedAt ?? ""),
+      alightedAt: str(c.to) ?? str(c.alightedAt),
+      alightEstimated: c.alightEstimated === true,
+      board: parseTrack(c.boardingPoint ?? null)[0] ?? null,
+      label: str(c.seat) ? `${t("trip.seat")} ${c.seat}` : typeof c.personId === "string" ? `…${c.personId.slice(-8)}` : "",
     })),
   };
+}
+
+/** The vehicle's fixes with their times, for the replay (the trip's own track carries no times). */
+async function timedTrack(trip: TripDetail): Promise<Fix[]> {
+  if (!trip.startedAt || !trip.endsAt) return [];
+  const q = new URLSearchParams({ from: trip.startedAt, to: trip.endsAt });
+  return api("GET", `/vehicles/${encodeURIComponent(trip.vehicleId)}/track?${q}`).then(parseTrack, () => []);
 }
 
 /** Trip view: pick a vehicle's trip, see its route and check-ins, replay it in proportion to real time. */
 export const tripView: View = (ctx, el, params) => {
   const id = params[0];
-  if (!id) return tripPicker(ctx, el);
+  if (!id || id === "vehicle") return tripPicker(ctx, el, params[1]);
   const panel = h("section", { className: "panel", "aria-label": t("nav.trips") }, h("h1", {}, t("trip.title")));
   const mapEl = h("div", { id: "trip-map" });
   el.append(h("div", { className: "split" }, panel, h("div", { className: "map-wrap" }, mapEl)));
@@ -60,30 +77,33 @@ export const tripView: View = (ctx, el, params) => {
 
   void (async () => {
     try {
-      const [trip, vehicles] = await Promise.all([api("GET", `/trips/${encodeURIComponent(id)}`).then(readTrip), loadVehicles()]);
+      const trip = await api("GET", `/trips/${encodeURIComponent(id)}`).then(readTrip);
+      const timed = await timedTrack(trip);
       if (!cm.alive()) return;
       msg.textContent = "";
-      const start = Date.parse(trip.startedAt ?? "") || trip.track[0]?.t || Date.parse(trip.checkins[0]?.boardedAt ?? "");
-      const end = Date.parse(trip.endedAt ?? "") || trip.track[trip.track.length - 1]?.t || Date.now();
+      const start = Date.parse(trip.startedAt ?? "") || timed[0]?.t || Date.parse(trip.checkins[0]?.boardedAt ?? "");
+      const end = Date.parse(trip.endsAt ?? "") || timed[timed.length - 1]?.t || Date.now();
       panel.append(
         h(
           "dl",
           { className: "facts" },
           h("dt", {}, t("col.vehicle")),
-          h("dd", {}, plateOf(vehicles, trip.vehicleId)),
+          h("dd", {}, trip.plate ?? trip.vehicleId.slice(0, 8)),
           h("dt", {}, t("col.route")),
           h("dd", {}, trip.routeId ?? "—"),
           h("dt", {}, t("trip.window")),
           h("dd", {}, `${Number.isFinite(start) ? fmtDateTime(start) : "—"} – ${trip.endedAt ? fmtDateTime(trip.endedAt) : t("trip.open")}`),
+          h("dt", {}, t("trip.driver")),
+          h("dd", {}, trip.driverId ?? "—"),
           h("dt", {}, t("trip.checkins")),
           h("dd", {}, String(trip.checkins.length)),
         ),
       );
-      const latlngs = trip.track.map((f) => cm.ll(f.lat, f.lon));
+      const latlngs = (trip.track.length > 1 ? trip.track : timed).map((f) => cm.ll(f.lat, f.lon));
       if (latlngs.length > 1) L.polyline(latlngs, { color: "#1d4ed8", weight: 4, className: "trip-path" }).addTo(cm.map);
       fitTo(cm, latlngs);
       const boardMarkers = trip.checkins.map((c) => {
-        const f = fixAt(trip.track, Date.parse(c.boardedAt)) ?? trip.track[0];
+        const f = c.board ?? fixAt(timed, Date.parse(c.boardedAt));
         return f
           ? L.circleMarker(cm.ll(f.lat, f.lon), { radius: 6, color: "#c2410c", fillOpacity: 0.8, className: "checkin-marker" })
               .bindTooltip(`${c.label} · ${t("case.boarded")} ${fmtTime(c.boardedAt)}`)
@@ -91,13 +111,13 @@ export const tripView: View = (ctx, el, params) => {
           : null;
       });
       const vehicle = L.circleMarker(latlngs[0] ?? cm.map.getCenter(), { radius: 10, color: "#0f766e", fillOpacity: 0.6, className: "trip-vehicle" }).addTo(cm.map);
-      panel.append(checkinTable(trip), replay(trip, start, end, vehicle, boardMarkers) ?? "");
+      panel.append(replay(trip, timed, start, end, vehicle, boardMarkers) ?? "", checkinTable(trip));
     } catch (err) {
       status(msg, errorText(err), "error");
     }
   })();
 
-  function replay(trip: TripDetail, start: number, end: number, vehicle: L.CircleMarker, boardMarkers: (L.CircleMarker | null)[]) {
+  function replay(trip: TripDetail, timed: Fix[], start: number, end: number, vehicle: L.CircleMarker, boardMarkers: (L.CircleMarker | null)[]) {
     if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return null;
     const slider = h("input", { type: "range", min: String(start), max: String(end), step: "1000", value: String(start) });
     const speed = select([["1", "1×"], ["10", "10×"], ["60", "60×"], ["300", "300×"], ["1200", "1200×"]], "60");
@@ -106,7 +126,7 @@ export const tripView: View = (ctx, el, params) => {
     let playing = false;
     let last = 0;
     const show = (at: number) => {
-      const f = fixAt(trip.track, at);
+      const f = fixAt(timed, at);
       if (f) vehicle.setLatLng(cm.ll(f.lat, f.lon));
       const onBoard = trip.checkins.filter((c) => Date.parse(c.boardedAt) <= at && (!c.alightedAt || at < Date.parse(c.alightedAt))).length;
       trip.checkins.forEach((c, i) => boardMarkers[i]?.setStyle({ opacity: Date.parse(c.boardedAt) <= at ? 1 : 0.2, fillOpacity: Date.parse(c.boardedAt) <= at ? 0.8 : 0.1 }));
@@ -154,15 +174,15 @@ function checkinTable(trip: TripDetail) {
       h(
         "tbody",
         {},
-        trip.checkins.map((c) => h("tr", {}, h("td", {}, c.label || "—"), h("td", {}, fmtTime(c.boardedAt)), h("td", {}, c.alightedAt ? fmtTime(c.alightedAt) : "—"))),
+        trip.checkins.map((c) => h("tr", {}, h("td", {}, c.label || "—"), h("td", {}, fmtTime(c.boardedAt)), h("td", {}, c.alightedAt ? fmtTime(c.alightedAt) : "—", c.alightEstimated ? h("span", { className: "badge" }, t("case.estimated")) : null))),
       ),
     ),
   );
 }
 
 /** No trip chosen yet: a vehicle and a window, then the trips found. */
-function tripPicker(ctx: Parameters<View>[0], el: HTMLElement) {
-  const vehicle = h("select", { name: "vehicle", required: true });
+function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: string) {
+  const vehicle = h("select", { name: "vehicle" });
   const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
   const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(new Date()) });
   const list = h("div", { className: "trip-list" });
@@ -176,15 +196,21 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement) {
     msg,
   );
   el.append(h("section", { className: "panel wide" }, h("h1", {}, t("trip.pickTitle")), form, list));
+  vehicle.append(h("option", { value: "" }, t("trip.allVehicles")));
   void loadVehicles().then((vs) => {
     for (const v of vs.values()) vehicle.append(h("option", { value: v.id }, `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""}`));
     if (vs.size === 0) status(msg, t("trip.noVehicles"));
+    if (vehicleId && vs.has(vehicleId)) {
+      vehicle.value = vehicleId;
+      form.requestSubmit();
+    }
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clear(list);
     try {
-      const q = new URLSearchParams({ vehicleId: vehicle.value, from: fromLocalInput(from.value) ?? "", to: fromLocalInput(to.value) ?? "" });
+      const q = new URLSearchParams({ from: fromLocalInput(from.value) ?? "", to: fromLocalInput(to.value) ?? "" });
+      if (vehicle.value) q.set("vehicleId", vehicle.value);
       const res = await api<{ trips?: Record<string, string | null>[] } | Record<string, string | null>[]>("GET", `/trips?${q}`);
       const trips = Array.isArray(res) ? res : (res.trips ?? []);
       status(msg, t("trip.found", { n: trips.length }));
@@ -193,7 +219,7 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement) {
           "ul",
           {},
           trips.map((tr) =>
-            h("li", {}, h("a", { href: `#/trips/${encodeURIComponent(tr.id ?? "")}` }, `${tr.startedAt ? fmtDateTime(tr.startedAt) : "?"} – ${tr.endedAt ? fmtTime(tr.endedAt) : t("trip.open")}${tr.routeId ? ` · ${tr.routeId}` : ""}`)),
+            h("li", {}, h("a", { href: `#/trips/${encodeURIComponent(tr.id ?? "")}` }, `${tr.plate ? `${tr.plate} · ` : ""}${tr.startedAt ? fmtDateTime(tr.startedAt) : "?"} – ${tr.endedAt ? fmtTime(tr.endedAt) : t("trip.open")}${tr.routeId ? ` · ${tr.routeId}` : ""}`)),
           ),
         ),
       );
