@@ -17,6 +17,7 @@ import { createLiveRepository } from "./live/live.repository.ts";
 import { registerLiveRoutes } from "./live/live.routes.ts";
 import { registerTracingRoutes } from "./tracing/tracing.routes.ts";
 import { registerTripsRoutes } from "./trips/trips.routes.ts";
+import { registerFlowRoutes } from "./flow/flow.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -35,4 +36,5 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerLiveRoutes(api, deps, auth, createLiveRepository(deps));
   registerTracingRoutes(api, deps, auth);
   registerTripsRoutes(api, deps, auth, vehicles);
+  registerFlowRoutes(api, deps, auth);
 }
