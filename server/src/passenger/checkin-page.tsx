@@ -13,8 +13,8 @@ export interface Exposure {
 
 export interface RememberedPassenger {
   status: HealthStatus;
-  phoneMasked: string | null;
-  nameMasked: string | null;
+  /** Masked name and phone, for "checking in as …". */
+  who: string;
   exposure: Exposure | null;
 }
 
@@ -73,7 +73,7 @@ export function CheckinPage(props: { t: Strings; lang: Lang; code: string; vehic
           <div id="remembered">
             <p>
               {t.asPerson}
-              <strong>{[me.nameMasked, me.phoneMasked].filter(Boolean).join(" ")}</strong>
+              <strong>{me.who}</strong>
             </p>
             <button id="one-tap" type="button">{t.oneTap}</button>
             <button id="forget" type="button" class="secondary">{t.notYou}</button>

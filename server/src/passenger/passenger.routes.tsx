@@ -16,6 +16,8 @@ import { devicePersonId, forgetDevice } from "./device.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
 
+/** "张* 138****5678": enough on a screen or card for the owner to know it is theirs, little for anyone else. */
+const masked = (name: string | null, phone: string | null) => [name && maskName(name), phone && maskPhone(phone)].filter(Boolean).join(" ");
 
 const html = (c: Context, page: unknown, status: 200 | 400 | 404 | 410 | 429 = 200) =>
   c.html(`<!doctype html>${String(page)}`, status, { "cache-control": "no-store" });
@@ -38,12 +40,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     if (!person) return null;
     const exposure =
       person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? deps.clock.now());
-    return {
-      status: person.status,
-      phoneMasked: person.phone ? maskPhone(person.phone) : null,
-      nameMasked: person.name ? maskName(person.name) : null,
-      exposure,
-    };
+    return { status: person.status, who: masked(person.name, person.phone), exposure };
   }
 
   app.get("/v/:code", async (c) => {
@@ -83,8 +80,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const id = await devicePersonId(c, deps.keys.cookie);
     const person = id ? await repos.persons.reveal(id) : null;
     if (!person) return html(c, PassForm({ t, lang }));
-    const who = [person.name && maskName(person.name), person.phone && maskPhone(person.phone)].filter(Boolean).join(" ");
-    return html(c, PassCard({ t, who, qrSvg: await qrSvg(repos.passes.signFor(person.id), "M") }));
+    return html(c, PassCard({ t, who: masked(person.name, person.phone), qrSvg: await qrSvg(repos.passes.signFor(person.id), "M") }));
   });
 
   app.post("/pass", bodyLimit({ maxSize: 4096, onError: (c) => c.text("Form too large", 413) }), async (c) => {
@@ -96,9 +92,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     if (!phone || !name) return html(c, PassForm({ t, lang, error: t.errors.invalid_request }), 400);
     try {
       const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c), staff: false });
-      const e164 = normalisePhone(phone);
-      const who = [maskName(name), e164 && maskPhone(e164)].filter(Boolean).join(" ");
-      return html(c, PassCard({ t, who, qrSvg: await qrSvg(issued.pass, "M") }));
+      return html(c, PassCard({ t, who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       return html(c, PassForm({ t, lang, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : 400);
