@@ -1,6 +1,6 @@
 import type { TrackRepository, LineString } from "../trips/track.ts";
-import type { Exposure, Segment, Source, TracingRepository } from "./tracing.repository.ts";
-import { MAX_ON_BOARD_MS, riskScore, type VehicleKind } from "./tracing.rules.ts";
+import type { Exposure, Segment, Source, TracingRepository, VehicleInfo } from "./tracing.repository.ts";
+import { MAX_ON_BOARD_MS, riskScore } from "./tracing.rules.ts";
 
 export interface TraceRequest {
   personId: string;
@@ -58,6 +58,7 @@ interface SourceInfo extends Source {
   seat: string | null;
   depth: 1 | 2;
   via: { personId: string | null; driverId: string | null } | null;
+  vehicle: VehicleInfo;
   /** The trip and its driver, when a passenger's stretch was on one (the driver is then a contact). */
   trip: { id: string; start: number; end: number; driverId: string | null } | null;
 }
@@ -73,25 +74,23 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
 
   async function contactsFrom(sources: SourceInfo[], minMs: number, now: Date, exclude: { persons: Set<string>; drivers: Set<string> }) {
     const exposures = await tracing.exposures(sources, now);
-    const vehicles = await tracing.vehicles(sources.map((s) => s.vehicleId));
     const onBoard = sources.map((s) => new Set<string>(s.personId ? [s.personId] : []));
     for (const e of exposures) onBoard[e.source]!.add(e.personId);
     const rows: (TraceContact & { at: number })[] = [];
     const push = (s: SourceInfo, k: number, c: Omit<TraceContact, "depth" | "vehicleId" | "plate" | "from" | "to" | "overlapMinutes" | "risk" | "via">, from: number, to: number) => {
       const overlap = to - from;
       if (overlap <= 0 || overlap < minMs) return;
-      const v = vehicles.get(s.vehicleId);
-      const kind: VehicleKind = v?.kind ?? "bus";
+      const v = s.vehicle;
       const people = onBoard[k]!.size + (s.trip?.driverId || !s.personId ? 1 : 0);
       rows.push({
         ...c,
         depth: s.depth,
         vehicleId: s.vehicleId,
-        plate: v?.plate ?? null,
+        plate: v.plate,
         from: iso(from),
         to: iso(to),
         overlapMinutes: minutes(overlap),
-        risk: riskScore({ overlapMinutes: overlap / 60_000, kind, capacity: v?.capacity ?? null, onBoard: people, sourceSeat: s.seat, contactSeat: c.seat, depth: s.depth }),
+        risk: riskScore({ overlapMinutes: overlap / 60_000, kind: v.kind, capacity: v.capacity, onBoard: people, sourceSeat: s.seat, contactSeat: c.seat, depth: s.depth }),
         via: s.via,
         at: from,
       });
@@ -109,8 +108,9 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
     return rows;
   }
 
-  const passengerSource = (s: Segment & { from?: number }, depth: 1 | 2, via: SourceInfo["via"]): SourceInfo => ({
+  const passengerSource = (s: Segment & { from?: number; vehicle: VehicleInfo }, depth: 1 | 2, via: SourceInfo["via"]): SourceInfo => ({
     vehicleId: s.vehicleId,
+    vehicle: s.vehicle,
     from: s.from ?? s.b,
     to: s.a,
     personId: s.personId,
@@ -125,10 +125,9 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
       const minMs = req.minOverlapMinutes * 60_000;
       const segments = await tracing.segments([{ personId: req.personId, boardedFrom: req.from.getTime(), boardedTo: req.to.getTime() }], now);
       const sources1 = segments.map((s) => passengerSource(s, 1, null));
-      const [paths, depth1, vehicles] = await Promise.all([
+      const [paths, depth1] = await Promise.all([
         track.paths(segments.map((s) => ({ vehicleId: s.vehicleId, from: s.b, to: s.a }))),
         contactsFrom(sources1, minMs, now, { persons: new Set([req.personId]), drivers: new Set() }),
-        tracing.vehicles(segments.map((s) => s.vehicleId)),
       ]);
       let contacts = depth1;
 
@@ -149,6 +148,7 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
           ...segs2.map((s) => passengerSource(s, 2, { personId: s.personId, driverId: null })),
           ...trips2.map((t) => ({
             vehicleId: t.vehicleId,
+            vehicle: t.vehicle,
             from: Math.max(t.start, drivers[t.driver]!.after),
             to: t.end,
             personId: null,
@@ -172,9 +172,9 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
         segments: segments.map((s, k) => ({
           checkinId: s.checkinId,
           vehicleId: s.vehicleId,
-          plate: vehicles.get(s.vehicleId)?.plate ?? null,
+          plate: s.vehicle.plate,
           tripId: s.tripId,
-          routeId: s.routeId ?? vehicles.get(s.vehicleId)?.routeId ?? null,
+          routeId: s.routeId ?? s.vehicle.routeId,
           from: iso(s.b),
           to: iso(s.a),
           alightEstimated: s.alightEstimated,

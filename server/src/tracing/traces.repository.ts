@@ -51,8 +51,8 @@ export function createTracesRepository({ db, keys, clock }: { db: Db; keys: Keys
       return rows.map((r) => r.id);
     },
 
-    async store(input: { createdBy: string; indexPersonId: string; request: Record<string, unknown>; result: unknown }): Promise<string> {
-      const id = uuidv7();
+    async store(input: { id?: string; createdBy: string; indexPersonId: string; request: Record<string, unknown>; result: unknown }): Promise<string> {
+      const id = input.id ?? uuidv7();
       await db.insert(traces).values({
         id,
         createdBy: input.createdBy,

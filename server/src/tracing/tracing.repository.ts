@@ -129,6 +129,22 @@ const toSegment = (r: SegmentRow): Segment => ({
   routeId: r.route_id,
 });
 
+/** What the risk score and the map need to know about a vehicle. */
+export interface VehicleInfo {
+  kind: VehicleKind;
+  capacity: number | null;
+  plate: string;
+  routeId: string | null;
+}
+type VehicleRow = { kind: VehicleKind; capacity: number | null; plate: string; vehicle_route_id: string | null };
+const vehicleColumns = sql`v.kind, v.capacity, v.plate, v.route_id as vehicle_route_id`;
+const toVehicle = (r: VehicleRow): VehicleInfo => ({
+  kind: r.kind,
+  capacity: r.capacity === null ? null : Number(r.capacity),
+  plate: r.plate,
+  routeId: r.vehicle_route_id,
+});
+
 /** A stretch of time on one vehicle whose fellow passengers we want. */
 export interface Source {
   vehicleId: string;
@@ -165,7 +181,10 @@ export function createTracingRepository({ db }: { db: Db }) {
      * intervals, clipped to start no earlier than `after` (and dropped when
      * they end before it).
      */
-    async segments(people: { personId: string; boardedFrom: number; boardedTo: number; after?: number }[], now: Date): Promise<(Segment & { person: number; from: number })[]> {
+    async segments(
+      people: { personId: string; boardedFrom: number; boardedTo: number; after?: number }[],
+      now: Date,
+    ): Promise<(Segment & { person: number; from: number; vehicle: VehicleInfo })[]> {
       if (people.length === 0) return [];
       const input = people.map((p, k) => ({
         k,
@@ -176,17 +195,18 @@ export function createTracingRepository({ db }: { db: Db }) {
       }));
       const lo = Math.min(...people.map((p) => p.boardedFrom));
       const hi = Math.max(...people.map((p) => p.boardedTo));
-      const rows = rowsOf<SegmentRow & { k: number; from: number }>(
+      const rows = rowsOf<SegmentRow & VehicleRow & { k: number; from: number }>(
         await db.execute(sql`
-          select s.k, ${segmentColumns("c")}, ${ms(sql`greatest(c.boarded_at, s.after)`)} as "from"
+          select s.k, ${segmentColumns("c")}, ${ms(sql`greatest(c.boarded_at, s.after)`)} as "from", ${vehicleColumns}
           from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, person_id uuid, lo timestamptz, hi timestamptz, after timestamptz)
           join checkins c on c.person_id = s.person_id and c.boarded_at >= s.lo and c.boarded_at < s.hi
             and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
+          join vehicles v on v.id = c.vehicle_id
           ${onBoard("c", ts(now))}
           where c_ob.a > s.after
           order by s.k, c.boarded_at, c.id`),
       );
-      return rows.map((r) => ({ ...toSegment(r), person: Number(r.k), from: Number(r.from) }));
+      return rows.map((r) => ({ ...toSegment(r), person: Number(r.k), from: Number(r.from), vehicle: toVehicle(r) }));
     },
 
     /**
@@ -226,16 +246,25 @@ export function createTracingRepository({ db }: { db: Db }) {
     async tripsOfDrivers(drivers: { driverId: string; after: number; before: number }[], now: Date) {
       if (drivers.length === 0) return [];
       const input = drivers.map((d, k) => ({ k, driver_id: d.driverId, after: new Date(d.after).toISOString(), before: new Date(d.before).toISOString() }));
-      const rows = rowsOf<{ k: number; id: string; vehicle_id: string; start: number; end: number; driver_id: string }>(
+      const rows = rowsOf<VehicleRow & { k: number; id: string; vehicle_id: string; start: number; end: number; driver_id: string }>(
         await db.execute(sql`
-          select s.k, t.id, t.vehicle_id, t.driver_id, ${ms(sql`t.started_at`)} as start, ${ms(sql`e.end_at`)} as "end"
+          select s.k, t.id, t.vehicle_id, t.driver_id, ${ms(sql`t.started_at`)} as start, ${ms(sql`e.end_at`)} as "end", ${vehicleColumns}
           from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, driver_id text, after timestamptz, before timestamptz)
           join trips t on t.driver_id = s.driver_id and t.started_at < s.before and t.started_at >= s.after - ${MAX_ON_BOARD}
+          join vehicles v on v.id = t.vehicle_id
           cross join lateral (select ${tripEnd("t", ts(now))} as end_at) e
           where e.end_at > s.after
           order by s.k, t.started_at`),
       );
-      return rows.map((r) => ({ driver: Number(r.k), tripId: r.id, vehicleId: r.vehicle_id, driverId: r.driver_id, start: Number(r.start), end: Number(r.end) }));
+      return rows.map((r) => ({
+        driver: Number(r.k),
+        tripId: r.id,
+        vehicleId: r.vehicle_id,
+        driverId: r.driver_id,
+        start: Number(r.start),
+        end: Number(r.end),
+        vehicle: toVehicle(r),
+      }));
     },
 
     /** The passengers of one trip: check-ins on its vehicle whose trip (by the rules above) is this one. */
@@ -250,15 +279,6 @@ export function createTracingRepository({ db }: { db: Db }) {
           order by c.boarded_at, c.id`),
       );
       return rows.map(toSegment);
-    },
-
-    async vehicles(ids: string[]): Promise<Map<string, { kind: VehicleKind; capacity: number | null; plate: string; routeId: string | null }>> {
-      if (ids.length === 0) return new Map();
-      const rows = rowsOf<{ id: string; kind: VehicleKind; capacity: number | null; plate: string; route_id: string | null }>(
-        await db.execute(sql`select id, kind, capacity, plate, route_id from vehicles
-          where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb))`),
-      );
-      return new Map(rows.map((r) => [r.id, { kind: r.kind, capacity: r.capacity === null ? null : Number(r.capacity), plate: r.plate, routeId: r.route_id }]));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { v7 as uuidv7 } from "uuid";
 import { requireStaff } from "../auth/auth.middleware.ts";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import type { AppDeps } from "../context.ts";
@@ -129,14 +130,18 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         return { ...k, phone: who?.phone ?? null, name: who?.name ?? null, status: who?.status ?? null };
       });
       const result = { index: outcome.index, segments: outcome.segments, contacts };
-      const id = await svc.traces.store({ createdBy: user.id, indexPersonId: personId, request: { personId, ...request }, result });
-      await svc.audit.record({
-        user,
-        action: "trace.create",
-        subjectPersonId: personId,
-        reason: body.reason,
-        details: { traceId: id, from: request.from, to: request.to, depth: body.depth, minOverlapMinutes: body.minOverlapMinutes, contacts: contacts.length },
-      });
+      const id = uuidv7();
+      // The stored trace and its audit row are independent writes: make them together.
+      await Promise.all([
+        svc.traces.store({ id, createdBy: user.id, indexPersonId: personId, request: { personId, ...request }, result }),
+        svc.audit.record({
+          user,
+          action: "trace.create",
+          subjectPersonId: personId,
+          reason: body.reason,
+          details: { traceId: id, from: request.from, to: request.to, depth: body.depth, minOverlapMinutes: body.minOverlapMinutes, contacts: contacts.length },
+        }),
+      ]);
       deps.logger.info({ traceId: id, by: user.id, segments: result.segments.length, contacts: contacts.length }, "trace computed");
       return c.json({ id, request, ...result } satisfies StoredTrace, 201);
     },
