@@ -195,15 +195,17 @@ export async function createAgent(config: AgentConfig, log: Log) {
         speed: config.speed,
         keepTime: config.keepTime,
         loop: config.loop,
+        again: config.replayAgain,
         outbox,
         trips,
         record: (fix) => void record(fix),
         afterRecord: () => sender.pump(),
         signal: abort.signal,
       })
-        .then(() => {
-          if (abort.signal.aborted) return;
-          log.info("replay finished");
+        .then((outcome) => {
+          if (outcome === "stopped") return;
+          if (outcome === "already-done") log.warn(`${config.replay} was already replayed completely by this agent; pass --replay-again to send it again`);
+          else log.info("replay finished");
           sourceDone = true;
           checkDone();
         })

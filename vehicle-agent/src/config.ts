@@ -34,6 +34,7 @@ export const agentConfigSchema = z
     speed: positiveNumber.default(1),
     keepTime: z.boolean().default(false),
     loop: z.boolean().default(false),
+    replayAgain: z.boolean().default(false),
     gpsd: z.string().optional(),
     simulate: z.string().optional(),
     simulateSpeed: positiveNumber.default(10),
@@ -80,6 +81,7 @@ const flags = {
   speed: { type: "string" },
   "keep-time": { type: "boolean" },
   loop: { type: "boolean" },
+  "replay-again": { type: "boolean" },
   gpsd: { type: "string" },
   simulate: { type: "string" },
   "simulate-speed": { type: "string" },
@@ -110,10 +112,30 @@ See docs/agent.md for every flag.`;
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/**
+ * Joins `--flag value` into `--flag=value` for string flags, so that a value
+ * starting with "-" (agent passwords can) is taken as the value, not refused
+ * as an ambiguous option.
+ */
+function joinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : null;
+    const next = argv[i + 1];
+    const isFlag = (a: string) => a.startsWith("--") && a.slice(2).split("=")[0]! in flags;
+    if (name && name in flags && flags[name as keyof typeof flags].type === "string" && next !== undefined && !isFlag(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parseAgentArgs(argv: string[], cwd = process.cwd()): AgentConfig | "help" {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: joinValues(argv), options: flags, strict: true, allowPositionals: false });
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
   }

@@ -23,6 +23,8 @@ export interface ReplayOptions {
   speed: number;
   keepTime: boolean;
   loop: boolean;
+  /** Replay a file whose replay already completed (otherwise a restarted agent does not send it twice). */
+  again: boolean;
   outbox: Outbox;
   trips: Trips;
   /** Stores one fix (inside the transaction this module opens). */
@@ -65,10 +67,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * transaction. Killed at any point, the agent resumes at the first fix not
  * yet stored, with the same timestamps: every fix exactly once.
  */
-export async function runReplay(opts: ReplayOptions): Promise<void> {
+export async function runReplay(opts: ReplayOptions): Promise<"done" | "already-done" | "stopped"> {
   const now = opts.now ?? Date.now;
   const { points, outbox, trips } = opts;
-  if (points.length === 0) return;
+  if (points.length === 0) return "done";
   const first = points[0]!.ts;
 
   function storePoint(i: number, cursor: ReplayCursor) {
@@ -85,22 +87,26 @@ export async function runReplay(opts: ReplayOptions): Promise<void> {
     opts.record(fix);
     if (i === points.length - 1) {
       if (trips.current()?.replayKey !== undefined) trips.end(fix.ts);
-      outbox.setState(CURSOR_KEY, undefined);
+      // Kept, marked complete: the same command run again (say after a kill -9
+      // before the last acks) must not send the whole track a second time.
+      outbox.setState(CURSOR_KEY, { ...cursor, next: points.length });
     } else {
       outbox.setState(CURSOR_KEY, { ...cursor, next: i + 1 });
     }
   }
 
+  let again = opts.again || opts.loop;
   do {
     const saved = outbox.getState<ReplayCursor>(CURSOR_KEY);
-    const cursor: ReplayCursor =
-      saved && saved.source === opts.source && saved.next < points.length
-        ? saved
-        : { source: opts.source, shift: replayShift(points, now(), opts.speed, opts.keepTime), startedAt: now(), next: 0 };
+    const resumable = saved?.source === opts.source && (saved.next < points.length || !again);
+    if (resumable && saved.next >= points.length) return "already-done";
+    const cursor: ReplayCursor = resumable ? saved : { source: opts.source, shift: replayShift(points, now(), opts.speed, opts.keepTime), startedAt: now(), next: 0 };
+    // A loop starts each lap afresh.
+    again = true;
     const due = (i: number) => cursor.startedAt + (points[i]!.ts - first) / opts.speed;
     for (let i = cursor.next; i < points.length; ) {
       await sleep(due(i) - now(), opts.signal);
-      if (opts.signal.aborted) return;
+      if (opts.signal.aborted) return "stopped";
       // Every fix already due is stored in one transaction: a fast replay or a
       // catch-up after a restart costs one disk sync per group, not per fix.
       let end = i + 1;
@@ -112,4 +118,5 @@ export async function runReplay(opts: ReplayOptions): Promise<void> {
       opts.afterRecord();
     }
   } while (opts.loop && !opts.signal.aborted);
+  return opts.signal.aborted ? "stopped" : "done";
 }

@@ -40,7 +40,7 @@ describe("outbox", () => {
   });
 
   it("sends the newest fix alone and the backlog oldest first in batches of at most 500, each with its own seq", () => {
-    const seqs = Array.from({ length: 1203 }, (_, i) => outbox.add("position", fix(i)));
+    const seqs = outbox.transaction(() => Array.from({ length: 1203 }, (_, i) => outbox.add("position", fix(i))));
     const newest = outbox.newestFix(0)!;
     expect(newest.seq).toBe(seqs.at(-1));
     const skip = new Set([newest.seq]);
