@@ -96,6 +96,7 @@ describe("passenger in a real browser", () => {
     await page.reload();
     await expect(page.locator("#remembered").textContent()).resolves.toContain("138****8000");
     expect(await page.locator("#phone").count()).toBe(0);
+    expect(await page.locator("#open-ride").getAttribute("data-checkin")).toBe(first.checkinId); // getting off needs no new check-in
     const again = await checkInBy(page, page.getByRole("button", { name: "一键登记" }));
     expect(again.personId).toBe(first.personId);
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E01");
@@ -111,6 +112,11 @@ describe("passenger in a real browser", () => {
     const key = (await (await fetch(`${base}/api/v1/passes/public-key`)).json()) as { pem: string };
     expect(passText).toHaveLength(1);
     expect(verifyPass(createPublicKey(key.pem), passText[0]!)?.personId).toBe(first.personId);
+
+    // Scanning again after getting off offers no ride to get off from.
+    await page.goto(url);
+    await page.locator("#one-tap").waitFor();
+    expect(await page.locator("#open-ride").count()).toBe(0);
     expect(errors).toEqual([]);
     await phone.close();
   });

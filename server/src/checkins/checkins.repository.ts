@@ -38,6 +38,17 @@ export function createCheckinsRepository({ db }: { db: Db }) {
       return row ?? null;
     },
 
+    /** The person's latest ride on this vehicle since `since` that they have not checked out of. */
+    async openRide(personId: string, vehicleId: string, since: Date): Promise<CheckinRow | null> {
+      const [row] = await db
+        .select()
+        .from(checkins)
+        .where(and(eq(checkins.personId, personId), eq(checkins.vehicleId, vehicleId), gte(checkins.boardedAt, since), isNull(checkins.alightedAt)))
+        .orderBy(desc(checkins.boardedAt))
+        .limit(1);
+      return row ?? null;
+    },
+
     async insert(tx: Tx, rows: NewCheckin[]): Promise<void> {
       if (rows.length > 0) await tx.insert(checkins).values(rows);
     },

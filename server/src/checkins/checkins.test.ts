@@ -194,6 +194,8 @@ describe("alight", () => {
     const res = await checkIn({ code: v.code.id, phone: "13811110030", companions: [{ name: "同伴" }] });
     const cookie = deviceCookie(res);
     t.clock.advance(20 * 60_000);
+    // Rescanning later offers to get off this ride without a new check-in.
+    expect((await t.call("GET", `/v/${v.code.id}`, undefined, { cookie })).text).toContain(`data-checkin="${res.json.checkinId}"`);
     const off = await t.call("POST", `/api/v1/checkins/${res.json.checkinId}/alight`, undefined, { cookie });
     expect(off.status).toBe(200);
     expect(off.json.alightedAt).toBe(t.clock.now().toISOString());
@@ -203,6 +205,7 @@ describe("alight", () => {
     expect(twice.status).toBe(200);
     expect(twice.json.alightedAt).toBe(off.json.alightedAt);
 
+    expect((await t.call("GET", `/v/${v.code.id}`, undefined, { cookie })).text).not.toContain("data-checkin=");
     const companion = await t.deps.db.select().from(checkins).where(eq(checkins.companionOf, res.json.checkinId));
     expect(companion[0]!.alightedAt?.toISOString()).toBe(off.json.alightedAt);
     // A repeat scan now shows the ride as finished rather than starting a new one.

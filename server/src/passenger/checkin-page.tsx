@@ -16,6 +16,8 @@ export interface RememberedPassenger {
   /** Masked name and phone, for "checking in as …". */
   who: string;
   exposure: Exposure | null;
+  /** A ride on this vehicle they have not checked out of, so they can get off without checking in again. */
+  openRide: { checkinId: string; boardedAt: Date } | null;
 }
 
 /** What a flagged passenger sees: which ride, when, and what to do now (issue 4 part 4). */
@@ -76,6 +78,15 @@ export function CheckinPage(props: { t: Strings; lang: Lang; code: string; vehic
               <strong>{me.who}</strong>
             </p>
             <button id="one-tap" type="button">{t.oneTap}</button>
+            {me.openRide ? (
+              <div id="open-ride" data-checkin={me.openRide.checkinId}>
+                <p class="small">
+                  {t.onBoardSince}
+                  <strong>{displayTime(me.openRide.boardedAt, props.tz)}</strong>
+                </p>
+                <button id="alight-open" type="button" class="secondary">{t.alight}</button>
+              </div>
+            ) : null}
             <button id="forget" type="button" class="secondary">{t.notYou}</button>
           </div>
         ) : (

@@ -113,6 +113,14 @@ export const checkinScript = String.raw`
   if ($("forget")) $("forget").onclick = function () {
     send("POST", "/passenger/forget").then(function () { location.reload(); });
   };
+  if ($("alight-open")) $("alight-open").onclick = function () {
+    var button = $("alight-open");
+    button.disabled = true;
+    send("POST", "/api/v1/checkins/" + $("open-ride").getAttribute("data-checkin") + "/alight").then(function (r) {
+      if (r.ok) button.textContent = t.alighted + " " + clockText(new Date(r.data.alightedAt));
+      else { button.disabled = false; showError(errorText(r.data)); }
+    }).catch(function () { button.disabled = false; showError(t.offline); });
+  };
   $("alight").onclick = function () {
     if (!current) return;
     $("alight").disabled = true;

@@ -19,6 +19,9 @@ import { pickLang, strings } from "./i18n.ts";
 /** "张* 138****5678": enough on a screen or card for the owner to know it is theirs, little for anyone else. */
 const masked = (name: string | null, phone: string | null) => [name && maskName(name), phone && maskPhone(phone)].filter(Boolean).join(" ");
 
+/** How far back the page offers "I'm getting off" for a ride not checked out of: a long coach ride, not yesterday's bus. */
+const OPEN_RIDE_MS = 6 * 3_600_000;
+
 const html = (c: Context, page: unknown, status: 200 | 400 | 404 | 410 | 429 = 200) =>
   c.html(`<!doctype html>${String(page)}`, status, { "cache-control": "no-store" });
 
@@ -34,13 +37,19 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
   };
   const tz = deps.config.tzDisplay;
 
-  async function remembered(c: Context): Promise<RememberedPassenger | null> {
+  async function remembered(c: Context, vehicleId?: string): Promise<RememberedPassenger | null> {
     const id = await devicePersonId(c, deps.keys.cookie);
     const person = id ? await repos.persons.reveal(id) : null;
     if (!person) return null;
-    const exposure =
-      person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? deps.clock.now());
-    return { status: person.status, who: masked(person.name, person.phone), exposure };
+    const now = deps.clock.now();
+    const exposure = person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? now);
+    const ride = vehicleId ? await checkins.openRide(person.id, vehicleId, new Date(now.getTime() - OPEN_RIDE_MS)) : null;
+    return {
+      status: person.status,
+      who: masked(person.name, person.phone),
+      exposure,
+      openRide: ride ? { checkinId: ride.id, boardedAt: ride.boardedAt } : null,
+    };
   }
 
   app.get("/v/:code", async (c) => {
@@ -59,7 +68,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
       const page = ErrorPage({ t, title: gone ? t.goneTitle : t.notFoundTitle, message: t.errors[err.code] ?? err.message });
       return html(c, page, gone ? 410 : 404);
     }
-    return html(c, CheckinPage({ t, lang, code: pageCode, vehicle, tz, me: await remembered(c) }));
+    return html(c, CheckinPage({ t, lang, code: pageCode, vehicle, tz, me: await remembered(c, vehicle.id) }));
   });
 
   // The notice for a passenger whose check-in came back yellow or red, fetched by the page after the check-in.
