@@ -8,6 +8,7 @@ import type { AppDeps } from "./context.ts";
 import { deriveKeys, resolveDataKey } from "./crypto/keys.ts";
 import { openDatabase } from "./db/client.ts";
 import { preparePartitions } from "./jobs/partitions.job.ts";
+import { applyRetention } from "./jobs/retention.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -49,7 +50,10 @@ async function main() {
     console.log(`\nFirst start: created staff user "admin" with password: ${admin.generatedPassword}\n(shown once; set ADMIN_PASSWORD to choose it)\n`);
   }
 
-  const stopJobs = [schedule(logger, "partitions", 6 * 3_600_000, () => preparePartitions(deps))];
+  const stopJobs = [
+    schedule(logger, "partitions", 6 * 3_600_000, () => preparePartitions(deps)),
+    schedule(logger, "retention", 6 * 3_600_000, async () => void (await applyRetention(deps))),
+  ];
 
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
