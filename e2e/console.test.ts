@@ -4,6 +4,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../server/src/db/client.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
+import { startTestSystem, type TestSystem } from "../server/test/system.ts";
 import { LAPTOP, TABLET, launchBrowser, listen, openPage, runTrace, seedCase, shot, signIn, tileServer, unlabelledControls } from "./console.support.ts";
 
 /*
@@ -151,21 +152,74 @@ describe("tracer console", () => {
     await context.close();
   });
 
-  it("shows a vehicle on the live map once its state has a fix", async () => {
+  it("opens a case's trip from the trace, shows its route and check-ins, and replays it in proportion to real time", async () => {
+    for (const viewport of [LAPTOP, TABLET]) {
+      const tracer = await t.staff("tracer");
+      const { context, page, errors } = await openPage(browser, viewport);
+      await signIn(page, server.base, tracer);
+      await runTrace(page, casePhone, "1");
+      await page.locator("table.segments").getByRole("link", { name: "Trip" }).click();
+      await page.getByRole("heading", { name: "Trip", exact: true }).waitFor();
+      await page.locator("dl.facts").waitFor();
+      expect(await page.locator("dl.facts").textContent()).toContain("TEST-bus1");
+      // P, A, B and C checked in on trip T1.
+      await expect.poll(() => page.locator("table tbody tr").count()).toBe(4);
+      expect(await page.locator("path.checkin-marker").count()).toBe(4);
+      expect(await page.locator("path.trip-path").count()).toBe(1);
+
+      const out = page.locator(".replay output");
+      expect(await out.textContent()).toContain("2026-11-27 16:00");
+      // At 1200× the trip's hour plays in about three seconds and stops at its end, where nobody is left on board.
+      await page.getByLabel("Speed").selectOption("1200");
+      await page.getByRole("button", { name: "Play" }).click();
+      await expect.poll(() => out.textContent(), { timeout: 20_000 }).toContain("2026-11-27 17:00");
+      expect(await out.textContent()).toContain("0 on board");
+      await page.getByRole("button", { name: "Play" }).waitFor();
+      // Scrubbing: at 16:20 P, A and B are on board.
+      await page.getByLabel("Replay time").evaluate((el: HTMLInputElement) => {
+        el.value = String(Date.parse("2026-11-27T08:20:00Z"));
+        el.dispatchEvent(new Event("input"));
+      });
+      expect(await out.textContent()).toBe("2026-11-27 16:20 · 3 on board");
+      await shot(page, `trip-${viewport === LAPTOP ? "laptop" : "tablet"}`);
+      expect(await unlabelledControls(page)).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it("lists a vehicle's trips from the fleet page", async () => {
     const admin = await t.staff("admin");
-    const reg = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·LIVE1", kind: "taxi" }, { authorization: admin.authorization });
     const { context, page, errors } = await openPage(browser, LAPTOP);
     await signIn(page, server.base, admin);
-    await page.goto(`${server.base}/#/live`);
-    await page.getByRole("heading", { name: "Live fleet" }).waitFor();
-    await t.deps.db.execute(sql`
-      insert into vehicle_state (vehicle_id, last_ts, lat, lon, online, updated_at)
-      values (${reg.json.id}, now(), 36.66, 117.13, true, now())
-      on conflict (vehicle_id) do update set last_ts = excluded.last_ts, lat = excluded.lat, lon = excluded.lon, online = true, updated_at = now()`);
-    const entry = page.locator(".vehicle-list li", { hasText: "鲁A·LIVE1" });
-    await entry.waitFor({ timeout: 5000 });
-    expect(await entry.textContent()).toContain("online");
-    await shot(page, "live-laptop");
+    await page.goto(`${server.base}/#/fleet`);
+    await page.locator("table.fleet tbody tr", { hasText: "TEST-bus1" }).getByRole("link", { name: /Trips/ }).click();
+    await page.getByLabel(/^From/).fill("2026-11-27T00:00");
+    await page.getByLabel(/^To/).fill("2026-11-28T00:00");
+    await page.getByRole("button", { name: "Find trips" }).click();
+    await expect.poll(() => page.locator(".trip-list li").count()).toBe(1);
+    await shot(page, "trips-list-laptop");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("charts boardings per route and hour and draws where they happened as heat", async () => {
+    const tracer = await t.staff("tracer");
+    const { context, page, errors } = await openPage(browser, LAPTOP);
+    await signIn(page, server.base, tracer);
+    await page.goto(`${server.base}/#/flow`);
+    await page.getByLabel(/^From/).fill("2026-11-27T00:00");
+    await page.getByLabel(/^To/).fill("2026-11-28T00:00");
+    await page.getByRole("button", { name: "Show" }).click();
+    // Six check-ins on two trips: six boardings, six boarding places.
+    await expect.poll(() => page.locator(".panel .status").textContent()).toContain("6 boardings");
+    expect(await page.locator(".panel .status").textContent()).toContain("6 boarding places");
+    expect(await page.locator("svg polyline.flow-line").count()).toBeGreaterThan(0);
+    expect(await page.locator("canvas.leaflet-heatmap-layer").count()).toBe(1);
+    await page.getByText("Show as a table").click();
+    const cells = await page.locator("details table tbody td:nth-child(3)").allTextContents();
+    expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(6);
+    await shot(page, "flow-laptop");
     expect(await unlabelledControls(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
@@ -217,5 +271,43 @@ describe("console without map tiles", () => {
     } finally {
       await s2.close();
     }
+  });
+});
+
+describe("live view over MQTT", () => {
+  let sys: TestSystem;
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    sys = await startTestSystem({ env: { TILE_URL: "none" } });
+    server = await listen(sys.t.app);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await sys?.close();
+  });
+
+  it("shows a vehicle within 2 seconds of its agent publishing a fix", async () => {
+    const vehicle = await sys.registerVehicle({ plate: "鲁A·MQTT1", kind: "bus", routeId: "K51" });
+    const operator = await sys.t.staff("admin");
+    const { context, page, errors } = await openPage(browser, LAPTOP);
+    await signIn(page, server.base, operator);
+    await page.goto(`${server.base}/#/live`);
+    await page.getByRole("heading", { name: "Live fleet" }).waitFor();
+    await expect.poll(() => page.locator(".status[data-vehicles]").count()).toBe(1); // snapshot arrived
+
+    const agent = await sys.connect(vehicle);
+    await agent.publishAsync(sys.topic(vehicle.id, "status"), JSON.stringify({ online: true, agentVersion: "e2e" }), { qos: 1, retain: true });
+    await agent.publishAsync(sys.topic(vehicle.id, "position"), JSON.stringify({ ts: Date.now(), lat: 36.6512, lon: 117.1201, speed: 8 }), { qos: 1 });
+    const entry = page.locator(".vehicle-list li", { hasText: "鲁A·MQTT1" });
+    await entry.waitFor({ timeout: 2000 });
+    await expect.poll(() => entry.textContent(), { timeout: 2000 }).toContain("online");
+    expect(await page.locator(".status[data-vehicles]").getAttribute("data-vehicles")).toBe("1");
+
+    // The agent's Last Will (or a clean offline status) shows it offline, in place.
+    await agent.publishAsync(sys.topic(vehicle.id, "status"), JSON.stringify({ online: false }), { qos: 1, retain: true });
+    await expect.poll(() => entry.textContent(), { timeout: 3000 }).toContain("offline");
+    await shot(page, "live-mqtt-laptop");
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });

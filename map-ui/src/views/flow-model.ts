@@ -29,7 +29,8 @@ export function readFlow(raw: unknown): FlowSeries[] {
     byKey.set(key, s);
   };
   for (const row of rowsOf(raw)) {
-    const key = str(row.routeId ?? row.route ?? row.plate ?? row.vehicleId ?? row.key ?? row.group) ?? "—";
+    // By vehicle the plate names the line; by route the key is the route id (null: no route).
+    const key = str(row.plate ?? row.routeId ?? row.route ?? row.key ?? row.vehicleId ?? row.group) ?? "—";
     // Either flat rows {routeId, bucket, boardings} or a series {routeId, buckets:[{bucket, boardings}]}.
     const nested = (row.buckets ?? row.points ?? row.hours) as Obj[] | undefined;
     for (const p of Array.isArray(nested) ? nested : [row]) {

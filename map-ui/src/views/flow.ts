@@ -6,11 +6,14 @@ import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, fmtHour, fromLocalInput, toLocalInput } from "../time.ts";
 import { readFlow, readPlaces, type FlowSeries } from "./flow-model.ts";
+import { boardingPlaces, MAX_TRIPS } from "./flow-places.ts";
 import type * as L from "leaflet";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PALETTE = ["#1d4ed8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d"];
 const MAX_SERIES = 8;
+/** Check-ins on a vehicle with no route come back with no key. */
+const label = (key: string) => (key === "—" ? t("flow.noRoute") : key);
 
 /** Flow view: boardings per route (or vehicle) and hour as a chart, and where boardings happen as heat. */
 export const flowView: View = (ctx, el) => {
@@ -40,14 +43,18 @@ export const flowView: View = (ctx, el) => {
       const series = readFlow(raw);
       clear(chart);
       chart.append(drawChart(series), ...legendAndTable(series));
-      const places = readPlaces(raw);
+      const given = readPlaces(raw);
+      const found = given.length > 0 ? { places: given, capped: false } : await boardingPlaces(q.get("from")!, q.get("to")!);
+      if (!cm.alive()) return;
+      const places = found.places;
       if (heat) heat.remove();
       const make = await heatLayer();
       if (!cm.alive()) return;
       const max = Math.max(1, ...places.map((p) => p.weight));
       heat = make(places.map((p) => { const [lat, lon] = cm.ll(p.lat, p.lon); return [lat, lon, p.weight / max] as [number, number, number]; }), { radius: 22, blur: 18, minOpacity: 0.3 }).addTo(cm.map);
       fitTo(cm, places.map((p) => cm.ll(p.lat, p.lon)), 15);
-      status(msg, t("flow.summary", { n: series.reduce((s, x) => s + x.total, 0), groups: series.length, places: places.length }));
+      const summary = t("flow.summary", { n: series.reduce((s, x) => s + x.total, 0), groups: series.length, places: places.length });
+      status(msg, found.capped ? `${summary} ${t("flow.capped", { n: MAX_TRIPS })}` : summary);
     } catch (err) {
       status(msg, errorText(err), "error");
     }
@@ -65,7 +72,7 @@ function drawChart(all: FlowSeries[]): SVGSVGElement {
   const series = all.slice(0, MAX_SERIES);
   const W = 640;
   const H = 240;
-  const pad = { l: 40, r: 10, t: 10, b: 28 };
+  const pad = { l: 40, r: 40, t: 10, b: 28 };
   const times = series.flatMap((s) => s.points.map((p) => p.t));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 3_600_000);
@@ -98,7 +105,7 @@ function drawChart(all: FlowSeries[]): SVGSVGElement {
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     el("polyline", { points: s.points.map((p) => `${x(p.t)},${y(p.boardings)}`).join(" "), fill: "none", stroke: color, "stroke-width": 2, class: "flow-line" });
-    for (const p of s.points) el("circle", { cx: x(p.t), cy: y(p.boardings), r: 3, fill: color }).append(Object.assign(document.createElementNS(SVG, "title"), { textContent: `${s.key} ${fmtHour(p.t)}: ${p.boardings}` }));
+    for (const p of s.points) el("circle", { cx: x(p.t), cy: y(p.boardings), r: 3, fill: color }).append(Object.assign(document.createElementNS(SVG, "title"), { textContent: `${label(s.key)} ${fmtHour(p.t)}: ${p.boardings}` }));
   });
   return svg;
 }
@@ -108,9 +115,9 @@ function legendAndTable(series: FlowSeries[]) {
   const legend = h(
     "figcaption",
     {},
-    h("ul", { className: "legend" }, series.slice(0, MAX_SERIES).map((s, i) => h("li", {}, h("span", { className: "swatch", style: `background:${PALETTE[i % PALETTE.length]}`, "aria-hidden": "true" }), `${s.key}: ${s.total}`))),
+    h("ul", { className: "legend" }, series.slice(0, MAX_SERIES).map((s, i) => h("li", {}, h("span", { className: "swatch", style: `background:${PALETTE[i % PALETTE.length]}`, "aria-hidden": "true" }), `${label(s.key)}: ${s.total}`))),
   );
-  const rows = series.flatMap((s) => s.points.map((p) => h("tr", {}, h("td", {}, s.key), h("td", {}, fmtHour(p.t)), h("td", { className: "num" }, String(p.boardings)))));
+  const rows = series.flatMap((s) => s.points.map((p) => h("tr", {}, h("td", {}, label(s.key)), h("td", {}, fmtHour(p.t)), h("td", { className: "num" }, String(p.boardings)))));
   const table = h(
     "details",
     {},
