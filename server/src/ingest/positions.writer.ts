@@ -106,7 +106,8 @@ export async function writePositions(query: Query, fixes: Fix[]): Promise<number
     if (!seen || f.ts > seen.ts) newest.set(f.vehicleId, f);
   }
   if (newest.size) {
-    const s = positionColumns([...newest.values()]);
+    // Rows locked in one order (by vehicle id), so two batches in flight never deadlock on vehicle_state.
+    const s = positionColumns([...newest.values()].sort((x, y) => (x.vehicleId < y.vehicleId ? -1 : 1)));
     await query(UPDATE_STATE, [s.vehicleId, s.ts, s.lat, s.lon, s.speed, s.heading].map(pgArray));
   }
   return inserted;

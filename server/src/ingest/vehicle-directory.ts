@@ -10,11 +10,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createVehicleDirectory(repo: Pick<IngestRepository, "vehicleExists">, unknownForMs = 30_000) {
   const known = new Set<string>();
   const unknownUntil = new Map<string, number>();
-  return {
-    async exists(id: string): Promise<boolean> {
-      if (known.has(id)) return true;
-      if (!UUID.test(id)) return false;
-      if ((unknownUntil.get(id) ?? 0) > Date.now()) return false;
+  // One lookup per id at a time: a burst from a new vehicle must not become a burst of queries.
+  const asking = new Map<string, Promise<boolean>>();
+
+  async function lookUp(id: string): Promise<boolean> {
+    try {
       if (await repo.vehicleExists(id)) {
         known.add(id);
         unknownUntil.delete(id);
@@ -23,6 +23,21 @@ export function createVehicleDirectory(repo: Pick<IngestRepository, "vehicleExis
       if (unknownUntil.size > 10_000) unknownUntil.clear();
       unknownUntil.set(id, Date.now() + unknownForMs);
       return false;
+    } finally {
+      asking.delete(id);
+    }
+  }
+
+  return {
+    exists(id: string): boolean | Promise<boolean> {
+      if (known.has(id)) return true;
+      if (!UUID.test(id) || (unknownUntil.get(id) ?? 0) > Date.now()) return false;
+      let pending = asking.get(id);
+      if (!pending) {
+        pending = lookUp(id);
+        asking.set(id, pending);
+      }
+      return pending;
     },
   };
 }
