@@ -101,6 +101,8 @@ export async function buildCity(sql: postgres.Sql, phoneEnc: string) {
     from slots s
     cross join lateral (select s.started_at - interval '1 minute' + (s.ended_at - s.started_at) * random() * case when s.kind in ('taxi', 'ride_hail') then 0.05 else 0.8 end as b) x`);
 
+  await topUpCheckins(sql);
+
   await step("positions (last days, every 30 s)", () => sql`
     insert into positions (vehicle_id, ts, lat, lon, speed, flag)
     select t.vehicle_id, ts,
@@ -113,4 +115,19 @@ export async function buildCity(sql: postgres.Sql, phoneEnc: string) {
 
   await step("analyze", () => sql`analyze`);
   await sql`insert into bench_meta (version) values (${CITY.version})`;
+}
+
+/** Random per-trip counts land near, not on, the target: add the missing check-ins to random bus runs. */
+export async function topUpCheckins(sql: postgres.Sql) {
+  const [{ n }] = (await sql`select count(*)::int as n from checkins`) as unknown as [{ n: number }];
+  const missing = CITY.checkins - n;
+  if (missing <= 0) return;
+  await step(`top-up of ${missing} check-ins`, () => sql`
+    insert into checkins (id, vehicle_id, boarded_at, person_id, source, alighted_at)
+    select gen_random_uuid(), t.vehicle_id, x.b, bench_uuid('p' || (1 + floor(random() * ${CITY.persons})::int)), 'scan',
+      case when random() < 0.33 then x.b + (t.ended_at - x.b) * random() end
+    from (select t.* from trips t join vehicles v on v.id = t.vehicle_id and v.kind = 'bus'
+          cross join generate_series(1, 2) copy order by random() limit ${missing}) t
+    cross join lateral (select t.started_at - interval '1 minute' + (t.ended_at - t.started_at) * random() * 0.8 as b) x`);
+  await sql`analyze checkins`;
 }

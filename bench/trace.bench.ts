@@ -23,7 +23,7 @@ import { createMetrics } from "../server/src/metrics.ts";
 import { silentVehicleBus } from "../server/src/mqtt/vehicle-bus.ts";
 import { onBoardSql } from "../server/src/tracing/tracing.repository.ts";
 import { MAX_ON_BOARD_MS } from "../server/src/tracing/tracing.rules.ts";
-import { buildCity, CITY, cityEnd, isPopulated } from "./trace-city.ts";
+import { buildCity, CITY, cityEnd, isPopulated, topUpCheckins } from "./trace-city.ts";
 
 const CASES = 100;
 const WINDOW_DAYS = CITY.positionDays;
@@ -53,6 +53,7 @@ async function main() {
 
   if (await isPopulated(raw)) {
     console.log(`Reusing the generated city in bench_trace (${CITY.version}).`);
+    await topUpCheckins(raw);
   } else {
     console.log("Generating the city (once; reused by later runs)…");
     await ensureDayPartitions(database.db, CITY.start, CITY.days + 1);
@@ -86,10 +87,10 @@ async function main() {
   const bare = (personId: string) => sql`
     select o.person_id, greatest(c.boarded_at, o.boarded_at) as "from", least(c_ob.a, o_ob.a) as "to"
     from checkins c
-    ${onBoard("c", ts(now))}
+    ${onBoard("c", ts(now), { from: from.getTime(), to: now.getTime() })}
     join checkins o on o.vehicle_id = c.vehicle_id and o.boarded_at >= c.boarded_at - interval '24 hours' and o.boarded_at < c_ob.a
       and o.boarded_at >= ${ts(from.getTime() - MAX_ON_BOARD_MS)} and o.boarded_at < ${ts(now)} and o.person_id <> c.person_id
-    ${onBoard("o", ts(now))}
+    ${onBoard("o", ts(now), { from: from.getTime() - MAX_ON_BOARD_MS, to: now.getTime() })}
     where c.person_id = ${personId}::uuid and c.boarded_at >= ${ts(from)} and c.boarded_at < ${ts(now)}
       and least(c_ob.a, o_ob.a) - greatest(c.boarded_at, o.boarded_at) >= interval '1 minute'`;
 

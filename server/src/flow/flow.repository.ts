@@ -49,7 +49,7 @@ export function createFlowRepository({ db }: { db: Db }) {
           select v.id as vehicle_id, v.plate, v.kind, v.capacity, v.route_id, count(distinct c.person_id)::int as on_board,
             ${ms(sql`min(c.boarded_at)`)} as since
           from checkins c join vehicles v on v.id = c.vehicle_id
-          ${onBoard("c", ts(now))}
+          ${onBoard("c", ts(now), { from: now.getTime() - MAX_ON_BOARD_MS, to: now.getTime() + 1 })}
           where c.boarded_at > ${ts(now.getTime() - MAX_ON_BOARD_MS)} and c.boarded_at <= ${ts(now)} and c_ob.a >= ${ts(now)} ${scope(user)}
           group by v.id, v.plate, v.kind, v.capacity, v.route_id
           order by on_board desc, v.plate`),

@@ -41,9 +41,11 @@ const tripEnd = (t: string, now: SQL) =>
 
 /**
  * Lateral joins that put the on-board interval of check-in alias `c` in
- * `<c>_ob.a` (with `<c>_tr` its trip and `<c>_ob.own_alight`).
+ * `<c>_ob.a` (with `<c>_tr` its trip and `<c>_ob.own_alight`). `boarded`
+ * bounds c.boarded_at; it lets the planner prune the day partitions searched
+ * for the next check-in, which is most of the planning time.
  */
-function onBoard(c: string, now: SQL): SQL {
+function onBoard(c: string, now: SQL, boarded: { from: number; to: number }): SQL {
   const C = sql.raw(c);
   const TR = sql.raw(`${c}_tr`);
   const NX = sql.raw(`${c}_nx`);
@@ -58,6 +60,7 @@ function onBoard(c: string, now: SQL): SQL {
     left join lateral (
       select min(n.boarded_at) as at from checkins n
       where n.person_id = ${C}.person_id and n.boarded_at > ${C}.boarded_at and n.boarded_at < ${C}.boarded_at + ${MAX_ON_BOARD}
+        and n.boarded_at > ${ts(boarded.from)} and n.boarded_at < ${ts(boarded.to + MAX_ON_BOARD_MS)}
     ) ${NX} on true
     cross join lateral (
       select least(
@@ -202,7 +205,7 @@ export function createTracingRepository({ db }: { db: Db }) {
           join checkins c on c.person_id = s.person_id and c.boarded_at >= s.lo and c.boarded_at < s.hi
             and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
           join vehicles v on v.id = c.vehicle_id
-          ${onBoard("c", ts(now))}
+          ${onBoard("c", ts(now), { from: lo, to: hi })}
           where c_ob.a > s.after
           order by s.k, c.boarded_at, c.id`),
       );
@@ -226,18 +229,26 @@ export function createTracingRepository({ db }: { db: Db }) {
       }));
       const lo = Math.min(...sources.map((s) => s.from)) - MAX_ON_BOARD_MS;
       const hi = Math.max(...sources.map((s) => s.to));
+      // Stretches on one vehicle share most of their candidates (a coach's forty passengers at depth 2):
+      // each candidate's interval is computed once, then matched to every stretch it meets.
       const rows = rowsOf<SegmentRow & { k: number; from: number; to: number }>(
         await db.execute(sql`
-          select s.k, ${segmentColumns("c")},
-            ${ms(sql`greatest(c.boarded_at, s.lo)`)} as "from", ${ms(sql`least(c_ob.a, s.hi)`)} as "to"
-          from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz, person_id uuid, trip_id uuid)
-          cross join lateral (select ${earliestReaching(sql`s.v`, sql`s.lo`)} as since) r
-          join checkins c on c.vehicle_id = s.v and c.boarded_at >= r.since and c.boarded_at < s.hi
-            and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
-            and c.person_id is distinct from s.person_id
-          ${onBoard("c", ts(now))}
-          where c_ob.a > s.lo and (s.trip_id is null or c_tr.id = s.trip_id)
-          order by s.k, c.boarded_at, c.id`),
+          with s as materialized (
+            select s.*, ${earliestReaching(sql`s.v`, sql`s.lo`)} as since
+            from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz, person_id uuid, trip_id uuid)
+          ), c as materialized (
+            select distinct on (c.vehicle_id, c.boarded_at, c.id) c.*
+            from s join checkins c on c.vehicle_id = s.v and c.boarded_at >= s.since and c.boarded_at < s.hi
+              and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
+          ), iv as materialized (
+            select ${segmentColumns("c")}, c.boarded_at as boarded, c_ob.a as until
+            from c
+            ${onBoard("c", ts(now), { from: lo, to: hi })}
+          )
+          select s.k, iv.*, ${ms(sql`greatest(iv.boarded, s.lo)`)} as "from", ${ms(sql`least(iv.until, s.hi)`)} as "to"
+          from s join iv on iv.vehicle_id = s.v and iv.boarded >= s.since and iv.boarded < s.hi and iv.until > s.lo
+            and iv.person_id is distinct from s.person_id and (s.trip_id is null or iv.trip_id = s.trip_id)
+          order by s.k, iv.boarded, iv.checkin_id`),
       );
       return rows.map((r) => ({ ...toSegment(r), source: Number(r.k), from: Number(r.from), to: Number(r.to) }));
     },
@@ -273,7 +284,7 @@ export function createTracingRepository({ db }: { db: Db }) {
         await db.execute(sql`
           select ${segmentColumns("c")}
           from checkins c
-          ${onBoard("c", ts(now))}
+          ${onBoard("c", ts(now), { from: trip.start - TRIP_GRACE_MS, to: trip.end })}
           where c.vehicle_id = ${trip.vehicleId}::uuid and c.boarded_at >= ${ts(trip.start - TRIP_GRACE_MS)} and c.boarded_at < ${ts(trip.end)}
             and c_tr.id = ${trip.id}::uuid
           order by c.boarded_at, c.id`),
