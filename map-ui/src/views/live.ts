@@ -51,6 +51,7 @@ export const liveView: View = (ctx, el) => {
   let frame = 0;
   let listTimer = 0;
   let fitted = false;
+  let changes = 0; // vehicle changes applied, exposed for tests and load measurements
 
   const tooltip = (id: string) => () => {
     const v = vehicles.get(id);
@@ -78,6 +79,8 @@ export const liveView: View = (ctx, el) => {
         if (m.isTooltipOpen()) m.getTooltip()?.update();
       }
     }
+    changes += pending.size;
+    summary.dataset.changes = String(changes);
     pending.clear();
     if (!fitted && markers.size > 0) {
       fitted = true;
@@ -101,7 +104,7 @@ export const liveView: View = (ctx, el) => {
     summary.dataset.vehicles = String(markers.size);
     const q = filter.value.trim().toLowerCase();
     const matching = all.filter((v) => !q || v.plate.toLowerCase().includes(q) || (v.routeId ?? "").toLowerCase().includes(q));
-    matching.sort((a, b) => Number(b.online) - Number(a.online) || a.plate.localeCompare(b.plate));
+    matching.sort((a, b) => Number(b.online) - Number(a.online) || a.plate.localeCompare(b.plate, undefined, { numeric: true }));
     clear(list);
     for (const v of matching.slice(0, LIST_LIMIT)) {
       const occ = v.occupancy === null ? "" : ` · ${t("live.occupancy", { n: v.occupancy })}`;
