@@ -1,5 +1,5 @@
 import type { TrackRepository, LineString } from "../trips/track.ts";
-import type { Exposure, Segment, Source, TracingRepository, VehicleInfo } from "./tracing.repository.ts";
+import type { Exposure, Segment, Source, StoredIdentity, TracingRepository, VehicleInfo } from "./tracing.repository.ts";
 import { MAX_ON_BOARD_MS, riskScore } from "./tracing.rules.ts";
 
 export interface TraceRequest {
@@ -42,6 +42,8 @@ export interface TraceContact {
   risk: number;
   /** At depth 2: the depth-1 contact they met. */
   via: { personId: string | null; driverId: string | null } | null;
+  /** The passenger's stored (encrypted) phone and name, for the tracer's view to decrypt. */
+  identity: StoredIdentity | null;
 }
 
 export interface TraceOutcome {
@@ -77,7 +79,13 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
     const onBoard = sources.map((s) => new Set<string>(s.personId ? [s.personId] : []));
     for (const e of exposures) onBoard[e.source]!.add(e.personId);
     const rows: (TraceContact & { at: number })[] = [];
-    const push = (s: SourceInfo, k: number, c: Omit<TraceContact, "depth" | "vehicleId" | "plate" | "from" | "to" | "overlapMinutes" | "risk" | "via">, from: number, to: number) => {
+    const push = (
+      s: SourceInfo,
+      k: number,
+      c: Omit<TraceContact, "depth" | "vehicleId" | "plate" | "from" | "to" | "overlapMinutes" | "risk" | "via">,
+      from: number,
+      to: number,
+    ) => {
       const overlap = to - from;
       if (overlap <= 0 || overlap < minMs) return;
       const v = s.vehicle;
@@ -98,12 +106,12 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
     for (const e of exposures) {
       if (exclude.persons.has(e.personId)) continue;
       const s = sources[e.source]!;
-      push(s, e.source, { role: "passenger", personId: e.personId, driverId: null, tripId: e.tripId, checkinId: e.checkinId, seat: e.seat, boardedAt: iso(e.b) }, e.from, e.to);
+      push(s, e.source, { role: "passenger", personId: e.personId, driverId: null, tripId: e.tripId, checkinId: e.checkinId, seat: e.seat, boardedAt: iso(e.b), identity: e.person }, e.from, e.to);
     }
     sources.forEach((s, k) => {
       const t = s.trip;
       if (!t?.driverId || exclude.drivers.has(t.driverId)) return;
-      push(s, k, { role: "driver", personId: null, driverId: t.driverId, tripId: t.id, checkinId: null, seat: null, boardedAt: iso(t.start) }, Math.max(s.from, t.start), Math.min(s.to, t.end));
+      push(s, k, { role: "driver", personId: null, driverId: t.driverId, tripId: t.id, checkinId: null, seat: null, boardedAt: iso(t.start), identity: null }, Math.max(s.from, t.start), Math.min(s.to, t.end));
     });
     return rows;
   }

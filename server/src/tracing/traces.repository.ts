@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import { persons, traces } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
 import type { HealthStatus } from "../persons/persons.repository.ts";
+import type { StoredIdentity } from "./tracing.repository.ts";
 
 export type { HealthStatus };
 
@@ -30,14 +31,18 @@ export function createTracesRepository({ db, keys, clock }: { db: Db; keys: Keys
       return (await db.select({ id: persons.id }).from(persons).where(eq(persons.id, id))).length > 0;
     },
 
-    /** Phones and names, decrypted: only for a tracer's trace, which is audited. */
-    async identities(ids: string[]): Promise<Map<string, { phone: string | null; name: string | null; status: HealthStatus }>> {
-      if (ids.length === 0) return new Map();
-      const rows = await db
-        .select({ id: persons.id, phoneEnc: persons.phoneEnc, nameEnc: persons.nameEnc, status: persons.status })
-        .from(persons)
-        .where(inArray(persons.id, [...new Set(ids)]));
-      return new Map(rows.map((r) => [r.id, { phone: readable(r.phoneEnc), name: readable(r.nameEnc), status: r.status }]));
+    /**
+     * Decrypts stored identities, each person once however many rows name
+     * them: only for a tracer's trace, which is audited.
+     */
+    revealer() {
+      const seen = new Map<string, { phone: string | null; name: string | null; status: HealthStatus | null }>();
+      return (personId: string | null, stored: StoredIdentity | null) => {
+        if (!personId || !stored) return { phone: null, name: null, status: null };
+        let who = seen.get(personId);
+        if (!who) seen.set(personId, (who = { phone: readable(stored.phoneEnc), name: readable(stored.nameEnc), status: stored.status }));
+        return who;
+      };
     },
 
     /** Sets the status of these persons; returns the ids that exist. */

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
+import type { HealthStatus } from "../persons/persons.repository.ts";
 import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS, type VehicleKind } from "./tracing.rules.ts";
 
 /*
@@ -159,7 +160,17 @@ export interface Source {
   tripId?: string | null;
 }
 
+type PersonRow = { phone_enc: string | null; name_enc: string | null; status: HealthStatus | null };
+
+/** A contact's identity as stored (encrypted); only a tracer's trace decrypts it. */
+export interface StoredIdentity {
+  phoneEnc: string | null;
+  nameEnc: string | null;
+  status: HealthStatus | null;
+}
+
 export interface Exposure extends Segment {
+  person: StoredIdentity;
   /** Index into the sources given. */
   source: number;
   /** The overlap of the passenger's interval with the source's stretch (epoch ms). */
@@ -231,7 +242,7 @@ export function createTracingRepository({ db }: { db: Db }) {
       const hi = Math.max(...sources.map((s) => s.to));
       // Stretches on one vehicle share most of their candidates (a coach's forty passengers at depth 2):
       // each candidate's interval is computed once, then matched to every stretch it meets.
-      const rows = rowsOf<SegmentRow & { k: number; from: number; to: number }>(
+      const rows = rowsOf<SegmentRow & { k: number; from: number; to: number } & PersonRow>(
         await db.execute(sql`
           with s as materialized (
             select s.*, ${earliestReaching(sql`s.v`, sql`s.lo`)} as since
@@ -245,12 +256,20 @@ export function createTracingRepository({ db }: { db: Db }) {
             from c
             ${onBoard("c", ts(now), { from: lo, to: hi })}
           )
-          select s.k, iv.*, ${ms(sql`greatest(iv.boarded, s.lo)`)} as "from", ${ms(sql`least(iv.until, s.hi)`)} as "to"
+          select s.k, iv.*, ${ms(sql`greatest(iv.boarded, s.lo)`)} as "from", ${ms(sql`least(iv.until, s.hi)`)} as "to",
+            p.phone_enc, p.name_enc, p.status
           from s join iv on iv.vehicle_id = s.v and iv.boarded >= s.since and iv.boarded < s.hi and iv.until > s.lo
             and iv.person_id is distinct from s.person_id and (s.trip_id is null or iv.trip_id = s.trip_id)
+            left join persons p on p.id = iv.person_id
           order by s.k, iv.boarded, iv.checkin_id`),
       );
-      return rows.map((r) => ({ ...toSegment(r), source: Number(r.k), from: Number(r.from), to: Number(r.to) }));
+      return rows.map((r) => ({
+        ...toSegment(r),
+        source: Number(r.k),
+        from: Number(r.from),
+        to: Number(r.to),
+        person: { phoneEnc: r.phone_enc, nameEnc: r.name_enc, status: r.status },
+      }));
     },
 
     /** Trips each driver drove that were still running at or after `after` and started before `before`. */

@@ -14,10 +14,10 @@ import { createTracesRepository, type HealthStatus } from "./traces.repository.t
 import { createTracingRepository } from "./tracing.repository.ts";
 
 /** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
-export type StoredTrace = TraceOutcome & {
+export type StoredTrace = Omit<TraceOutcome, "contacts"> & {
   id: string;
   request: { from: string; to: string; depth: 1 | 2; minOverlapMinutes: number; reason: string };
-  contacts: (TraceContact & { phone: string | null; name: string | null; status: HealthStatus | null })[];
+  contacts: (Omit<TraceContact, "identity"> & { phone: string | null; name: string | null; status: HealthStatus | null })[];
 };
 
 const MAX_WINDOW_DAYS = 60;
@@ -124,11 +124,8 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       }
       const request = { from: from.toISOString(), to: to.toISOString(), depth: body.depth, minOverlapMinutes: body.minOverlapMinutes, reason: body.reason };
       const outcome = await svc.service.trace({ personId, from, to, depth: body.depth, minOverlapMinutes: body.minOverlapMinutes }, deps.clock.now());
-      const people = await svc.traces.identities(outcome.contacts.flatMap((k) => (k.personId ? [k.personId] : [])));
-      const contacts = outcome.contacts.map((k) => {
-        const who = k.personId ? people.get(k.personId) : undefined;
-        return { ...k, phone: who?.phone ?? null, name: who?.name ?? null, status: who?.status ?? null };
-      });
+      const reveal = svc.traces.revealer();
+      const contacts = outcome.contacts.map(({ identity, ...k }) => ({ ...k, ...reveal(k.personId, identity) }));
       const result = { index: outcome.index, segments: outcome.segments, contacts };
       const id = uuidv7();
       // The stored trace and its audit row are independent writes: make them together.
