@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "map-ui/dist/", "drizzle/", "coverage/", "test-results/"] },
+  { ignores: ["node_modules/", "data/", "map-ui/dist/", "vehicle-agent/dist/", "drizzle/", "coverage/", "test-results/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -31,7 +31,8 @@ export async function createAgent(config: AgentConfig, log: Log) {
   const screen = createScreen();
   let lastFix: PositionFix | null = null;
   let lastScan: { text: string; at: number; result: ScanResult } | null = null;
-  let sourceDone = !(config.replay ?? config.gpsd ?? config.simulate);
+  // With no GPS source there is nothing to finish; a live source (gpsd, simulation) never finishes.
+  let sourceDone = [config.replay, config.gpsd, config.simulate].every((v) => v === undefined);
   const doneWaiters: (() => void)[] = [];
 
   const sender = createSender({
@@ -139,6 +140,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
       alerts: screen.alerts(),
       lastScan,
       passKey: keys.get() !== null,
+      rssMb: Math.round(process.memoryUsage.rss() / 104_857.6) / 10,
     };
   }
 
