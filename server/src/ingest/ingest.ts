@@ -87,7 +87,8 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     if (vehicleId && seq !== undefined) void ack(vehicleId, { seqs: [seq], rejected: [{ seq, code: reason, message }] });
   }
 
-  async function handlePosition(vehicleId: string, body: unknown) {
+  /** Synchronous: the hot path takes no promise per fix; the writer's batch does the waiting. */
+  function handlePosition(vehicleId: string, body: unknown) {
     const m = positionMessage.parse(body);
     const item: PositionBatchItem = {
       vehicleId,
@@ -139,30 +140,27 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     if (m.online) opts.onOnline?.(vehicleId);
   }
 
-  const handlers: Record<AgentChannel, (vehicleId: string, body: unknown) => Promise<void>> = {
+  const handlers: Record<AgentChannel, (vehicleId: string, body: unknown) => void | Promise<void>> = {
     position: handlePosition,
     trip: handleTrip,
     checkin: handleCheckin,
     status: handleStatus,
   };
 
-  async function process(vehicleId: string, channel: AgentChannel, payload: Buffer) {
-    let body: unknown;
+  function failed(channel: AgentChannel, vehicleId: string, seq: number | undefined, err: unknown) {
+    if (err instanceof Invalid) return invalid(channel, vehicleId, err.reason, err.message, seq);
+    if (isZodError(err)) return invalid(channel, vehicleId, "schema", describeIssues(err), seq);
+    // The database (or broker) failed: no ack, the agent still holds the message and resends it.
+    metrics.mqttMessages.inc({ kind: channel, outcome: "db_error" });
+    logger.error({ err, vehicleId, channel }, "could not store mqtt message; not acked");
+  }
+
+  async function process(vehicleId: string, channel: AgentChannel, body: unknown, seq: number | undefined, known: Promise<boolean>) {
     try {
-      body = JSON.parse(payload.toString("utf8"));
-    } catch {
-      return invalid(channel, vehicleId, "malformed_json", "payload is not JSON");
-    }
-    const seq = seqOf(body);
-    try {
-      if (!(await directory.exists(vehicleId))) return invalid(channel, vehicleId, "unknown_vehicle", "no vehicle has this id");
+      if (!(await known)) return invalid(channel, vehicleId, "unknown_vehicle", "no vehicle has this id");
       await handlers[channel](vehicleId, body);
     } catch (err) {
-      if (err instanceof Invalid) return invalid(channel, vehicleId, err.reason, err.message, seq);
-      if (isZodError(err)) return invalid(channel, vehicleId, "schema", describeIssues(err), seq);
-      // The database (or broker) failed: no ack, the agent still holds the message and resends it.
-      metrics.mqttMessages.inc({ kind: channel, outcome: "db_error" });
-      logger.error({ err, vehicleId, channel }, "could not store mqtt message; not acked");
+      failed(channel, vehicleId, seq, err);
     }
   }
 
@@ -177,7 +175,25 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       if (payload.length > MAX_PAYLOAD_BYTES) {
         return invalid(channel, parsed.vehicleId, "too_large", `payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
       }
-      const job = process(parsed.vehicleId, channel, payload).finally(() => pending.delete(job));
+      const { vehicleId } = parsed;
+      let body: unknown;
+      try {
+        body = JSON.parse(payload.toString("utf8"));
+      } catch {
+        return invalid(channel, vehicleId, "malformed_json", "payload is not JSON");
+      }
+      const seq = seqOf(body);
+      const known = directory.exists(vehicleId);
+      if (known === false) return invalid(channel, vehicleId, "unknown_vehicle", "no vehicle has this id");
+      if (known === true && channel === "position") {
+        try {
+          handlePosition(vehicleId, body);
+        } catch (err) {
+          failed(channel, vehicleId, seq, err);
+        }
+        return;
+      }
+      const job = process(vehicleId, channel, body, seq, Promise.resolve(known)).finally(() => pending.delete(job));
       pending.add(job);
     },
     /** Waits for everything received so far to be stored (shutdown, tests). */

@@ -26,7 +26,10 @@ export interface PositionBatchItem {
 }
 
 export interface PositionWriterOptions {
+  /** A batch is written as soon as this many rows wait (else after maxDelayMs). */
   maxRows?: number;
+  /** Largest batch taken when a backlog has built up (both batches in flight were slow): fewer, bigger statements. */
+  maxBatchRows?: number;
   maxDelayMs?: number;
   maxInFlight?: number;
   /** Past this many buffered rows (the database is slow or down) new messages are dropped unacked; agents resend. */
@@ -115,6 +118,7 @@ export async function writePositions(query: Query, fixes: Fix[]): Promise<number
 
 export function createPositionWriter(database: Database, opts: PositionWriterOptions) {
   const maxRows = opts.maxRows ?? 2_000;
+  const maxBatchRows = Math.max(maxRows, opts.maxBatchRows ?? 10_000);
   const maxDelayMs = opts.maxDelayMs ?? 50;
   const maxInFlight = opts.maxInFlight ?? 2;
   const maxBufferedRows = opts.maxBufferedRows ?? 100_000;
@@ -126,10 +130,10 @@ export function createPositionWriter(database: Database, opts: PositionWriterOpt
   const inFlight = new Set<Promise<void>>();
 
   function take(): PositionBatchItem[] {
-    // Cut at maxRows (whole messages), so one flush is one bounded statement.
+    // Cut at maxBatchRows (whole messages), so one flush is one bounded statement.
     let rows = 0;
     let i = 0;
-    while (i < buffer.length && (rows === 0 || rows + buffer[i]!.fixes.length <= maxRows)) rows += buffer[i++]!.fixes.length;
+    while (i < buffer.length && (rows === 0 || rows + buffer[i]!.fixes.length <= maxBatchRows)) rows += buffer[i++]!.fixes.length;
     const items = buffer.slice(0, i);
     buffer = buffer.slice(i);
     bufferedRows -= rows;

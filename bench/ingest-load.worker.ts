@@ -1,0 +1,118 @@
+/**
+ * The load generator of bench/ingest.bench.ts, in a worker thread so that the
+ * publishing "fleet" does not share an event loop with the server it measures.
+ */
+import { randomUUID } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+import mqtt, { type MqttClient } from "mqtt";
+import { vehicleTopic, type AckMessage } from "../protocol/index.ts";
+
+export type LoadJob =
+  | { kind: "raw"; url: string; count: number; window: number }
+  | { kind: "single"; url: string; prefix: string; ids: string[]; count: number; window: number; startTs: number }
+  | { kind: "batched"; url: string; prefix: string; ids: string[]; count: number; perMessage: number; window: number; startTs: number }
+  | { kind: "rate"; url: string; prefix: string; ids: string[]; rate: number; seconds: number; startTs: number };
+
+export interface LoadResult {
+  seconds: number;
+  latenciesMs?: number[];
+}
+
+const job = workerData as LoadJob;
+
+function fixes(startTs: number) {
+  let ts = startTs;
+  return () => ({ ts: (ts += 10), lat: 30.2672 + Math.random() / 1e5, lon: -97.7431 + Math.random() / 1e5, speed: 8.3, heading: 270, accuracy: 5 });
+}
+
+/** Up to `window` QoS 1 publishes awaiting the broker's PUBACK. */
+function publishWindowed(client: MqttClient, count: number, window: number, next: (i: number) => [string, string]) {
+  let inFlight = 0;
+  let done = 0;
+  let i = 0;
+  return new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (inFlight < window && i < count) {
+        const [topic, payload] = next(i++);
+        inFlight++;
+        client.publish(topic, payload, { qos: 1 }, (err) => {
+          if (err) return reject(err);
+          inFlight--;
+          if (++done === count) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+}
+
+async function run(): Promise<LoadResult> {
+  const client = await mqtt.connectAsync(job.url, { clientId: `bench-load-${randomUUID()}` });
+  if (job.kind === "batched" || job.kind === "rate") await client.subscribeAsync(`${job.prefix}/transit/v1/vehicles/+/ack`, { qos: 1 });
+  parentPort!.postMessage({ started: true }); // the clock starts now, not at the worker's boot
+  const t0 = performance.now();
+  try {
+    if (job.kind === "raw") {
+      const payload = "x".repeat(150);
+      await publishWindowed(client, job.count, job.window, (i) => [`rate/${i % 200}`, payload]);
+      return { seconds: (performance.now() - t0) / 1000 };
+    }
+    const fix = fixes(job.startTs);
+    const topic = (i: number) => vehicleTopic(job.prefix, job.ids[i % job.ids.length]!, "position");
+    if (job.kind === "single") {
+      await publishWindowed(client, job.count, job.window, (i) => [topic(i), JSON.stringify({ ...fix(), seq: i })]);
+      return { seconds: (performance.now() - t0) / 1000 };
+    }
+    if (job.kind === "batched") {
+      // As agents do: at most `window` messages the server has not acked.
+      let sent = 0;
+      let acked = 0;
+      await new Promise<void>((resolve) => {
+        const send = () => {
+          while (sent < job.count && sent - acked < job.window) {
+            const i = sent++;
+            client.publish(topic(i), JSON.stringify({ points: Array.from({ length: job.perMessage }, fix), seq: i }), { qos: 1 });
+          }
+        };
+        client.on("message", (_t, payload) => {
+          acked += (JSON.parse(payload.toString()) as AckMessage).seqs.length;
+          if (acked >= job.count) resolve();
+          else send();
+        });
+        send();
+      });
+      return { seconds: (performance.now() - t0) / 1000 };
+    }
+    // rate: publish at a steady rate, time each fix from publish to its ack (sent after the commit).
+    const sentAt = new Map<number, number>();
+    const latenciesMs: number[] = [];
+    const total = job.rate * job.seconds;
+    client.on("message", (_t, payload) => {
+      const now = performance.now();
+      for (const seq of (JSON.parse(payload.toString()) as AckMessage).seqs) {
+        const at = sentAt.get(seq);
+        if (at !== undefined) latenciesMs.push(now - at);
+      }
+    });
+    let i = 0;
+    while (i < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * job.rate));
+      for (; i < due; i++) {
+        sentAt.set(i, performance.now());
+        client.publish(topic(i), JSON.stringify({ ...fix(), seq: i }), { qos: 1 });
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const deadline = Date.now() + 30_000;
+    while (latenciesMs.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return { seconds: (performance.now() - t0) / 1000, latenciesMs };
+  } finally {
+    await client.endAsync();
+  }
+}
+
+run().then(
+  (result) => parentPort!.postMessage({ ok: true, result }),
+  (err: unknown) => parentPort!.postMessage({ ok: false, error: String(err) }),
+);
