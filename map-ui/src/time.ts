@@ -1,5 +1,5 @@
 import { TZDate } from "@date-fns/tz";
-import { format, subDays } from "date-fns";
+import { addDays, format, startOfDay, subDays } from "date-fns";
 
 /**
  * Times on screen are in TZ_DISPLAY (Asia/Shanghai by default), whatever the
@@ -28,3 +28,9 @@ export function fromLocalInput(value: string): string | null {
 }
 
 export const daysAgo = (n: number, now = new Date()) => subDays(now, n);
+
+/**
+ * The end of today in the display zone: the default end of a window, so that
+ * a form left open still covers check-ins made after it was opened.
+ */
+export const endOfToday = (now = new Date()) => addDays(startOfDay(new TZDate(now.getTime(), zone)), 1);

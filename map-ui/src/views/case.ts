@@ -3,7 +3,7 @@ import { clear, field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { createMap } from "../map.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
+import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
 import { contactName, createTraceMap, type Places } from "./case-map.ts";
 import { contactPlaces } from "./case-places.ts";
 import { onBoardAt, readTrace, visibleContacts, type Contact, type ContactFilter, type Trace } from "./trace-model.ts";
@@ -14,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const caseView: View = (ctx, el) => {
   const who = h("input", { name: "who", required: true, autocomplete: "off", inputmode: "text" });
   const from = h("input", { name: "from", type: "datetime-local", required: true, value: toLocalInput(daysAgo(14)) });
-  const to = h("input", { name: "to", type: "datetime-local", required: true, value: toLocalInput(new Date()) });
+  const to = h("input", { name: "to", type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
   const depth = select([["1", "1"], ["2", "2"]], "1", { name: "depth" });
   const minOverlap = h("input", { name: "minOverlap", type: "number", min: "0", max: "600", step: "1", value: "1" });
   const reason = h("input", { name: "reason", required: true, maxlength: "200" });
@@ -189,7 +189,7 @@ export const caseView: View = (ctx, el) => {
         h("td", {}, String(c.depth)),
         h("td", {}, c.plate ?? c.vehicleId.slice(0, 8)),
         h("td", {}, `${fmtDateTime(c.from)}–${fmtTime(c.to).slice(0, 5)}`),
-        h("td", { className: "num" }, c.overlapMinutes.toFixed(0)),
+        h("td", { className: "num" }, c.overlapMinutes.toFixed(c.overlapMinutes < 10 ? 1 : 0)),
         h("td", { className: "num" }, c.risk.toFixed(2)),
         h("td", {}, markBtn),
       );

@@ -4,7 +4,7 @@ import { t } from "../i18n.ts";
 import { heatLayer } from "../leaflet-heat.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, fmtHour, fromLocalInput, toLocalInput } from "../time.ts";
+import { daysAgo, endOfToday, fmtHour, fromLocalInput, toLocalInput } from "../time.ts";
 import { readFlow, readPlaces, type FlowSeries } from "./flow-model.ts";
 import { boardingPlaces, MAX_TRIPS } from "./flow-places.ts";
 import type * as L from "leaflet";
@@ -18,7 +18,7 @@ const label = (key: string) => (key === "—" ? t("flow.noRoute") : key);
 /** Flow view: boardings per route (or vehicle) and hour as a chart, and where boardings happen as heat. */
 export const flowView: View = (ctx, el) => {
   const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
-  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(new Date()) });
+  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
   const groupBy = select([["route", t("flow.byRoute")], ["vehicle", t("flow.byVehicle")]], "route");
   const msg = h("p", { className: "status", role: "status" });
   const chart = h("figure", { className: "chart" });

@@ -5,7 +5,7 @@ import { fixAt, parseTrack, type Fix } from "../geo.ts";
 import { t } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
+import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
 import { loadVehicles } from "../vehicles.ts";
 
 interface TripCheckin {
@@ -184,7 +184,7 @@ function checkinTable(trip: TripDetail) {
 function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: string) {
   const vehicle = h("select", { name: "vehicle" });
   const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
-  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(new Date()) });
+  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
   const list = h("div", { className: "trip-list" });
   const msg = h("p", { className: "status", role: "status" });
   const form = h(
