@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
+import { createTestApp } from "../../test/harness.ts";
 import type { AppDeps } from "../context.ts";
 import { encrypt, lookupHash } from "../crypto/personal-data.ts";
 import { checkins, persons, positions, trips, vehicles } from "../db/schema/index.ts";
@@ -82,3 +83,11 @@ export function scenario(deps: Pick<AppDeps, "db" | "keys">, t0: Date) {
 }
 
 export type Scenario = ReturnType<typeof scenario>;
+
+/** A test app with a scenario over its database and a signed-in tracer: what every tracing test starts from. */
+export async function tracingTestApp(opts: { now: string; t0: Date }) {
+  const t = await createTestApp({ now: opts.now });
+  const s = scenario(t.deps, opts.t0);
+  const tracer = { authorization: (await t.staff("tracer")).authorization };
+  return { t, s, tracer };
+}

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../test/harness.ts";
-import { scenario, type Scenario } from "./fixtures.ts";
+import type { TestApp } from "../../test/harness.ts";
+import { tracingTestApp, type Scenario } from "./fixtures.ts";
 
 /*
  * The trace API against a brute-force reading of DESIGN §7 written here, apart
@@ -141,9 +141,7 @@ let t: TestApp;
 let s: Scenario;
 let tracer: Record<string, string>;
 beforeAll(async () => {
-  t = await createTestApp({ now: "2026-11-28T08:00:00Z" });
-  s = scenario(t.deps, T0);
-  tracer = { authorization: (await t.staff("tracer")).authorization };
+  ({ t, s, tracer } = await tracingTestApp({ now: "2026-11-28T08:00:00Z", t0: T0 }));
 });
 afterAll(() => t.close());
 

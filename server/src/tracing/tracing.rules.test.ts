@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../test/harness.ts";
-import { scenario, type Scenario } from "./fixtures.ts";
+import type { TestApp } from "../../test/harness.ts";
+import { tracingTestApp, type Scenario } from "./fixtures.ts";
 
 /*
  * DESIGN §7, one rule or edge per case. Times are minutes after T0; each case
@@ -13,9 +13,7 @@ let t: TestApp;
 let s: Scenario;
 let tracer: Record<string, string>;
 beforeAll(async () => {
-  t = await createTestApp({ now: "2026-11-28T08:00:00Z" });
-  s = scenario(t.deps, T0);
-  tracer = { authorization: (await t.staff("tracer")).authorization };
+  ({ t, s, tracer } = await tracingTestApp({ now: "2026-11-28T08:00:00Z", t0: T0 }));
 });
 afterAll(() => t.close());
 beforeEach(async () => {
