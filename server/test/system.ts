@@ -123,3 +123,12 @@ export async function startTestSystem(opts: TestSystemOptions = {}) {
 }
 
 export type TestSystem = Awaited<ReturnType<typeof startTestSystem>>;
+
+/** Polls `check` until it holds; fails naming `what` after `ms`. For waiting on acks and rows, never for timing. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

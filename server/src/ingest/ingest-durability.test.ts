@@ -6,7 +6,7 @@ import type { AckMessage } from "../../../protocol/index.ts";
 import { openDatabase, rowsOf, type Database } from "../db/client.ts";
 import { createTestDatabase } from "../../test/harness.ts";
 import { freePort } from "../../test/mosquitto.ts";
-import { startTestSystem, type TestSystem } from "../../test/system.ts";
+import { startTestSystem, until, type TestSystem } from "../../test/system.ts";
 
 /*
  * The promise the agent's outbox relies on: an ack means committed. While the
@@ -35,13 +35,6 @@ const fix = (client: MqttClient, sys: TestSystem, vehicleId: string, seq: number
 const trip = (client: MqttClient, sys: TestSystem, vehicleId: string, seq: number) =>
   client.publishAsync(sys.topic(vehicleId, "trip"), JSON.stringify({ event: "start", tripId: randomUUID(), ts: Date.now(), seq }), { qos: 1 });
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const positionsOf = async (sys: TestSystem, vehicleId: string) =>

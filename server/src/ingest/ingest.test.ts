@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signPass, type AckMessage, type AlertMessage } from "../../../protocol/index.ts";
 import { rowsOf } from "../db/client.ts";
 import { persons } from "../db/schema/index.ts";
-import { startTestSystem, type RegisteredVehicle, type TestSystem } from "../../test/system.ts";
+import { startTestSystem, until, type RegisteredVehicle, type TestSystem } from "../../test/system.ts";
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -26,13 +26,6 @@ async function listen(client: MqttClient, vehicleId: string) {
   return { acks, alerts, ackedSeqs };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const count = async (table: string, where: string, ...params: unknown[]) => {
   const raw = sys.t.database.postgres
@@ -105,7 +98,7 @@ describe("MQTT ingest", () => {
     expect(await count("vehicle_state", "vehicle_id = $1 and open_trip_id = $2", v.id, tripId)).toBe(1);
   });
 
-  it("stores an onboard pass check-in once, refuses a forged pass in the ack, and alerts the vehicle about a flagged passenger", async () => {
+  it("stores an onboard pass check-in once, refuses a forged pass or an unknown passenger in the ack, and alerts the vehicle about a flagged passenger", async () => {
     const { v, client, inbox } = await vehicleWithClient();
     const personId = await addPerson("case");
     const pass = signPass(sys.t.deps.keys.passSigning, { personId, issuedAt: 1_780_000_000 });
@@ -115,7 +108,10 @@ describe("MQTT ingest", () => {
     await publish(client, sys.topic(v.id, "checkin"), msg);
     const forged = pass.slice(0, -4) + (pass.endsWith("AAAA") ? "BBBB" : "AAAA");
     await publish(client, sys.topic(v.id, "checkin"), { checkinId: randomUUID(), ts: msg.ts, pass: forged, seq: 22 });
-    await until(() => inbox.ackedSeqs().filter((s) => s === 21).length === 2 && inbox.ackedSeqs().includes(22), "acks");
+    const stranger = signPass(sys.t.deps.keys.passSigning, { personId: randomUUID(), issuedAt: 1_780_000_000 });
+    await publish(client, sys.topic(v.id, "checkin"), { checkinId: randomUUID(), ts: msg.ts, pass: stranger, seq: 23 });
+    await until(() => inbox.ackedSeqs().filter((s) => s === 21).length === 2 && [22, 23].every((s) => inbox.ackedSeqs().includes(s)), "acks");
+    expect(inbox.acks.find((a) => a.seqs.includes(23))?.rejected?.[0]?.code).toBe("unknown_person");
     expect(await count("checkins", "id = $1 and source = 'pass' and person_id = $2", checkinId, personId)).toBe(1);
     expect(await count("checkins", "vehicle_id = $1", v.id)).toBe(1);
     const refusal = inbox.acks.find((a) => a.seqs.includes(22));

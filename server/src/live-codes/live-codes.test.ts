@@ -1,7 +1,7 @@
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { displayMessage, verifyLiveCode, type DisplayMessage } from "../../../protocol/index.ts";
-import { startTestSystem, type TestSystem } from "../../test/system.ts";
+import { startTestSystem, until, type TestSystem } from "../../test/system.ts";
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -18,13 +18,6 @@ async function displays(client: MqttClient, vehicleId: string) {
   return seen;
 }
 
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const tokenOf = (url: string) => url.slice(url.lastIndexOf("/v/") + 3);
 
