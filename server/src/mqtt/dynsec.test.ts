@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AckMessage } from "../../../protocol/index.ts";
 import { rowsOf } from "../db/client.ts";
 import { startMosquitto, type Mosquitto } from "../../test/mosquitto.ts";
-import { startTestSystem, type TestSystem } from "../../test/system.ts";
+import { startTestSystem, until, type TestSystem } from "../../test/system.ts";
 
 // A real Mosquitto 2 with the dynamic-security plugin, our own on a free port:
 // the server provisions each vehicle's login and ACLs there at registration.
@@ -62,5 +62,24 @@ describe("Mosquitto with dynamic security", () => {
     expect(reset.json).toMatchObject({ brokerProvisioned: true, agent: { username: v.id } });
     await expect(sys.connect(v)).rejects.toThrow(/not authorized|bad user/i);
     await publishAndAwaitAck(await sys.connect({ id: v.id, password: reset.json.agent.password }), v.id, 3);
+  });
+
+  it("registers a vehicle while the broker is down, and provisions it by a password reset once the broker is back", async () => {
+    await broker.stop();
+    let v;
+    try {
+      v = await sys.registerVehicle(); // the registration itself must not fail or hang
+    } finally {
+      await broker.restart();
+    }
+    await expect(sys.connect(v)).rejects.toThrow(/not authorized|bad user/i);
+    const admin = await sys.t.staff("admin");
+    let password = "";
+    await until(async () => {
+      const reset = await sys.t.call("POST", `/api/v1/vehicles/${v.id}/agent/reset`, undefined, admin);
+      password = reset.json.agent.password;
+      return reset.json.brokerProvisioned === true;
+    }, "the server to reconnect and provision the vehicle");
+    await publishAndAwaitAck(await sys.connect({ id: v.id, password }), v.id, 4);
   });
 });

@@ -41,6 +41,16 @@ function serverAcls(prefix: string) {
   ];
 }
 
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the MQTT broker did not answer")), ms);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
+
 export function createDynsec(client: MqttClient, opts: { topicPrefix: string; logger: Logger; timeoutMs?: number; serverUsername?: string }) {
   const timeoutMs = opts.timeoutMs ?? 3_000;
   const pending = new Map<string, (r: Response) => void>();
@@ -59,8 +69,18 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
   });
 
   /** Runs commands; resolves with one response each, or rejects when the broker never answers. */
+  /**
+   * Runs commands; resolves with one response each, or rejects when the broker
+   * never answers. Never waits for a broker that is down (MQTT.js would queue
+   * the publish until it is back, and a registration would hang): fails at once.
+   * Commands go at QoS 0: a lost one times out, a resent one could run twice.
+   */
   async function run(commands: Command[]): Promise<Response[]> {
-    subscribed ??= client.subscribeAsync(RESPONSE, { qos: 1 });
+    if (!client.connected) throw new Error("the MQTT broker is not connected");
+    subscribed ??= withTimeout(client.subscribeAsync(RESPONSE, { qos: 1 }), timeoutMs).catch((err: unknown) => {
+      subscribed = null;
+      throw err;
+    });
     await subscribed;
     const tagged = commands.map((c) => ({ ...c, correlationData: randomUUID() }));
     const answers = tagged.map(
@@ -77,7 +97,7 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
           });
         }),
     );
-    await client.publishAsync(CONTROL, JSON.stringify({ commands: tagged }), { qos: 1 });
+    client.publish(CONTROL, JSON.stringify({ commands: tagged }), { qos: 0 });
     return Promise.all(answers);
   }
 
