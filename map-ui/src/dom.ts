@@ -1,3 +1,5 @@
+import { getLang, LANGS, setLang, t } from "./i18n.ts";
+
 /** A tiny element builder: the console needs no framework, only labelled, reachable controls. */
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
 export type Child = Node | string | number | null | undefined | false | Child[];
@@ -42,6 +44,21 @@ export function select(options: [value: string, label: string][], value?: string
   const el = h("select", attrs, ...options.map(([v, l]) => h("option", { value: v }, l)));
   if (value !== undefined) el.value = value;
   return el;
+}
+
+/** The language switch: switches, then lets the caller redraw in the new language. */
+export function languageSelect(redraw: () => void) {
+  return select(
+    LANGS.map((l) => [l.code, l.label]),
+    getLang(),
+    {
+      "aria-label": t("lang.label"),
+      onchange: (e: Event) => {
+        setLang((e.target as HTMLSelectElement).value);
+        redraw();
+      },
+    },
+  );
 }
 
 /** Announces a message politely to screen readers and shows it. */

@@ -1,7 +1,7 @@
 import { api, onSignedOut } from "./api.ts";
 import type { Boot, StaffUser } from "./boot.ts";
-import { clear, h, select } from "./dom.ts";
-import { getLang, LANGS, setLang, t } from "./i18n.ts";
+import { clear, h, languageSelect } from "./dom.ts";
+import { t } from "./i18n.ts";
 
 /** What every view gets: settings, the signed-in user, and where to draw. */
 export interface ViewContext {
@@ -74,17 +74,7 @@ export function startShell(root: HTMLElement, boot: Boot, renderLogin: (root: HT
   }
 
   function header(me: StaffUser, active: string) {
-    const lang = select(
-      LANGS.map((l) => [l.code, l.label]),
-      getLang(),
-      {
-        "aria-label": t("lang.label"),
-        onchange: (e: Event) => {
-          setLang((e.target as HTMLSelectElement).value);
-          void render();
-        },
-      },
-    );
+    const lang = languageSelect(() => void render());
     const signOut = h("button", { type: "button", onclick: () => void api("POST", "/auth/logout").finally(showLogin) }, t("nav.signOut"));
     return h(
       "header",

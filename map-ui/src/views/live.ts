@@ -6,17 +6,8 @@ import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
 
-interface LiveVehicle {
-  vehicleId: string;
-  plate: string;
-  kind: string;
-  routeId: string | null;
-  lat: number | null;
-  lon: number | null;
-  ts: string | null;
-  online: boolean;
-  occupancy: number | null;
-}
+// The event payload's type, from the route that sends it (a type only: nothing of the server is bundled).
+import type { LiveVehicle } from "../../../server/src/live/live.repository.ts";
 
 const LIST_LIMIT = 100;
 const STYLE = {

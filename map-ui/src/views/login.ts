@@ -1,7 +1,7 @@
 import { api, errorText } from "../api.ts";
 import type { StaffUser } from "../boot.ts";
-import { clear, field, h, select, status } from "../dom.ts";
-import { getLang, LANGS, setLang, t } from "../i18n.ts";
+import { clear, field, h, languageSelect, status } from "../dom.ts";
+import { t } from "../i18n.ts";
 
 /** Sign-in for staff. The server answers with an HttpOnly session cookie; the script never holds a token. */
 export function renderLogin(root: HTMLElement, done: (user: StaffUser) => void) {
@@ -11,17 +11,7 @@ export function renderLogin(root: HTMLElement, done: (user: StaffUser) => void) 
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const message = h("p", { className: "status", role: "alert" });
   const submit = h("button", { type: "submit" }, t("login.submit"));
-  const lang = select(
-    LANGS.map((l) => [l.code, l.label]),
-    getLang(),
-    {
-      "aria-label": t("lang.label"),
-      onchange: (e: Event) => {
-        setLang((e.target as HTMLSelectElement).value);
-        renderLogin(root, done);
-      },
-    },
-  );
+  const lang = languageSelect(() => renderLogin(root, done));
   const form = h(
     "form",
     { className: "login", "aria-labelledby": "login-title" },
