@@ -239,6 +239,10 @@ describe("tracer console", () => {
     await expect.poll(() => page.locator("table.contacts tbody tr").count()).toBe(3);
     const box = await page.locator("#case-map").boundingBox();
     expect(box!.width).toBeGreaterThan(700); // map stacked above the lists, full width
+    // The map stays in view above the list: choosing a contact far down still shows its marker highlighted.
+    await page.getByRole("button", { name: "Passenger B", exact: true }).click();
+    await expect.poll(() => page.locator("path.contact-marker.selected").count()).toBe(1);
+    expect((await page.locator("#case-map").boundingBox())!.y).toBeGreaterThanOrEqual(0);
     await shot(page, "case-tablet");
 
     await page.getByLabel("Language").selectOption("zh-CN");
