@@ -85,6 +85,15 @@ async function run(): Promise<LoadResult> {
       return { seconds: (performance.now() - t0) / 1000 };
     }
     // rate: publish at a steady rate, time each fix from publish to its ack (sent after the commit).
+    // Each fix's ts is its send time on the wall clock (kept unique per vehicle), so the
+    // database can tell fix-to-row latency itself: received_at - ts.
+    const lastTs = new Map<string, number>();
+    const wallFix = (i: number) => {
+      const id = job.ids[i % job.ids.length]!;
+      const ts = Math.max(Date.now(), (lastTs.get(id) ?? 0) + 1);
+      lastTs.set(id, ts);
+      return { ...fix(), ts };
+    };
     const sentAt = new Map<number, number>();
     const latenciesMs: number[] = [];
     const total = job.rate * job.seconds;
@@ -100,7 +109,7 @@ async function run(): Promise<LoadResult> {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * job.rate));
       for (; i < due; i++) {
         sentAt.set(i, performance.now());
-        client.publish(topic(i), JSON.stringify({ ...fix(), seq: i }), { qos: 1 });
+        client.publish(topic(i), JSON.stringify({ ...wallFix(i), seq: i }), { qos: 1 });
       }
       await new Promise((r) => setTimeout(r, 2));
     }

@@ -7,8 +7,9 @@
  *   (b) single-fix messages, MQTT → committed rows
  *   (c) batched fixes (500 per message), MQTT → committed rows
  *   (d) raw COPY of the same rows into positions (the database's ceiling)
- *   (e) fix-to-visible-row latency at 5,000 fixes/s offered (publish → ack, which
- *       the server sends only after the commit; an upper bound on visibility)
+ *   (e) at 5,000 fixes/s offered: fix-to-visible-row latency (the row's
+ *       received_at minus the fix's ts, which is its send time), and publish → ack
+ *       back at the agent (the ack is sent only after the commit)
  *
  * Ratios b/a and c/d are printed so runs compare on a noisy shared machine.
  * The server's ingest runs in this process; the publishing fleet runs in a
@@ -140,14 +141,24 @@ async function main() {
 
     // (e) latency at 5,000 fixes/s offered: publish → ack (sent after the commit)
     {
+      const from = new Date();
       const { latenciesMs = [] } = await runLoad({ kind: "rate", ...fleet, rate: LATENCY_RATE, seconds: LATENCY_SECONDS, startTs: phaseStart(6) });
+      // Fix (sent at its ts, wall clock) → row visible (received_at = the insert's transaction time), per the database.
+      const [visible] = await t.database.postgres!.unsafe<{ p50: number; p99: number; n: number }[]>(
+        `select percentile_cont(0.5) within group (order by ms) as p50, percentile_cont(0.99) within group (order by ms) as p99, count(*)::int as n
+         from (select extract(epoch from received_at - ts) * 1000 as ms from positions where ts >= $1) x`,
+        [from.toISOString()],
+      );
+      results.visibleP50 = Number(visible!.p50);
+      results.visibleP99 = Number(visible!.p99);
       latenciesMs.sort((x, y) => x - y);
       const q = (p: number) => latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))] ?? NaN;
       results.p50 = q(0.5);
       results.p99 = q(0.99);
       const total = LATENCY_RATE * LATENCY_SECONDS;
       console.log(
-        `(e) fix → committed row (→ ack back) at ${fmt(LATENCY_RATE)} fixes/s offered for ${LATENCY_SECONDS} s: p50 ${results.p50.toFixed(0)} ms, p99 ${results.p99.toFixed(0)} ms (${fmt(latenciesMs.length)}/${fmt(total)} acked)`,
+        `(e) at ${fmt(LATENCY_RATE)} fixes/s offered for ${LATENCY_SECONDS} s: fix → visible row p50 ${results.visibleP50.toFixed(0)} ms, p99 ${results.visibleP99.toFixed(0)} ms (${fmt(visible!.n)} rows); ` +
+          `fix → ack back at the agent p50 ${results.p50.toFixed(0)} ms, p99 ${results.p99.toFixed(0)} ms (${fmt(latenciesMs.length)}/${fmt(total)} acked)`,
       );
     }
     await messaging.close();
