@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { outOfChina, wgs84ToGcj02 } from "./gcj02.ts";
+import { outOfChina, projectionFor, wgs84ToGcj02 } from "./gcj02.ts";
 
 /** Published vectors from eviltransform's test suites (googollee/eviltransform, go/transform_test.go). */
 const vectors: [place: string, wgsLat: number, wgsLon: number, gcjLat: number, gcjLon: number][] = [
@@ -26,5 +26,10 @@ describe("WGS-84 to GCJ-02 for Chinese tiles", () => {
     expect(outOfChina(52.52, 13.405)).toBe(true);
     expect(wgs84ToGcj02(52.52, 13.405)).toEqual([52.52, 13.405]);
     expect(wgs84ToGcj02(30.2672, -97.7431)).toEqual([30.2672, -97.7431]);
+  });
+
+  it("is what the map applies with TILE_CRS=gcj02, and nothing is moved with wgs84", () => {
+    expect(projectionFor("gcj02")(31.1774276, 121.5272106)).toEqual(wgs84ToGcj02(31.1774276, 121.5272106));
+    expect(projectionFor("wgs84")(31.1774276, 121.5272106)).toEqual([31.1774276, 121.5272106]);
   });
 });

@@ -39,3 +39,10 @@ export function wgs84ToGcj02(lat: number, lon: number): [lat: number, lon: numbe
   dLon = (dLon * 180.0) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI);
   return [lat + dLat, lon + dLon];
 }
+
+export type Project = (lat: number, lon: number) => [lat: number, lon: number];
+
+/** What the map does to every WGS-84 coordinate before drawing, for TILE_CRS. */
+export function projectionFor(tileCrs: "wgs84" | "gcj02"): Project {
+  return tileCrs === "gcj02" ? wgs84ToGcj02 : (lat, lon) => [lat, lon];
+}

@@ -1,9 +1,8 @@
 import * as L from "leaflet";
 import type { Boot } from "./boot.ts";
-import { wgs84ToGcj02 } from "./gcj02.ts";
+import { projectionFor, type Project } from "./gcj02.ts";
 import { t } from "./i18n.ts";
 
-export type Project = (lat: number, lon: number) => L.LatLngTuple;
 
 export interface ConsoleMap {
   map: L.Map;
@@ -50,7 +49,7 @@ export function createMap(el: HTMLElement, boot: Boot, opts: { label: string; ca
   const note = L.DomUtil.create("div", "no-tiles-note", el);
   note.textContent = t("map.noTiles");
 
-  const ll: Project = boot.tileCrs === "gcj02" ? (lat, lon) => wgs84ToGcj02(lat, lon) : (lat, lon) => [lat, lon];
+  const ll = projectionFor(boot.tileCrs);
   // A map created inside a just-shown container measures 0×0 until told otherwise.
   const resize = new ResizeObserver(() => map.invalidateSize());
   resize.observe(el);
