@@ -1,5 +1,5 @@
-import type { TrackRepository, LineString } from "../trips/track.ts";
-import type { Exposure, Segment, Source, StoredIdentity, TracingRepository, VehicleInfo } from "./tracing.repository.ts";
+import { pathsFromFixes, type LineString, type TrackRepository } from "../trips/track.ts";
+import { caseSpans, type Exposure, type Segment, type Source, type StoredIdentity, type TracingRepository, type VehicleInfo } from "./tracing.repository.ts";
 import { MAX_ON_BOARD_MS, riskScore } from "./tracing.rules.ts";
 
 export interface TraceRequest {
@@ -74,8 +74,7 @@ interface SourceInfo extends Source {
 export function createTraceService(deps: { tracing: TracingRepository; track: TrackRepository }) {
   const { tracing, track } = deps;
 
-  async function contactsFrom(sources: SourceInfo[], minMs: number, now: Date, exclude: { persons: Set<string>; drivers: Set<string> }) {
-    const exposures = await tracing.exposures(sources, now);
+  function contactsFrom(sources: SourceInfo[], exposures: Exposure[], minMs: number, exclude: { persons: Set<string>; drivers: Set<string> }) {
     const onBoard = sources.map((s) => new Set<string>(s.personId ? [s.personId] : []));
     for (const e of exposures) onBoard[e.source]!.add(e.personId);
     const rows: (TraceContact & { at: number })[] = [];
@@ -131,12 +130,17 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
   return {
     async trace(req: TraceRequest, now: Date): Promise<TraceOutcome> {
       const minMs = req.minOverlapMinutes * 60_000;
-      const segments = await tracing.segments([{ personId: req.personId, boardedFrom: req.from.getTime(), boardedTo: req.to.getTime() }], now);
-      const sources1 = segments.map((s) => passengerSource(s, 1, null));
-      const [paths, depth1] = await Promise.all([
-        track.paths(segments.map((s) => ({ vehicleId: s.vehicleId, from: s.b, to: s.a }))),
-        contactsFrom(sources1, minMs, now, { persons: new Set([req.personId]), drivers: new Set() }),
+      const [from, to] = [req.from.getTime(), req.to.getTime()];
+      // The case's segments, their fellow passengers and their paths are three statements that each
+      // work out the segments themselves, so they run side by side rather than one after another.
+      const [segments, exposures1, fixes] = await Promise.all([
+        tracing.segments([{ personId: req.personId, boardedFrom: from, boardedTo: to }], now),
+        tracing.exposuresOfCase(req.personId, from, to, now),
+        track.fixesAround(caseSpans(req.personId, from, to, now), from, to + MAX_ON_BOARD_MS),
       ]);
+      const sources1 = segments.map((s) => passengerSource(s, 1, null));
+      const paths = pathsFromFixes(fixes, segments.map((s) => ({ from: s.b, to: s.a })));
+      const depth1 = contactsFrom(sources1, exposures1, minMs, { persons: new Set([req.personId]), drivers: new Set() });
       let contacts = depth1;
 
       if (req.depth === 2 && depth1.length > 0) {
@@ -171,7 +175,7 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
           persons: new Set([req.personId, ...people.map((p) => p.personId)]),
           drivers: new Set(drivers.map((d) => d.driverId)),
         };
-        contacts = [...depth1, ...(await contactsFrom(sources2, minMs, now, exclude))];
+        contacts = [...depth1, ...contactsFrom(sources2, await tracing.exposures(sources2, now), minMs, exclude)];
       }
 
       contacts.sort((x, y) => x.depth - y.depth || x.at - y.at || (x.personId ?? x.driverId ?? "").localeCompare(y.personId ?? y.driverId ?? ""));

@@ -188,7 +188,55 @@ const earliestReaching = (v: SQL, lo: SQL) => sql`greatest(${lo} - ${MAX_ON_BOAR
     where o.vehicle_id = ${v} and o.started_at < ${lo} - ${MAX_ON_BOARD} - ${GRACE}
     order by o.started_at desc limit 1)))`;
 
+/**
+ * A case's segments as SQL rows (k, v, lo, hi, person_id, trip_id): their
+ * check-ins boarded in [from, to), in the order segments() returns them.
+ */
+export function caseSpans(personId: string, from: number, to: number, now: Date): SQL {
+  return sql`select (row_number() over (order by c.boarded_at, c.id) - 1)::int as k, c.vehicle_id as v, c.boarded_at as lo, c_ob.a as hi,
+      c.person_id, null::uuid as trip_id
+    from checkins c
+    ${onBoard("c", ts(now), { from, to })}
+    where c.person_id = ${personId}::uuid and c.boarded_at >= ${ts(from)} and c.boarded_at < ${ts(to)}`;
+}
+
 export function createTracingRepository({ db }: { db: Db }) {
+  /** Everyone else on board during each source stretch (rows k, v, lo, hi, person_id, trip_id), all within `span`. */
+  async function exposuresOf(sources: SQL, span: { from: number; to: number }, now: Date): Promise<Exposure[]> {
+    const lo = span.from - MAX_ON_BOARD_MS;
+    const hi = span.to;
+    // Stretches on one vehicle share most of their candidates (a coach's forty passengers at depth 2):
+    // each candidate's interval is computed once, then matched to every stretch it meets.
+    const rows = rowsOf<SegmentRow & { k: number; from: number; to: number } & PersonRow>(
+      await db.execute(sql`
+        with s as materialized (
+          select s.*, ${earliestReaching(sql`s.v`, sql`s.lo`)} as since
+          from (${sources}) s
+        ), c as materialized (
+          select distinct on (c.vehicle_id, c.boarded_at, c.id) c.*
+          from s join checkins c on c.vehicle_id = s.v and c.boarded_at >= s.since and c.boarded_at < s.hi
+            and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
+        ), iv as materialized (
+          select ${segmentColumns("c")}, c.boarded_at as boarded, c_ob.a as until
+          from c
+          ${onBoard("c", ts(now), { from: lo, to: hi })}
+        )
+        select s.k, iv.*, ${ms(sql`greatest(iv.boarded, s.lo)`)} as "from", ${ms(sql`least(iv.until, s.hi)`)} as "to",
+          p.phone_enc, p.name_enc, p.status
+        from s join iv on iv.vehicle_id = s.v and iv.boarded >= s.since and iv.boarded < s.hi and iv.until > s.lo
+          and iv.person_id is distinct from s.person_id and (s.trip_id is null or iv.trip_id = s.trip_id)
+          left join persons p on p.id = iv.person_id
+        order by s.k, iv.boarded, iv.checkin_id`),
+    );
+    return rows.map((r) => ({
+      ...toSegment(r),
+      source: Number(r.k),
+      from: Number(r.from),
+      to: Number(r.to),
+      person: { phoneEnc: r.phone_enc, nameEnc: r.name_enc, status: r.status },
+    }));
+  }
+
   return {
     /**
      * Check-ins of each person boarded in [boardedFrom, boardedTo), with their
@@ -238,38 +286,20 @@ export function createTracingRepository({ db }: { db: Db }) {
         person_id: s.personId,
         trip_id: s.tripId ?? null,
       }));
-      const lo = Math.min(...sources.map((s) => s.from)) - MAX_ON_BOARD_MS;
-      const hi = Math.max(...sources.map((s) => s.to));
-      // Stretches on one vehicle share most of their candidates (a coach's forty passengers at depth 2):
-      // each candidate's interval is computed once, then matched to every stretch it meets.
-      const rows = rowsOf<SegmentRow & { k: number; from: number; to: number } & PersonRow>(
-        await db.execute(sql`
-          with s as materialized (
-            select s.*, ${earliestReaching(sql`s.v`, sql`s.lo`)} as since
-            from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz, person_id uuid, trip_id uuid)
-          ), c as materialized (
-            select distinct on (c.vehicle_id, c.boarded_at, c.id) c.*
-            from s join checkins c on c.vehicle_id = s.v and c.boarded_at >= s.since and c.boarded_at < s.hi
-              and c.boarded_at >= ${ts(lo)} and c.boarded_at < ${ts(hi)}
-          ), iv as materialized (
-            select ${segmentColumns("c")}, c.boarded_at as boarded, c_ob.a as until
-            from c
-            ${onBoard("c", ts(now), { from: lo, to: hi })}
-          )
-          select s.k, iv.*, ${ms(sql`greatest(iv.boarded, s.lo)`)} as "from", ${ms(sql`least(iv.until, s.hi)`)} as "to",
-            p.phone_enc, p.name_enc, p.status
-          from s join iv on iv.vehicle_id = s.v and iv.boarded >= s.since and iv.boarded < s.hi and iv.until > s.lo
-            and iv.person_id is distinct from s.person_id and (s.trip_id is null or iv.trip_id = s.trip_id)
-            left join persons p on p.id = iv.person_id
-          order by s.k, iv.boarded, iv.checkin_id`),
+      return exposuresOf(
+        sql`select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz, person_id uuid, trip_id uuid)`,
+        { from: Math.min(...sources.map((s) => s.from)), to: Math.max(...sources.map((s) => s.to)) },
+        now,
       );
-      return rows.map((r) => ({
-        ...toSegment(r),
-        source: Number(r.k),
-        from: Number(r.from),
-        to: Number(r.to),
-        person: { phoneEnc: r.phone_enc, nameEnc: r.name_enc, status: r.status },
-      }));
+    },
+
+    /**
+     * The same for a case's own segments, computed inside the statement, so
+     * it can run alongside segments() instead of after it (k = the segment's
+     * place in segments()).
+     */
+    async exposuresOfCase(personId: string, from: number, to: number, now: Date): Promise<Exposure[]> {
+      return exposuresOf(caseSpans(personId, from, to, now), { from, to: to + MAX_ON_BOARD_MS }, now);
     },
 
     /** Trips each driver drove that were still running at or after `after` and started before `before`. */

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
 
 /**
@@ -65,7 +65,23 @@ export function lineString(track: Fix[]): LineString | null {
   return track.length >= 2 ? { type: "LineString", coordinates: track.map(position) } : null;
 }
 
-type FixRow = { k: number; kind: "before" | "inside" | "after"; ts: number; lat: number; lon: number };
+export type FixRow = { k: number; kind: "before" | "inside" | "after"; ts: number; lat: number; lon: number };
+
+/** Rows of fixesAround back into one path per span (span k is spans[k]). */
+export function pathsFromFixes(rows: FixRow[], spans: { from: number; to: number }[]): (LineString | null)[] {
+  const bySpan = spans.map(() => ({ inside: [] as Fix[], before: undefined as Fix | undefined, after: undefined as Fix | undefined }));
+  for (const r of rows) {
+    const fix = { ts: Number(r.ts), lat: Number(r.lat), lon: Number(r.lon) };
+    const slot = bySpan[Number(r.k)];
+    if (!slot) continue;
+    if (r.kind === "inside") slot.inside.push(fix);
+    else slot[r.kind] = fix;
+  }
+  return bySpan.map((b, k) => {
+    b.inside.sort((x, y) => x.ts - y.ts);
+    return pathOver(b.inside, b.before, b.after, spans[k]!.from, spans[k]!.to);
+  });
+}
 
 export function createTrackRepository({ db }: { db: Db }) {
   return {
@@ -85,13 +101,26 @@ export function createTrackRepository({ db }: { db: Db }) {
     async paths(spans: { vehicleId: string; from: number; to: number }[]): Promise<(LineString | null)[]> {
       if (spans.length === 0) return [];
       const input = spans.map((s, k) => ({ k, v: s.vehicleId, lo: new Date(s.from).toISOString(), hi: new Date(s.to).toISOString() }));
-      const lo = new Date(Math.min(...spans.map((s) => s.from)) - NEIGHBOUR_MS).toISOString();
-      const hi = new Date(Math.max(...spans.map((s) => s.to)) + NEIGHBOUR_MS).toISOString();
+      const rows = await this.fixesAround(
+        sql`select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz)`,
+        Math.min(...spans.map((s) => s.from)),
+        Math.max(...spans.map((s) => s.to)),
+      );
+      return pathsFromFixes(rows, spans);
+    },
+
+    /**
+     * For spans given as SQL rows (k, v, lo, hi) lying within [from, to): the
+     * good fixes inside each span and the nearest one on either side.
+     */
+    async fixesAround(spans: SQL, from: number, to: number): Promise<FixRow[]> {
+      const lo = new Date(from - NEIGHBOUR_MS).toISOString();
+      const hi = new Date(to + NEIGHBOUR_MS).toISOString();
       // The constant bounds on ts let the planner prune day partitions; the lateral bounds do the real work.
-      const rows = rowsOf<FixRow>(
+      return rowsOf<FixRow>(
         await db.execute(sql`
           select s.k, f.kind, (extract(epoch from f.ts) * 1000)::float8 as ts, f.lat, f.lon
-          from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, v uuid, lo timestamptz, hi timestamptz)
+          from (${spans}) s
           cross join lateral (
             (select 'before' as kind, p.ts, p.lat, p.lon from positions p
               where p.vehicle_id = s.v and p.ts < s.lo and p.ts >= s.lo - interval '1 hour' and p.flag is null
@@ -108,17 +137,6 @@ export function createTrackRepository({ db }: { db: Db }) {
               order by p.ts limit 1)
           ) f`),
       );
-      const bySpan = spans.map(() => ({ inside: [] as Fix[], before: undefined as Fix | undefined, after: undefined as Fix | undefined }));
-      for (const r of rows) {
-        const fix = { ts: Number(r.ts), lat: Number(r.lat), lon: Number(r.lon) };
-        const slot = bySpan[r.k]!;
-        if (r.kind === "inside") slot.inside.push(fix);
-        else slot[r.kind] = fix;
-      }
-      return bySpan.map((b, k) => {
-        b.inside.sort((x, y) => x.ts - y.ts);
-        return pathOver(b.inside, b.before, b.after, spans[k]!.from, spans[k]!.to);
-      });
     },
 
     /** The vehicle's place at each instant, interpolated between the good fixes around it. */
