@@ -2,6 +2,9 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AckMessage } from "../../../protocol/index.ts";
 import { rowsOf } from "../db/client.ts";
+import { createLogger } from "../logger.ts";
+import { createVehiclesRepository } from "../vehicles/vehicles.repository.ts";
+import { startMessaging } from "./messaging.ts";
 import { startMosquitto, type Mosquitto } from "../../test/mosquitto.ts";
 import { startTestSystem, until, type TestSystem } from "../../test/system.ts";
 
@@ -62,6 +65,22 @@ describe("Mosquitto with dynamic security", () => {
     expect(reset.json).toMatchObject({ brokerProvisioned: true, agent: { username: v.id } });
     await expect(sys.connect(v)).rejects.toThrow(/not authorized|bad user/i);
     await publishAndAwaitAck(await sys.connect({ id: v.id, password: reset.json.agent.password }), v.id, 3);
+  });
+
+  it("names at start the vehicles that have no broker login, with the way to provision them", async () => {
+    // A vehicle stored without the broker hearing of it (registered before dynamic security was set up).
+    const { id } = await createVehiclesRepository(sys.t.deps).register({ plate: "OLD-1", kind: "bus", operatorId: null });
+    const lines: string[] = [];
+    const logger = createLogger("info", { write: (line: string) => void lines.push(line) });
+    const second = await startMessaging({ ...sys.t.deps, logger }, sys.t.database);
+    try {
+      await until(() => lines.some((l) => l.includes("vehicles without a broker login")), "the warning");
+      const warning = lines.find((l) => l.includes("vehicles without a broker login"))!;
+      expect(warning).toContain(id);
+      expect(warning).toContain("/agent/reset");
+    } finally {
+      await second.close();
+    }
   });
 
   it("registers a vehicle while the broker is down, and provisions it by a password reset once the broker is back", async () => {
