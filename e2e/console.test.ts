@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import type { Browser } from "playwright-core";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../server/src/db/client.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
@@ -309,6 +310,18 @@ describe("live view over MQTT", () => {
     await entry.waitFor({ timeout: left() });
     await expect.poll(() => entry.textContent(), { timeout: left() }).toContain("online");
     await expect.poll(() => page.locator(".status[data-vehicles]").getAttribute("data-vehicles"), { timeout: left() }).toBe("1");
+
+    // A trip opens and a passenger scans the poster: the occupancy shows in the list and on hovering the dot.
+    await agent.publishAsync(sys.topic(vehicle.id, "trip"), JSON.stringify({ event: "start", tripId: uuidv7(), ts: Date.now() - 60_000, routeId: "K51" }), { qos: 1 });
+    await expect.poll(() => entry.textContent(), { timeout: 5000 }).toContain("0 on board");
+    const scan = await sys.t.call("POST", "/api/v1/checkins", { code: vehicle.code.id, phone: "13800138000", name: "Rider" });
+    expect(scan.status, scan.text).toBe(201);
+    await expect.poll(() => entry.textContent(), { timeout: 5000 }).toContain("1 on board");
+    const map = (await page.locator("#live-map").boundingBox())!;
+    await page.mouse.move(map.x + map.width / 2, map.y + map.height / 2); // the one vehicle sits at the centre
+    await expect.poll(() => page.locator(".leaflet-tooltip").textContent()).toContain("1 on board");
+    expect(await page.locator(".leaflet-tooltip").textContent()).toContain("鲁A·MQTT1");
+    await shot(page, "live-mqtt-hover-laptop");
 
     // The agent's Last Will (or a clean offline status) shows it offline, in place.
     await agent.publishAsync(sys.topic(vehicle.id, "status"), JSON.stringify({ online: false }), { qos: 1, retain: true });
