@@ -117,7 +117,7 @@ describe("tracer console", () => {
     await context.close();
   });
 
-  it("lets an operator register a vehicle, see its agent credentials once, and open its poster", async () => {
+  it("lets an operator register a vehicle, see its agent credentials once, open its poster and rotate its code", async () => {
     const operator = await t.staff("operator", "Jinan Bus");
     const { context, page, errors } = await openPage(browser, LAPTOP);
     await signIn(page, server.base, operator);
@@ -146,8 +146,17 @@ describe("tracer console", () => {
     await page.getByRole("button", { name: "I have stored the password" }).click();
     expect(await page.content()).not.toContain(password!);
     await page.reload();
-    await page.locator("table.fleet tbody tr", { hasText: "鲁A·E2E01" }).waitFor();
+    const row = page.locator("table.fleet tbody tr", { hasText: "鲁A·E2E01" });
+    await row.waitFor();
     expect(await page.content()).not.toContain(password!);
+
+    // Rotating the code (after a confirmation) gives a new poster URL; the old one stops working.
+    const oldCode = (await page.evaluate(async (id) => (await (await fetch(`/api/v1/vehicles/${id}`)).json()).code.id, await row.getAttribute("data-vehicle")))!;
+    page.once("dialog", (d) => void d.accept());
+    await row.getByRole("button", { name: /Rotate code/ }).click();
+    await expect.poll(() => page.locator(".panel .status", { hasText: "New code" }).count()).toBe(1);
+    expect(await page.locator(".panel .status", { hasText: "New code" }).textContent()).not.toContain(oldCode);
+    expect((await t.call("POST", "/api/v1/checkins", { code: oldCode, phone: "13800138001" })).status).toBe(410);
     expect(await unlabelledControls(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
