@@ -12,7 +12,7 @@ import { applyRetention } from "./jobs/retention.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
-import { BrokerPortInUseError, startMessaging, type Messaging } from "./mqtt/messaging.ts";
+import { MessagingStartError, startMessaging, type Messaging } from "./mqtt/messaging.ts";
 
 /** The composition root: reads config, opens the database and broker, builds the app, serves. */
 async function main() {
@@ -38,7 +38,7 @@ async function main() {
   try {
     messaging = await startMessaging(base, database, { host: config.host });
   } catch (err) {
-    console.error(err instanceof BrokerPortInUseError ? err.message : err);
+    console.error(err instanceof MessagingStartError ? err.message : err);
     await database.close();
     process.exit(1);
   }

@@ -8,3 +8,6 @@ export interface BrokerLink {
 
 /** Called for every agent message (position, trip, checkin, status) of every vehicle. */
 export type InboundHandler = (topic: string, payload: Buffer) => void;
+
+/** Starting MQTT failed for a reason the operator can fix; the message says how. */
+export class MessagingStartError extends Error {}

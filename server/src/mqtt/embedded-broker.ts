@@ -3,9 +3,9 @@ import { Aedes } from "aedes";
 import type { Logger } from "pino";
 import { allVehiclesTopic, agentChannels } from "../../../protocol/index.ts";
 import type { AgentAuth } from "./broker-auth.ts";
-import type { BrokerLink, InboundHandler } from "./broker-link.ts";
+import { MessagingStartError, type BrokerLink, type InboundHandler } from "./broker-link.ts";
 
-export class BrokerPortInUseError extends Error {}
+export class BrokerPortInUseError extends MessagingStartError {}
 
 /**
  * The embedded broker (no MQTT_URL): aedes in this process on MQTT_PORT.

@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../test/mosquitto.ts";
 import { startTestSystem } from "../../test/system.ts";
 
 describe("starting MQTT", () => {
@@ -13,5 +14,11 @@ describe("starting MQTT", () => {
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
     }
+  });
+
+  it("stops with a message naming MQTT_URL when the real broker cannot be reached", async () => {
+    const port = await freePort(); // nothing listens there
+    const started = startTestSystem({ mqttUrl: `mqtt://127.0.0.1:${port}` });
+    await expect(started).rejects.toThrow(/Cannot connect to the MQTT broker at MQTT_URL.*unset MQTT_URL/);
   });
 });

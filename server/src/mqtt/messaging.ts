@@ -15,6 +15,7 @@ import { connectRemoteBroker, redactUrl } from "./remote-broker.ts";
 import { createVehicleBus, type VehicleBus } from "./vehicle-bus.ts";
 
 export { BrokerPortInUseError } from "./embedded-broker.ts";
+export { MessagingStartError } from "./broker-link.ts";
 
 export type MessagingDeps = Pick<AppDeps, "config" | "db" | "clock" | "logger" | "keys" | "metrics">;
 
@@ -101,7 +102,7 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
       void reportUnprovisioned(deps, dynsec).catch((err: unknown) => logger.warn({ err }, "could not compare vehicles with broker logins"));
     }
   }
-  metrics(deps, repo);
+  initOnlineGauge(deps, repo);
 
   const stopLiveCodes = schedule(logger, "live-codes", liveCodes.periodMs, liveCodes.publishAll);
   logger.info({ brokerUrl: redactUrl(brokerUrl), mode: link.mode }, "MQTT ready");
@@ -121,7 +122,8 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
   };
 }
 
-function metrics(deps: MessagingDeps, repo: ReturnType<typeof createIngestRepository>) {
+/** The gauge starts from the database, then ingest keeps it current with each status. */
+function initOnlineGauge(deps: MessagingDeps, repo: ReturnType<typeof createIngestRepository>) {
   repo.onlineVehicles().then(
     (ids) => deps.metrics.vehiclesOnline.set(ids.length),
     () => {},

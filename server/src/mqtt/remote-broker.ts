@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { agentChannels, sharedTopic } from "../../../protocol/index.ts";
-import type { BrokerLink, InboundHandler } from "./broker-link.ts";
+import { MessagingStartError, type BrokerLink, type InboundHandler } from "./broker-link.ts";
 
 /**
  * A real broker (MQTT_URL: Mosquitto 2, EMQX). Ingest subscribes through the
@@ -19,15 +19,23 @@ export async function connectRemoteBroker(opts: {
   logger: Logger;
   onMessage: InboundHandler;
 }): Promise<BrokerLink & { client: MqttClient; subscribeAgents(): Promise<void> }> {
-  const client = await mqtt.connectAsync(opts.url, {
-    clientId: `transit-server-${randomBytes(6).toString("hex")}`,
-    username: opts.username,
-    password: opts.password,
-    clean: true,
-    keepalive: 30,
-    reconnectPeriod: 1_000,
-    connectTimeout: 10_000,
-  });
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(opts.url, {
+      clientId: `transit-server-${randomBytes(6).toString("hex")}`,
+      username: opts.username,
+      password: opts.password,
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+    });
+  } catch (err) {
+    throw new MessagingStartError(
+      `Cannot connect to the MQTT broker at MQTT_URL (${redactUrl(opts.url)}): ${(err as Error).message}. ` +
+        `Check that it runs and that MQTT_USERNAME/MQTT_PASSWORD are right, or unset MQTT_URL to use the embedded broker.`,
+    );
+  }
   const topics = agentChannels.map((c) => sharedTopic(opts.topicPrefix, c));
   client.on("message", (topic, payload) => opts.onMessage(topic, payload));
   client.on("offline", () => opts.logger.warn("MQTT broker unreachable; reconnecting"));
