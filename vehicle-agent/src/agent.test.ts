@@ -81,6 +81,18 @@ describe("vehicle agent over MQTT", () => {
     expect(ingest.fixes.get(vehicle)!.size).toBe(5);
   });
 
+  it("sends a message again when the server has not acked it in time", async () => {
+    ingest.state.autoAck = false;
+    const { agent, vehicle } = await agentWith(["--ack-timeout", "0.3", "--route-id", "K51"]);
+    agent.handleLine("start");
+    const sends = () => ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "trip");
+    await until(() => sends().length >= 2 || undefined, "the trip start sent a second time");
+    expect(new Set(sends().map((r) => r.json.seq)).size).toBe(1);
+    await ingest.ack(vehicle, { seqs: [sends()[0]!.json.seq as number] });
+    await until(() => agent.outbox.size() === 0, "acked");
+    expect(agent.state().sent.resent).toBeGreaterThan(0);
+  });
+
   it("after an outage sends the newest fix first, then the backlog oldest first in batches of at most 500", async () => {
     const link = await startCuttableLink(broker.url);
     link.cut();

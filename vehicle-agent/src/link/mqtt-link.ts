@@ -44,6 +44,8 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
   const topic = (channel: AgentChannel | ServerChannel) => vehicleTopic(opts.topicPrefix, opts.vehicleId, channel);
   const backoff = createBackoff(opts.reconnectMinMs, opts.reconnectMaxMs);
   let version: 5 | 4 = opts.version === "4" ? 4 : 5;
+  // Set once a CONNACK has shown which version the broker speaks.
+  let versionKnown = false;
   let client: MqttClient | null = null;
   let connected = false;
   // Connected and subscribed: the agent may send.
@@ -67,6 +69,9 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
       reconnectPeriod: 0,
       connectTimeout: 10_000,
       resubscribe: false,
+      // MQTT.js would otherwise build a cache of 65,536 two-byte Buffers (about
+      // 6 MB of heap) to save an allocation per packet; one packet a second does not need it.
+      writeCache: false,
       ...(v5 ? { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } } : {}),
       will: {
         topic: topic("status"),
@@ -90,8 +95,12 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
     if (stopped) return;
     const c = mqtt.connect(opts.url, options());
     client = c;
+    // Some brokers answer an MQTT 5 CONNECT by closing the socket, without a CONNACK code.
+    let reachedBroker = false;
+    c.stream?.once("connect", () => (reachedBroker = true));
     c.on("connect", (connack) => {
       connected = true;
+      versionKnown = true;
       lastError = "";
       backoff.reset();
       // Subscribing again on every connect is cheap and covers a broker that lost the session.
@@ -120,6 +129,7 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
       if (code !== undefined && CONNACK_BAD_PROTOCOL.includes(code) && version === 5 && opts.version === "auto") {
         opts.log.info("broker does not speak MQTT 5; using 3.1.1");
         version = 4;
+        versionKnown = true;
         backoff.reset();
       } else if (code !== undefined && CONNACK_AUTH.includes(code)) {
         report(`broker refused the agent's credentials (vehicle ${opts.vehicleId}): check --vehicle and --password`);
@@ -133,6 +143,9 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
       c.removeAllListeners("close");
       c.end(true);
       ready = false;
+      // Closed unanswered: perhaps a broker that drops MQTT 5, perhaps the network.
+      // Until either version is known to work (or 5 refused outright), alternate.
+      if (!connected && reachedBroker && opts.version === "auto" && !versionKnown) version = version === 5 ? 4 : 5;
       if (connected) {
         connected = false;
         opts.log.warn("disconnected from the broker; the outbox keeps everything until it is back");
