@@ -1,8 +1,10 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
+import net from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import jsQRModule from "jsqr";
+import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkinMessage, positionMessage, signPass, tripMessage } from "../../protocol/index.ts";
@@ -197,6 +199,66 @@ describe("vehicle agent over MQTT", () => {
     expect(state.alerts[0]).toMatchObject({ status: "case", checkinId });
     expect(await (await http("/")).text()).toContain("<title>");
     await ingest.publish(vehicle, "display", "", true); // clear the retained code
+  });
+
+  it("records a real receiver's fixes from gpsd's JSON stream", async () => {
+    const watched: string[] = [];
+    const gpsd = net.createServer((socket) => {
+      socket.setEncoding("utf8");
+      socket.on("data", (d: string) => watched.push(d));
+      socket.write('{"class":"VERSION","release":"3.22"}\n{"class":"DEVICES","devices":[]}\n');
+      const t0 = Date.now() - 5000;
+      for (let i = 0; i < 5; i++) {
+        const time = new Date(t0 + i * 1000).toISOString();
+        socket.write(`{"class":"TPV","mode":${i === 2 ? 1 : 3},"time":"${time}","lat":36.65${i},"lon":117.12,"speed":5.5,"track":90,"eph":3}\n`);
+        socket.write('{"class":"SKY","satellites":[]}\n');
+      }
+    });
+    await new Promise<void>((r) => gpsd.listen(0, "127.0.0.1", () => r()));
+    try {
+      const { vehicle } = await agentWith(["--gpsd", `127.0.0.1:${(gpsd.address() as net.AddressInfo).port}`]);
+      const fixes = await until(() => (ingest.fixes.get(vehicle)?.size === 4 ? [...ingest.fixes.get(vehicle)!.values()] : undefined), "four fixes from gpsd");
+      expect(watched.join("")).toContain('?WATCH={"enable":true,"json":true}');
+      // The report without a fix (mode 1) is skipped.
+      expect(fixes.map((f) => (f as { lat: number }).lat).sort()).toEqual([36.65, 36.651, 36.653, 36.654]);
+      expect(fixes[0]).toMatchObject({ speed: 5.5, heading: 90, accuracy: 3 });
+    } finally {
+      gpsd.close();
+    }
+  });
+
+  it("gives the driver a tablet page with the live code, the trip buttons and alerts", async () => {
+    const { vehicle, agent, http } = await agentWith(["--plate", "鲁A12345"]);
+    const url = `http://transit.test/v/L1.${vehicle}.1764300000.tablet`;
+    await ingest.publish(vehicle, "display", { url, expiresAt: Date.now() + 60_000 }, true);
+    await ingest.publish(vehicle, "alerts", { kind: "flagged_passenger", status: "close_contact", checkinId: randomUUID(), ts: Date.now() });
+    await until(() => agent.state().display !== null && agent.state().alerts.length > 0, "display and alert");
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${agent.httpPort}/`);
+      await page.locator("#plate", { hasText: "鲁A12345" }).waitFor();
+      await page.locator("#qr img").waitFor();
+      const shot = PNG.sync.read(await page.locator("#qr").screenshot());
+      expect(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data).toBe(url);
+      await page.locator(".alert.close_contact").waitFor();
+      await page.fill("input[name=routeId]", "K51");
+      await page.fill("input[name=direction]", "down");
+      await page.click("#start button");
+      await page.locator("#trip", { hasText: "K51 down" }).waitFor();
+      await page.click("#end button");
+      await page.locator("#trip", { hasText: "No open trip" }).waitFor();
+    } finally {
+      await browser.close();
+    }
+    const trips = () => ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "trip").map((r) => r.json);
+    await until(() => trips().length === 2, "trip start and end");
+    expect(trips()).toMatchObject([{ event: "start", routeId: "K51", direction: "down" }, { event: "end" }]);
+    expect((await (await http("/state")).json()).trip).toBeNull();
+    await ingest.publish(vehicle, "display", "", true);
   });
 
   it("announces itself online (retained) and the broker reports it offline when the link dies", async () => {

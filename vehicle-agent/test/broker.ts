@@ -99,7 +99,8 @@ export async function startFakeIngest(url: string, prefix: string) {
     state,
     ack: (vehicleId: string, ack: AckMessage) => client.publishAsync(vehicleTopic(prefix, vehicleId, "ack"), JSON.stringify(ack), { qos: 1 }),
     publish: (vehicleId: string, channel: "display" | "alerts", body: unknown, retain = false) =>
-      client.publishAsync(vehicleTopic(prefix, vehicleId, channel), JSON.stringify(body), { qos: 1, retain }),
+      // An empty retained payload clears the retained message.
+      client.publishAsync(vehicleTopic(prefix, vehicleId, channel), body === "" ? "" : JSON.stringify(body), { qos: 1, retain }),
     close: () => client.endAsync(true),
   };
 }
