@@ -1,9 +1,7 @@
-import { and, desc, eq, gte, isNotNull, isNull, lte, or, gt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { checkins, trips, vehicles } from "../db/schema/index.ts";
-
-/** DESIGN §7: a check-in up to two minutes before a trip's start belongs to that trip. */
-export const TRIP_GRACE_MS = 2 * 60_000;
+import { tripOpenAt } from "../tracing/tracing.repository.ts";
+import { checkins, vehicles } from "../db/schema/index.ts";
 
 export type CheckinRow = typeof checkins.$inferSelect;
 export type NewCheckin = typeof checkins.$inferInsert;
@@ -81,23 +79,8 @@ export function createCheckinsRepository({ db }: { db: Db }) {
         );
     },
 
-    /** The trip open on the vehicle at `at`, or starting within the grace window after it (DESIGN §7). */
-    async tripAt(vehicleId: string, at: Date): Promise<string | null> {
-      const [trip] = await db
-        .select({ id: trips.id })
-        .from(trips)
-        .where(
-          and(
-            eq(trips.vehicleId, vehicleId),
-            isNotNull(trips.startedAt),
-            lte(trips.startedAt, new Date(at.getTime() + TRIP_GRACE_MS)),
-            or(isNull(trips.endedAt), gt(trips.endedAt, at)),
-          ),
-        )
-        .orderBy(desc(trips.startedAt))
-        .limit(1);
-      return trip?.id ?? null;
-    },
+    /** The trip this scan belongs to (DESIGN §7), by the tracing rule itself. */
+    tripAt: (vehicleId: string, at: Date, now: Date) => tripOpenAt(db, vehicleId, at, now),
 
     /**
      * The person's latest ride at or before `before` (within `days`): for a

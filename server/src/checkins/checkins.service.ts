@@ -43,7 +43,7 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       boardedAt: row.boardedAt.toISOString(),
       alightedAt: row.alightedAt?.toISOString() ?? null,
       vehicle: { plate: vehicle.plate, kind: vehicle.kind, routeId: vehicle.routeId },
-      tripId: await checkins.tripAt(row.vehicleId, row.boardedAt),
+      tripId: await checkins.tripAt(row.vehicleId, row.boardedAt, deps.clock.now()),
       status: statusColour(person.status),
       companions: companions.map((c) => ({ checkinId: c.row.id, personId: c.person.id, status: statusColour(c.person.status) })),
     };

@@ -345,6 +345,25 @@ export function createTracingRepository({ db }: { db: Db }) {
 
 export type TracingRepository = ReturnType<typeof createTracingRepository>;
 
+/**
+ * trip(c) of DESIGN §7 for one scan: the trip open on the vehicle at `at` (or
+ * starting within the grace window after it), by the same rule the trace uses,
+ * so the tripId a passenger is told matches what a tracer later sees.
+ */
+export async function tripOpenAt(db: Db, vehicleId: string, at: Date, now: Date): Promise<string | null> {
+  // At scan time a trip starting within the grace window has not begun yet; "open until now" must still cover the scan.
+  const openUntil = Math.max(now.getTime(), at.getTime() + TRIP_GRACE_MS + 1);
+  const [row] = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      select t.id from (
+        select t.id, ${tripEnd("t", ts(openUntil))} as end_at from trips t
+        where t.vehicle_id = ${vehicleId}::uuid and t.started_at <= ${ts(at)} + ${GRACE}
+        order by t.started_at desc limit 1
+      ) t where t.end_at > ${ts(at)}`),
+  );
+  return row?.id ?? null;
+}
+
 /** For the flow figures and the trips API: the same interval fragments, so every screen agrees with tracing. */
 export const onBoardSql = { onBoard, tripEnd, segmentColumns, toSegment, ts, ms };
 export type { SegmentRow };
