@@ -72,4 +72,18 @@ describe("embedded broker auth", () => {
     await expect(sys.connect(v)).rejects.toThrow(/bad user ?name or password/i);
     await expect(sys.connect({ id: v.id, password: reset.json.agent.password })).resolves.toBeDefined();
   });
+
+  it("lets only an admin or the vehicle's own operator reset its agent password", async () => {
+    const mine = await sys.t.staff("operator", "Jinan Bus");
+    const theirs = await sys.t.staff("operator", "Qingdao Taxi");
+    const tracer = await sys.t.staff("tracer");
+    const v = (await sys.t.call("POST", "/api/v1/vehicles", { plate: "鲁A·70001", kind: "bus" }, mine)).json;
+    const reset = (who?: Record<string, string>) => sys.t.call("POST", `/api/v1/vehicles/${v.id}/agent/reset`, undefined, who);
+    expect((await reset(theirs)).status).toBe(403);
+    expect((await reset(tracer)).status).toBe(403);
+    expect((await reset()).status).toBe(401);
+    await expect(sys.connect({ id: v.id, password: v.agent.password })).resolves.toBeDefined(); // refused resets changed nothing
+    expect((await reset(mine)).status).toBe(200);
+    expect((await sys.t.call("POST", "/api/v1/vehicles/0190a0a0-0000-7000-8000-000000000000/agent/reset", undefined, mine)).status).toBe(404);
+  });
 });
