@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import net from "node:net";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import jsQRModule from "jsqr";
@@ -180,6 +182,26 @@ describe("vehicle agent over MQTT", () => {
     await ingest.ack(vehicle, { seqs: [], rejected: [{ seq, code: "pass_revoked", message: "this pass was revoked" }] });
     await until(() => agent.outbox.size() === 0, "refused check-in removed");
     expect(lines.some((l) => l.includes(`message #${seq} (pass_revoked)`))).toBe(true);
+  });
+
+  it("reads passes from a scanner that is a device file, and again after it is unplugged and back", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const keyFile = path.join(dir, "device-pass.pem");
+    writeFileSync(keyFile, publicKey.export({ type: "spki", format: "pem" }));
+    const device = path.join(dir, "ttyACM0");
+    execFileSync("mkfifo", [device]); // a serial scanner: lines appear while it is plugged in
+    const { vehicle } = await agentWith(["--pass-public-key", keyFile, "--pass-device", device]);
+    const passes = [0, 1].map(() => signPass(privateKey, { personId: randomUUID(), issuedAt: 1_764_000_000 }));
+    const checkinsSoFar = () => ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "checkin").length;
+    // Each write opens and closes the device, as a scanner plugged in, read, unplugged.
+    await writeFile(device, `${passes[0]}\r\n`);
+    await until(() => checkinsSoFar() === 1, "the first check-in");
+    await writeFile(device, `${passes[1]}\n`);
+    const checkins = await until(() => {
+      const c = ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "checkin");
+      return c.length === 2 ? c : undefined;
+    }, "two check-ins from the device");
+    expect(checkins.map((c) => c.json.pass)).toEqual(passes);
   });
 
   it("shows the live code as a QR a phone can read, and the server's alerts", async () => {
