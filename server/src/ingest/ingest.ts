@@ -52,6 +52,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
   const directory = createVehicleDirectory(repo);
   const flagFix = createQualityChecker(() => deps.clock.now().getTime());
   const pending = new Set<Promise<void>>();
+  let lastOverloadLog = 0;
 
   const ack = (vehicleId: string, message: AckMessage) =>
     bus.ack(vehicleId, message).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish ack"));
@@ -78,6 +79,11 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     },
     onDropped() {
       metrics.mqttMessages.inc({ kind: "position", outcome: "overload" });
+      // Once per 10 s at most: under overload this would fire for every message.
+      if (Date.now() - lastOverloadLog > 10_000) {
+        lastOverloadLog = Date.now();
+        logger.warn("positions arrive faster than the database takes them: shedding messages unacked; agents will resend");
+      }
     },
   });
 
