@@ -105,7 +105,8 @@ export function createSender(opts: SenderOptions) {
       const seqs = [...ack.seqs, ...rejected.map((r) => r.seq)];
       opts.outbox.ack(seqs);
       for (const seq of seqs) inFlight.delete(seq);
-      stats.acked += ack.seqs.length;
+      // The server lists a refused seq in both `seqs` and `rejected`; count it once, as refused.
+      stats.acked += ack.seqs.filter((seq) => !rejected.some((r) => r.seq === seq)).length;
       stats.rejected += rejected.length;
       for (const r of rejected) opts.log.warn(`the server refused message #${r.seq} (${r.code}): ${r.message}`);
       pump();
