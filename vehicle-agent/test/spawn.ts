@@ -3,9 +3,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../../server/src/db/client.ts";
+import { sharedDataFile } from "./shared-data.ts";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const AUSTIN_CSV = path.resolve(repoRoot, "../shared/data/austin-bus-positions-2016-12-16.csv");
+export const AUSTIN_CSV = sharedDataFile("austin-bus-positions-2016-12-16.csv");
 
 export interface AgentProcess {
   child: ChildProcess;

@@ -1,0 +1,20 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * A file of the real public data set that sits beside the project (never
+ * copied into it; see its README for provenance). A clone elsewhere finds it
+ * through SHARED_DATA_DIR or the workplace's fixed location; null when absent,
+ * so the tests that need it say they were skipped instead of failing on a path.
+ */
+export function sharedDataFile(name: string): string | null {
+  const dirs = [process.env.SHARED_DATA_DIR, path.resolve(repoRoot, "../shared/data"), "/work/shared/data"];
+  for (const dir of dirs) {
+    if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  console.warn(`real data file ${name} not found (set SHARED_DATA_DIR); tests that replay it are skipped`);
+  return null;
+}
