@@ -1,3 +1,4 @@
 export * from "./topics.ts";
 export * from "./messages.ts";
 export * from "./codes.ts";
+export * from "./geo.ts";

@@ -1,4 +1,4 @@
-import type { PositionFix } from "../../../protocol/index.ts";
+import { distanceM, type PositionFix } from "../../../protocol/index.ts";
 
 /**
  * GPS quality flags (DESIGN §4): a bad fix is stored with its reason and left
@@ -19,16 +19,6 @@ interface Seen {
   ts: number;
   lat: number;
   lon: number;
-}
-
-const EARTH_M = 6_371_000;
-const rad = (d: number) => (d * Math.PI) / 180;
-
-export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
 function impossible(from: Seen | undefined, fix: PositionFix): boolean {

@@ -1,24 +1,12 @@
-import type { PositionFix } from "../../../protocol/index.ts";
+import { distanceM, rad, type LatLon, type PositionFix } from "../../../protocol/index.ts";
 
 /**
  * A simulated vehicle driving along a polyline at a steady speed, back and
  * forth, one fix every `intervalMs`, stamped with the present. For trying the
  * system without a receiver or a recording.
  */
-export interface LatLon {
-  lat: number;
-  lon: number;
-}
-
-const EARTH_M = 6_371_000;
-const rad = (d: number) => (d * Math.PI) / 180;
-
-export function distanceM(a: LatLon, b: LatLon): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_M * Math.asin(Math.sqrt(h));
-}
+export type { LatLon };
+export { distanceM };
 
 export function bearing(a: LatLon, b: LatLon): number {
   const y = Math.sin(rad(b.lon - a.lon)) * Math.cos(rad(b.lat));
