@@ -17,6 +17,7 @@
  * the same machine.
  */
 import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Worker } from "node:worker_threads";
@@ -40,6 +41,42 @@ const WINDOW = 2_000; // QoS 1 publishes awaiting PUBACK, per publisher
 const PREFIX = "bench";
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/**
+ * CPU time (ms) a thread or process has used, from /proc: on a shared machine
+ * the wall-clock rates swing by 2× with other people's load, CPU per message
+ * much less, so each phase also prints what the server thread and the broker spent.
+ */
+function cpuMs(statPath: string | null): number {
+  if (!statPath) return NaN;
+  try {
+    const stat = readFileSync(statPath, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in 100 Hz ticks
+  } catch {
+    return NaN;
+  }
+}
+const serverThreadStat = `/proc/self/task/${process.pid}/stat`;
+function brokerStat(confFile: string): string | null {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(confFile)) return `/proc/${pid}/stat`;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
+}
+/** Starts a CPU meter; the returned function says µs per message of this thread and of the broker since. */
+function cpuMeter(broker: string | null) {
+  const s0 = cpuMs(serverThreadStat);
+  const b0 = cpuMs(broker);
+  return (messages: number) => {
+    const us = (ms: number) => ((ms * 1000) / messages).toFixed(1);
+    return `CPU per message: server thread ${us(cpuMs(serverThreadStat) - s0)} µs, broker ${us(cpuMs(broker) - b0)} µs`;
+  };
+}
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 /** Runs one load job in a worker thread (the fleet), so it does not share the server's event loop. */
@@ -63,6 +100,7 @@ async function main() {
   const broker = await startMosquitto({ extraConfig: ["max_queued_messages 0", "max_inflight_messages 0", "max_queued_bytes 0"] });
   const t = await createTestApp({ clock: runningClock(), env: { MQTT_URL: broker.url, MQTT_TOPIC_PREFIX: PREFIX } });
   const results: Record<string, number> = {};
+  const brokerCpu = brokerStat(broker.confFile);
   try {
     // (a) the broker alone: the worker publishes, this thread subscribes
     {
@@ -71,11 +109,13 @@ async function main() {
       const all = new Promise<void>((resolve) => sub.on("message", () => ++received === N_BROKER && resolve()));
       await sub.subscribeAsync("rate/#", { qos: 1 });
       let t0 = process.hrtime.bigint();
+      const cpu = cpuMeter(brokerCpu);
       await runLoad({ kind: "raw", url: broker.url, count: N_BROKER, window: WINDOW }, () => (t0 = process.hrtime.bigint()));
       await all;
       results.a = N_BROKER / seconds(t0);
+      const usage = cpu(N_BROKER);
       await sub.endAsync();
-      console.log(`(a) broker QoS 1, 150-byte messages: ${fmt(results.a)} msg/s`);
+      console.log(`(a) broker QoS 1, 150-byte messages: ${fmt(results.a)} msg/s; ${usage} (subscriber)`);
     }
 
     const messaging = await startMessaging(t.deps, t.database);
@@ -101,10 +141,11 @@ async function main() {
     {
       const base = await committed();
       let t0 = process.hrtime.bigint();
+      const cpu = cpuMeter(brokerCpu);
       await runLoad({ kind: "single", ...fleet, count: N_SINGLE, window: WINDOW, startTs: phaseStart(20) }, () => (t0 = process.hrtime.bigint()));
       await waitRows(base + N_SINGLE);
       results.b = N_SINGLE / seconds(t0);
-      console.log(`(b) single-fix messages → committed rows: ${fmt(results.b)} rows/s`);
+      console.log(`(b) single-fix messages → committed rows: ${fmt(results.b)} rows/s; ${cpu(N_SINGLE)}`);
     }
 
     // (c) batches of 500 fixes, at most 100 messages un-acked by the server (as agents do;
@@ -112,10 +153,11 @@ async function main() {
     {
       const base = await committed();
       let t0 = process.hrtime.bigint();
+      const cpu = cpuMeter(brokerCpu);
       await runLoad({ kind: "batched", ...fleet, count: N_BATCHED / 500, perMessage: 500, window: 100, startTs: phaseStart(16) }, () => (t0 = process.hrtime.bigint()));
       await waitRows(base + N_BATCHED);
       results.c = N_BATCHED / seconds(t0);
-      console.log(`(c) batched fixes (500/message) → committed rows: ${fmt(results.c)} rows/s`);
+      console.log(`(c) batched fixes (500/message) → committed rows: ${fmt(results.c)} rows/s; ${cpu(N_BATCHED / 500)}`);
     }
 
     // (d) raw COPY of as many rows, the database's own ceiling

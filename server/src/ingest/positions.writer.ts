@@ -5,7 +5,11 @@ import type { FixFlag } from "./gps-quality.ts";
  * The hot path: GPS fixes buffered and written in batches, one statement per
  * batch over unnest arrays (measured here ~10× drizzle's multi-row insert),
  * flushed by count or after a short timer, at most two batches in flight.
- * Idempotent on (vehicle_id, ts), so redelivery and replay never duplicate.
+ * Idempotent on (vehicle_id, ts), so redelivery and replay never duplicate:
+ * a batch is first tried as a plain insert (about twice as fast here as
+ * `ON CONFLICT DO NOTHING`, whose speculative insertion costs per row), and
+ * only if a row is already there — the statement then fails whole, nothing
+ * stored — again with `ON CONFLICT DO NOTHING`.
  */
 export interface Fix {
   vehicleId: string;
@@ -41,8 +45,11 @@ export interface PositionWriterOptions {
 
 const INSERT_POSITIONS = `
   INSERT INTO positions (vehicle_id, ts, lat, lon, speed, heading, accuracy, flag)
-  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::real[], $8::text[])
+  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::float8[], $4::float8[], $5::real[], $6::real[], $7::real[], $8::text[])`;
+const INSERT_POSITIONS_IDEMPOTENT = `${INSERT_POSITIONS}
   ON CONFLICT (vehicle_id, ts) DO NOTHING`;
+/** After a duplicate, replays tend to come in runs (an agent's outbox resending): go straight to ON CONFLICT for a while. */
+const CONFLICT_MEMORY_MS = 5_000;
 
 // Each vehicle's newest good fix of the batch; an older fix (late replay) never moves the live position back.
 const UPDATE_STATE = `
@@ -99,9 +106,30 @@ export function positionColumns(fixes: Fix[]) {
   return cols;
 }
 
-export async function writePositions(query: Query, fixes: Fix[]): Promise<number> {
+/** PostgreSQL's unique_violation: the plain insert met a row already stored (or a fix twice in one batch). */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "23505";
+}
+
+/** The positions insert of one writer: plain first, idempotent after a unique violation (and for a while after one). */
+function positionsInsert(query: Query) {
+  let lastConflictAt = -Infinity;
+  return async (params: string[]): Promise<number> => {
+    if (performance.now() - lastConflictAt > CONFLICT_MEMORY_MS) {
+      try {
+        return await query(INSERT_POSITIONS, params);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        lastConflictAt = performance.now();
+      }
+    }
+    return query(INSERT_POSITIONS_IDEMPOTENT, params);
+  };
+}
+
+async function writePositions(query: Query, insert: ReturnType<typeof positionsInsert>, fixes: Fix[]): Promise<number> {
   const c = positionColumns(fixes);
-  const inserted = await query(INSERT_POSITIONS, [c.vehicleId, c.ts, c.lat, c.lon, c.speed, c.heading, c.accuracy, c.flag].map(pgArray));
+  const inserted = await insert([c.vehicleId, c.ts, c.lat, c.lon, c.speed, c.heading, c.accuracy, c.flag].map(pgArray));
   const newest = new Map<string, Fix>();
   for (const f of fixes) {
     if (f.flag) continue;
@@ -123,6 +151,7 @@ export function createPositionWriter(database: Database, opts: PositionWriterOpt
   const maxInFlight = opts.maxInFlight ?? 2;
   const maxBufferedRows = opts.maxBufferedRows ?? 100_000;
   const query = rawQuery(database);
+  const insert = positionsInsert(query);
 
   let buffer: PositionBatchItem[] = [];
   let bufferedRows = 0;
@@ -146,6 +175,7 @@ export function createPositionWriter(database: Database, opts: PositionWriterOpt
       const started = performance.now();
       const job = writePositions(
         query,
+        insert,
         items.flatMap((m) => m.fixes),
       )
         .then(
