@@ -3,6 +3,7 @@
  * publishing "fleet" does not share an event loop with the server it measures.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import mqtt, { type MqttClient } from "mqtt";
 import { vehicleTopic, type AckMessage } from "../protocol/index.ts";
@@ -16,6 +17,19 @@ export type LoadJob =
 export interface LoadResult {
   seconds: number;
   latenciesMs?: number[];
+  /** CPU time this thread spent on the job (not on booting the worker). */
+  cpuMs?: number;
+}
+
+/** This thread's CPU time (ms) from /proc: utime + stime in 100 Hz ticks. */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 const job = workerData as LoadJob;
@@ -121,7 +135,8 @@ async function run(): Promise<LoadResult> {
   }
 }
 
+const cpu0 = threadCpuMs();
 run().then(
-  (result) => parentPort!.postMessage({ ok: true, result }),
+  (result) => parentPort!.postMessage({ ok: true, result: { ...result, cpuMs: threadCpuMs() - cpu0 } }),
   (err: unknown) => parentPort!.postMessage({ ok: false, error: String(err) }),
 );

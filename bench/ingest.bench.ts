@@ -68,13 +68,31 @@ function brokerStat(confFile: string): string | null {
   }
   return null;
 }
-/** Starts a CPU meter; the returned function says µs per message of this thread and of the broker since. */
-function cpuMeter(broker: string | null) {
-  const s0 = cpuMs(serverThreadStat);
-  const b0 = cpuMs(broker);
-  return (messages: number) => {
+/** CPU time of each of these processes (PostgreSQL backends), by pid. */
+function pidsCpu(pids: number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, cpuMs(`/proc/${pid}/stat`)]));
+}
+
+/**
+ * Starts a CPU meter; the returned function says µs per message spent by this
+ * thread (the server's ingest, or (a)'s subscriber), the fleet's worker thread
+ * (as it measured itself), the broker and this database's backends.
+ */
+async function cpuMeter(broker: string | null, backends: () => Promise<number[]> = async () => []) {
+  const thread0 = cpuMs(serverThreadStat);
+  const broker0 = cpuMs(broker);
+  const pg0 = pidsCpu(await backends());
+  return async (messages: number, fleet: LoadResult) => {
+    const thread = cpuMs(serverThreadStat) - thread0;
+    const rest = fleet.cpuMs ?? NaN;
+    const brokerMs = cpuMs(broker) - broker0;
+    let pg = 0;
+    for (const [pid, ms] of pidsCpu(await backends())) pg += ms - (pg0.get(pid) ?? 0);
     const us = (ms: number) => ((ms * 1000) / messages).toFixed(1);
-    return `CPU per message: server thread ${us(cpuMs(serverThreadStat) - s0)} µs, broker ${us(cpuMs(broker) - b0)} µs`;
+    return (
+      `CPU per message: server thread ${us(thread)} µs, fleet worker ${us(rest)} µs, broker ${us(brokerMs)} µs, ` +
+      `PostgreSQL backends ${us(pg)} µs, total ${us(thread + rest + brokerMs + pg)} µs`
+    );
   };
 }
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
@@ -109,11 +127,11 @@ async function main() {
       const all = new Promise<void>((resolve) => sub.on("message", () => ++received === N_BROKER && resolve()));
       await sub.subscribeAsync("rate/#", { qos: 1 });
       let t0 = process.hrtime.bigint();
-      const cpu = cpuMeter(brokerCpu);
-      await runLoad({ kind: "raw", url: broker.url, count: N_BROKER, window: WINDOW }, () => (t0 = process.hrtime.bigint()));
+      const cpu = await cpuMeter(brokerCpu);
+      const load = await runLoad({ kind: "raw", url: broker.url, count: N_BROKER, window: WINDOW }, () => (t0 = process.hrtime.bigint()));
       await all;
       results.a = N_BROKER / seconds(t0);
-      const usage = cpu(N_BROKER);
+      const usage = await cpu(N_BROKER, load);
       await sub.endAsync();
       console.log(`(a) broker QoS 1, 150-byte messages: ${fmt(results.a)} msg/s; ${usage} (subscriber)`);
     }
@@ -121,6 +139,8 @@ async function main() {
     const messaging = await startMessaging(t.deps, t.database);
     const ids = Array.from({ length: VEHICLES }, () => uuidv7());
     await t.deps.db.insert(vehicles).values(ids.map((id, i) => ({ id, plate: `B${i}`, kind: "bus" as const, agentPasswordHash: "-" })));
+    const backends = async () =>
+      (await t.database.postgres!.unsafe<{ pid: number }[]>(`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
     const committed = async () => (await t.deps.metrics.positionsWritten.get()).values[0]?.value ?? 0;
     const waitRows = async (target: number) => {
       const deadline = Date.now() + 60_000;
@@ -141,11 +161,11 @@ async function main() {
     {
       const base = await committed();
       let t0 = process.hrtime.bigint();
-      const cpu = cpuMeter(brokerCpu);
-      await runLoad({ kind: "single", ...fleet, count: N_SINGLE, window: WINDOW, startTs: phaseStart(20) }, () => (t0 = process.hrtime.bigint()));
+      const cpu = await cpuMeter(brokerCpu, backends);
+      const load = await runLoad({ kind: "single", ...fleet, count: N_SINGLE, window: WINDOW, startTs: phaseStart(20) }, () => (t0 = process.hrtime.bigint()));
       await waitRows(base + N_SINGLE);
       results.b = N_SINGLE / seconds(t0);
-      console.log(`(b) single-fix messages → committed rows: ${fmt(results.b)} rows/s; ${cpu(N_SINGLE)}`);
+      console.log(`(b) single-fix messages → committed rows: ${fmt(results.b)} rows/s; ${await cpu(N_SINGLE, load)}`);
     }
 
     // (c) batches of 500 fixes, at most 100 messages un-acked by the server (as agents do;
@@ -153,11 +173,11 @@ async function main() {
     {
       const base = await committed();
       let t0 = process.hrtime.bigint();
-      const cpu = cpuMeter(brokerCpu);
-      await runLoad({ kind: "batched", ...fleet, count: N_BATCHED / 500, perMessage: 500, window: 100, startTs: phaseStart(16) }, () => (t0 = process.hrtime.bigint()));
+      const cpu = await cpuMeter(brokerCpu, backends);
+      const load = await runLoad({ kind: "batched", ...fleet, count: N_BATCHED / 500, perMessage: 500, window: 100, startTs: phaseStart(16) }, () => (t0 = process.hrtime.bigint()));
       await waitRows(base + N_BATCHED);
       results.c = N_BATCHED / seconds(t0);
-      console.log(`(c) batched fixes (500/message) → committed rows: ${fmt(results.c)} rows/s; ${cpu(N_BATCHED / 500)}`);
+      console.log(`(c) batched fixes (500/message) → committed rows: ${fmt(results.c)} rows/s; ${await cpu(N_BATCHED / 500, load)}`);
     }
 
     // (d) raw COPY of as many rows, the database's own ceiling
@@ -169,6 +189,7 @@ async function main() {
         ts += 10;
         lines.push(`${ids[i % VEHICLES]}\t${new Date(ts).toISOString()}\t${30.2672 + Math.random() / 1e5}\t${-97.7431 + Math.random() / 1e5}\t8.3\t270\t5\t\\N\n`);
       }
+      const pg0 = pidsCpu(await backends());
       const t0 = process.hrtime.bigint();
       const stream = await sql`copy positions (vehicle_id, ts, lat, lon, speed, heading, accuracy, flag) from stdin`.writable();
       await pipeline(
@@ -178,7 +199,9 @@ async function main() {
         stream as unknown as Writable,
       );
       results.d = N_BATCHED / seconds(t0);
-      console.log(`(d) raw COPY of the same rows: ${fmt(results.d)} rows/s`);
+      let pgMs = 0;
+      for (const [pid, ms] of pidsCpu(await backends())) pgMs += ms - (pg0.get(pid) ?? 0);
+      console.log(`(d) raw COPY of the same rows: ${fmt(results.d)} rows/s; PostgreSQL backends ${((pgMs * 1000) / N_BATCHED).toFixed(1)} µs CPU per row`);
     }
 
     // (e) latency at 5,000 fixes/s offered: publish → ack (sent after the commit)
