@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
+import { genericPlanRunner } from "./generic-plan.ts";
 import type { HealthStatus } from "../persons/persons.repository.ts";
 import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS, type VehicleKind } from "./tracing.rules.ts";
 
@@ -201,14 +202,14 @@ export function caseSpans(personId: string, from: number, to: number, now: Date)
 }
 
 export function createTracingRepository({ db }: { db: Db }) {
+  const run = genericPlanRunner(db);
   /** Everyone else on board during each source stretch (rows k, v, lo, hi, person_id, trip_id), all within `span`. */
   async function exposuresOf(sources: SQL, span: { from: number; to: number }, now: Date): Promise<Exposure[]> {
     const lo = span.from - MAX_ON_BOARD_MS;
     const hi = span.to;
     // Stretches on one vehicle share most of their candidates (a coach's forty passengers at depth 2):
     // each candidate's interval is computed once, then matched to every stretch it meets.
-    const rows = rowsOf<SegmentRow & { k: number; from: number; to: number } & PersonRow>(
-      await db.execute(sql`
+    const rows = await run<SegmentRow & { k: number; from: number; to: number } & PersonRow>(sql`
         with s as materialized (
           select s.*, ${earliestReaching(sql`s.v`, sql`s.lo`)} as since
           from (${sources}) s
@@ -226,8 +227,7 @@ export function createTracingRepository({ db }: { db: Db }) {
         from s join iv on iv.vehicle_id = s.v and iv.boarded >= s.since and iv.boarded < s.hi and iv.until > s.lo
           and iv.person_id is distinct from s.person_id and (s.trip_id is null or iv.trip_id = s.trip_id)
           left join persons p on p.id = iv.person_id
-        order by s.k, iv.boarded, iv.checkin_id`),
-    );
+        order by s.k, iv.boarded, iv.checkin_id`);
     return rows.map((r) => ({
       ...toSegment(r),
       source: Number(r.k),
@@ -257,8 +257,7 @@ export function createTracingRepository({ db }: { db: Db }) {
       }));
       const lo = Math.min(...people.map((p) => p.boardedFrom));
       const hi = Math.max(...people.map((p) => p.boardedTo));
-      const rows = rowsOf<SegmentRow & VehicleRow & { k: number; from: number }>(
-        await db.execute(sql`
+      const rows = await run<SegmentRow & VehicleRow & { k: number; from: number }>(sql`
           select s.k, ${segmentColumns("c")}, ${ms(sql`greatest(c.boarded_at, s.after)`)} as "from", ${vehicleColumns}
           from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, person_id uuid, lo timestamptz, hi timestamptz, after timestamptz)
           join checkins c on c.person_id = s.person_id and c.boarded_at >= s.lo and c.boarded_at < s.hi
@@ -266,8 +265,7 @@ export function createTracingRepository({ db }: { db: Db }) {
           join vehicles v on v.id = c.vehicle_id
           ${onBoard("c", ts(now), { from: lo, to: hi })}
           where c_ob.a > s.after
-          order by s.k, c.boarded_at, c.id`),
-      );
+          order by s.k, c.boarded_at, c.id`);
       return rows.map((r) => ({ ...toSegment(r), person: Number(r.k), from: Number(r.from), vehicle: toVehicle(r) }));
     },
 
@@ -306,16 +304,14 @@ export function createTracingRepository({ db }: { db: Db }) {
     async tripsOfDrivers(drivers: { driverId: string; after: number; before: number }[], now: Date) {
       if (drivers.length === 0) return [];
       const input = drivers.map((d, k) => ({ k, driver_id: d.driverId, after: new Date(d.after).toISOString(), before: new Date(d.before).toISOString() }));
-      const rows = rowsOf<VehicleRow & { k: number; id: string; vehicle_id: string; start: number; end: number; driver_id: string }>(
-        await db.execute(sql`
+      const rows = await run<VehicleRow & { k: number; id: string; vehicle_id: string; start: number; end: number; driver_id: string }>(sql`
           select s.k, t.id, t.vehicle_id, t.driver_id, ${ms(sql`t.started_at`)} as start, ${ms(sql`e.end_at`)} as "end", ${vehicleColumns}
           from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as s(k int, driver_id text, after timestamptz, before timestamptz)
           join trips t on t.driver_id = s.driver_id and t.started_at < s.before and t.started_at >= s.after - ${MAX_ON_BOARD}
           join vehicles v on v.id = t.vehicle_id
           cross join lateral (select ${tripEnd("t", ts(now))} as end_at) e
           where e.end_at > s.after
-          order by s.k, t.started_at`),
-      );
+          order by s.k, t.started_at`);
       return rows.map((r) => ({
         driver: Number(r.k),
         tripId: r.id,
@@ -329,15 +325,13 @@ export function createTracingRepository({ db }: { db: Db }) {
 
     /** The passengers of one trip: check-ins on its vehicle whose trip (by the rules above) is this one. */
     async tripPassengers(trip: { id: string; vehicleId: string; start: number; end: number }, now: Date): Promise<Segment[]> {
-      const rows = rowsOf<SegmentRow>(
-        await db.execute(sql`
+      const rows = await run<SegmentRow>(sql`
           select ${segmentColumns("c")}
           from checkins c
           ${onBoard("c", ts(now), { from: trip.start - TRIP_GRACE_MS, to: trip.end })}
           where c.vehicle_id = ${trip.vehicleId}::uuid and c.boarded_at >= ${ts(trip.start - TRIP_GRACE_MS)} and c.boarded_at < ${ts(trip.end)}
             and c_tr.id = ${trip.id}::uuid
-          order by c.boarded_at, c.id`),
-      );
+          order by c.boarded_at, c.id`);
       return rows.map(toSegment);
     },
   };

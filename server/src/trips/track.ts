@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
+import { genericPlanRunner } from "../tracing/generic-plan.ts";
 
 /**
  * GPS tracks as the map and the tracer see them: good fixes only (a flagged
@@ -84,6 +85,7 @@ export function pathsFromFixes(rows: FixRow[], spans: { from: number; to: number
 }
 
 export function createTrackRepository({ db }: { db: Db }) {
+  const run = genericPlanRunner(db);
   return {
     /** Good fixes of one vehicle over [from, to), oldest first. */
     async fixes(vehicleId: string, from: Date, to: Date): Promise<Fix[]> {
@@ -117,8 +119,7 @@ export function createTrackRepository({ db }: { db: Db }) {
       const lo = new Date(from - NEIGHBOUR_MS).toISOString();
       const hi = new Date(to + NEIGHBOUR_MS).toISOString();
       // The constant bounds on ts let the planner prune day partitions; the lateral bounds do the real work.
-      return rowsOf<FixRow>(
-        await db.execute(sql`
+      return run<FixRow>(sql`
           select s.k, f.kind, (extract(epoch from f.ts) * 1000)::float8 as ts, f.lat, f.lon
           from (${spans}) s
           cross join lateral (
@@ -135,8 +136,7 @@ export function createTrackRepository({ db }: { db: Db }) {
               where p.vehicle_id = s.v and p.ts >= s.hi and p.ts < s.hi + interval '1 hour' and p.flag is null
                 and p.ts >= ${lo}::timestamptz and p.ts < ${hi}::timestamptz
               order by p.ts limit 1)
-          ) f`),
-      );
+          ) f`);
     },
 
     /** The vehicle's place at each instant, interpolated between the good fixes around it. */
