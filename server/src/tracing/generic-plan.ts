@@ -6,7 +6,9 @@ import { rowsOf, type Db } from "../db/client.ts";
 const dialect = new PgDialect();
 
 const isPostgresJs = (client: unknown): client is postgres.Sql =>
-  typeof client === "function" && typeof (client as Partial<postgres.Sql>).begin === "function" && typeof (client as Partial<postgres.Sql>).unsafe === "function";
+  typeof client === "function" && typeof (client as Partial<postgres.Sql>).reserve === "function" && typeof (client as Partial<postgres.Sql>).unsafe === "function";
+/** postgres.js sends a query without parameters as a simple Query message when asked (not in its types): several statements in one. */
+const SIMPLE = { simple: true } as postgres.UnsafeQueryOptions;
 
 /**
  * Runs the tracing statements on PostgreSQL as named prepared statements with
@@ -26,10 +28,20 @@ export function genericPlanRunner(db: Db): <T>(query: SQL) => Promise<T[]> {
   if (!isPostgresJs(client)) return async <T>(query: SQL) => rowsOf<T>(await db.execute(query));
   return async <T>(query: SQL) => {
     const { sql: text, params } = dialect.sqlToQuery(query);
-    const [, rows] = await client.begin("read only", (tx) => [
-      tx.unsafe("set local plan_cache_mode = force_generic_plan"),
-      tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
-    ]);
-    return rows as unknown as T[];
+    // One connection, three messages sent without waiting: one round trip instead of a BEGIN, the
+    // statement and a COMMIT each waiting for the one before. COMMIT after a failure rolls back.
+    const conn = await client.reserve();
+    try {
+      const done = await Promise.allSettled([
+        conn.unsafe("begin read only; set local plan_cache_mode = force_generic_plan", [], SIMPLE),
+        conn.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
+        conn.unsafe("commit", [], SIMPLE),
+      ]);
+      const failed = done.find((d) => d.status === "rejected");
+      if (failed) throw failed.reason;
+      return (done[1] as PromiseFulfilledResult<unknown>).value as T[];
+    } finally {
+      conn.release();
+    }
   };
 }
