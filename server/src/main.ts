@@ -5,7 +5,7 @@ import { ensureAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import type { AppDeps } from "./context.ts";
-import { deriveKeys, resolveDataKey } from "./crypto/keys.ts";
+import { deriveKeys, resolveDataKey, type Keys } from "./crypto/keys.ts";
 import { openDatabase } from "./db/client.ts";
 import { preparePartitions } from "./jobs/partitions.job.ts";
 import { applyRetention } from "./jobs/retention.job.ts";
@@ -27,7 +27,14 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const keys = deriveKeys(resolveDataKey(config, logger));
+  let keys: Keys;
+  try {
+    keys = deriveKeys(resolveDataKey(config, logger));
+  } catch (err) {
+    // A missing or unreadable data key is a configuration problem: say so, without a stack trace.
+    console.error((err as Error).message);
+    process.exit(1);
+  }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ driver: database.driver }, "database ready");
 
