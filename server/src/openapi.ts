@@ -17,7 +17,7 @@ export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
 });
 
 /** The error responses a route can give, for the document; the handler throws AppError. */
-export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413)[]) {
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413 | 429)[]) {
   return Object.fromEntries(statuses.map((s) => [s, json(ErrorSchema, "Error")]));
 }
 

@@ -1,12 +1,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import type { AppDeps } from "../context.ts";
-import { forbidden, notFound } from "../errors.ts";
+import { AppError, forbidden, notFound } from "../errors.ts";
 import { errors, json, jsonBody, type Router } from "../openapi.ts";
 import { devicePersonId, rememberDevice, staffFromRequest } from "../passenger/device.ts";
+import { clientAddress, createRateLimiter } from "../rate-limit.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { CheckinsRepository } from "./checkins.repository.ts";
 import type { CheckinService } from "./checkins.service.ts";
+
+/**
+ * Check-ins that type a phone, per client address: a check-in answers with that
+ * person's status colour, so an unlimited endpoint would let a script read the
+ * statuses of a list of phones. Generous, since many passengers share a
+ * carrier's address; one-tap scans from a remembered device are not counted.
+ */
+export const TYPED_PHONE_LIMIT = { limit: 100, windowMs: 10 * 60_000 };
 
 const name = z.string().trim().min(1).max(50);
 const phone = z.string().min(1).max(32).openapi({ example: "13812345678" });
@@ -50,12 +59,12 @@ const checkin = createRoute({
   description:
     "Public. Sets the signed, HttpOnly device cookie `tc_device` (it holds only the person id), so later scans may omit `phone` (one tap). " +
     "A repeat scan of the same vehicle by the same person within 60 s returns the existing check-in with 200. " +
-    "Unknown code → 404 code_not_found; rotated-out code → 410 code_revoked; expired live code → 410 code_expired; bad phone → 400 invalid_phone.",
+    "Unknown code → 404 code_not_found; rotated-out code → 410 code_revoked; expired live code → 410 code_expired; bad phone → 400 invalid_phone; over 100 typed-phone check-ins per address in 10 minutes → 429 rate_limited.",
   request: { cookies: deviceCookie, ...jsonBody(CheckinRequest) },
   responses: {
     201: json(CheckinResult, "Checked in"),
     200: json(CheckinResult, "The same person scanned the same vehicle within a minute: the existing check-in"),
-    ...errors(400, 404, 410, 413),
+    ...errors(400, 404, 410, 413, 429),
   },
 });
 
@@ -74,8 +83,13 @@ export function registerCheckinsRoutes(
   deps: AppDeps,
   repos: { auth: AuthRepository; vehicles: VehiclesRepository; checkins: CheckinsRepository; service: CheckinService },
 ) {
+  const typedPhones = createRateLimiter({ ...TYPED_PHONE_LIMIT, clock: deps.clock });
+
   app.openapi(checkin, async (c) => {
     const body = c.req.valid("json");
+    if (body.phone !== undefined && !typedPhones.take(clientAddress(c)) && !(await staffFromRequest(c, repos.auth))) {
+      throw new AppError(429, "rate_limited", "Too many check-ins typed from this address; try again in a few minutes");
+    }
     const result = await repos.service.checkIn({ ...body, devicePersonId: await devicePersonId(c, deps.keys.cookie) });
     await rememberDevice(c, deps.keys.cookie, result.body.personId, deps.config.publicUrl);
     return result.created ? c.json(result.body, 201) : c.json(result.body, 200);

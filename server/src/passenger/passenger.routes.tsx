@@ -8,7 +8,7 @@ import type { AppDeps, AppEnv } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { PassCard, PassForm } from "../passes/pass-card.tsx";
 import { createPassIssuer } from "../passes/passes.service.ts";
-import { clientAddress } from "../passes/rate-limit.ts";
+import { clientAddress } from "../rate-limit.ts";
 import { maskName, maskPhone, normalisePhone } from "../persons/phone.ts";
 import { createPersonsRepository } from "../persons/persons.repository.ts";
 import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";

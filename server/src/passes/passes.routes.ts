@@ -4,7 +4,7 @@ import { staffFromRequest } from "../passenger/device.ts";
 import type { AppDeps } from "../context.ts";
 import { ErrorSchema, errors, json, jsonBody, type Router } from "../openapi.ts";
 import type { PassIssuer } from "./passes.service.ts";
-import { clientAddress } from "./rate-limit.ts";
+import { clientAddress } from "../rate-limit.ts";
 
 const issue = createRoute({
   method: "post",

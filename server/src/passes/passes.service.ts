@@ -3,7 +3,7 @@ import type { AppDeps } from "../context.ts";
 import { AppError, badRequest } from "../errors.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import type { PersonsRepository } from "../persons/persons.repository.ts";
-import { createRateLimiter } from "./rate-limit.ts";
+import { createRateLimiter } from "../rate-limit.ts";
 
 /** Passes a single client address may issue per window; staff issuing for passengers at a desk are not limited. */
 export const PASS_LIMIT = { limit: 10, windowMs: 10 * 60_000 };

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "./clock.ts";
 
 /**
  * A fixed-window limit per client address, in memory. Enough to stop a
- * script from minting passes by the thousand on one server; several servers
+ * script from minting passes, or probing phones' statuses, by the thousand on one server; several servers
  * each keep their own count, which only loosens the limit by that factor.
  */
 export function createRateLimiter(opts: { limit: number; windowMs: number; clock: Clock }) {
