@@ -1,6 +1,7 @@
 import { getCookie } from "hono/cookie";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, StaffRole } from "../context.ts";
+import type { AppEnv, StaffRole, StaffUser } from "../context.ts";
 import { forbidden, unauthorized } from "../errors.ts";
 import type { AuthRepository } from "./auth.repository.ts";
 
@@ -11,11 +12,16 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** The staff member signed in on this request (bearer token or session cookie), or null; public routes use it to relax limits for staff. */
+export async function staffFromRequest(c: Context, auth: AuthRepository): Promise<StaffUser | null> {
+  const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
+  return token ? auth.userForToken(token) : null;
+}
+
 /** Staff only: a valid bearer token or session cookie, and one of `roles`. */
 export function requireStaff(auth: AuthRepository, ...roles: StaffRole[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
-    const user = token ? await auth.userForToken(token) : null;
+    const user = await staffFromRequest(c, auth);
     if (!user) throw unauthorized();
     if (roles.length > 0 && !roles.includes(user.role)) {
       throw forbidden(`This needs the role ${roles.join(" or ")}; you are ${user.role}`);

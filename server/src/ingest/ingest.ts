@@ -1,4 +1,5 @@
 import {
+  agentChannels,
   checkinMessage,
   fixesOf,
   MAX_PAYLOAD_BYTES,
@@ -174,7 +175,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     /** Takes one message off the broker. Never throws, never blocks the broker. */
     handle(topic: string, payload: Buffer) {
       const parsed = parseVehicleTopic(prefix, topic);
-      if (!parsed || !["position", "trip", "checkin", "status"].includes(parsed.channel)) {
+      if (!parsed || !(agentChannels as readonly string[]).includes(parsed.channel)) {
         return invalid("unknown", null, "topic", `not an agent topic: ${topic.slice(0, 200)}`);
       }
       const channel = parsed.channel as AgentChannel;

@@ -1,8 +1,5 @@
 import type { Context } from "hono";
-import { deleteCookie, getCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
-import type { AuthRepository } from "../auth/auth.repository.ts";
-import { bearerToken, SESSION_COOKIE } from "../auth/auth.middleware.ts";
-import type { StaffUser } from "../context.ts";
+import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 
 /**
  * The remembered device: a signed cookie holding only the passenger's person
@@ -32,8 +29,3 @@ export function forgetDevice(c: Context): void {
   deleteCookie(c, DEVICE_COOKIE, { path: "/" });
 }
 
-/** On the public passenger routes: the staff member behind the request, if one is signed in (never required). */
-export async function staffFromRequest(c: Context, auth: AuthRepository): Promise<StaffUser | null> {
-  const token = bearerToken(c.req.header("authorization")) ?? getCookie(c, SESSION_COOKIE);
-  return token ? auth.userForToken(token) : null;
-}
