@@ -23,6 +23,7 @@ describe("topics", () => {
     expect(parseVehicleTopic("city1/", `city1/transit/v1/vehicles/${vehicleId}/trip`)).toEqual({ vehicleId, channel: "trip" });
     expect(parseVehicleTopic("", `transit/v1/vehicles/${vehicleId}/trip/extra`)).toBeNull();
     expect(parseVehicleTopic("", `transit/v1/vehicles/${vehicleId}/secrets`)).toBeNull();
+    expect(parseVehicleTopic("", "transit/v1/vehicles//trip")).toBeNull();
     expect(parseVehicleTopic("city1", `transit/v1/vehicles/${vehicleId}/trip`)).toBeNull();
   });
 

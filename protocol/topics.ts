@@ -33,12 +33,17 @@ export function sharedTopic(prefix: string, channel: AgentChannel, group = "inge
   return `$share/${group}/${allVehiclesTopic(prefix, channel)}`;
 }
 
+const CHANNELS: ReadonlySet<string> = new Set<Channel>([...agentChannels, ...serverChannels]);
+const roots = new Map<string, string>();
+
+/** Called for every message ingest takes, so it builds nothing it can keep: the root per prefix is kept. */
 export function parseVehicleTopic(prefix: string, topic: string): { vehicleId: string; channel: Channel } | null {
-  const root = `${normalizePrefix(prefix)}${TOPIC_ROOT}/vehicles/`;
+  let root = roots.get(prefix);
+  if (root === undefined) roots.set(prefix, (root = `${normalizePrefix(prefix)}${TOPIC_ROOT}/vehicles/`));
   if (!topic.startsWith(root)) return null;
-  const parts = topic.slice(root.length).split("/");
-  if (parts.length !== 2 || !parts[0]) return null;
-  const channel = parts[1] as Channel;
-  if (![...agentChannels, ...serverChannels].includes(channel)) return null;
-  return { vehicleId: parts[0], channel };
+  const slash = topic.indexOf("/", root.length);
+  if (slash <= root.length) return null; // no id, or nothing after it
+  const channel = topic.slice(slash + 1); // "trip/extra" is no channel
+  if (!CHANNELS.has(channel)) return null;
+  return { vehicleId: topic.slice(root.length, slash), channel: channel as Channel };
 }

@@ -17,7 +17,8 @@ import type { Database } from "../db/client.ts";
 import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
 import { createQualityChecker } from "./gps-quality.ts";
 import { createIngestRepository } from "./ingest.repository.ts";
-import { createPositionWriter, type PositionBatchItem } from "./positions.writer.ts";
+import { createPositionWriter, rawQuery } from "./positions.writer.ts";
+import { createVehicleStateWriter } from "./vehicle-state.writer.ts";
 import { createVehicleDirectory } from "./vehicle-directory.ts";
 
 type Rejection = NonNullable<AckMessage["rejected"]>[number];
@@ -58,25 +59,22 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
   const ack = (vehicleId: string, message: AckMessage) =>
     bus.ack(vehicleId, message).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish ack"));
 
+  const vehicleState = createVehicleStateWriter(rawQuery(database), {
+    onFailed: (err) => logger.warn({ err }, "could not update vehicle_state; retrying with the next fixes"),
+  });
   const positions = createPositionWriter(database, {
     maxRows: opts.positionBatchRows,
     maxDelayMs: opts.positionBatchDelayMs,
-    onCommitted(items, inserted, seconds) {
+    onCommitted(batch, inserted, seconds) {
       metrics.positionsWritten.inc(inserted);
       metrics.ingestBatchSeconds.observe(seconds);
-      metrics.mqttMessages.inc({ kind: "position", outcome: "stored" }, items.length);
-      const seqs = new Map<string, number[]>();
-      for (const item of items) {
-        if (item.seq === undefined) continue;
-        const list = seqs.get(item.vehicleId) ?? [];
-        list.push(item.seq);
-        seqs.set(item.vehicleId, list);
-      }
-      for (const [vehicleId, list] of seqs) void ack(vehicleId, { seqs: list });
+      metrics.mqttMessages.inc({ kind: "position", outcome: "stored" }, batch.messages);
+      for (const [vehicleId, seqs] of batch.acks()) void ack(vehicleId, { seqs });
+      vehicleState.offer(batch);
     },
-    onFailed(items, err) {
-      metrics.mqttMessages.inc({ kind: "position", outcome: "db_error" }, items.length);
-      logger.error({ err, messages: items.length }, "could not store positions; not acked, agents will resend");
+    onFailed(batch, err) {
+      metrics.mqttMessages.inc({ kind: "position", outcome: "db_error" }, batch.messages);
+      logger.error({ err, messages: batch.messages }, "could not store positions; not acked, agents will resend");
     },
     onDropped() {
       metrics.mqttMessages.inc({ kind: "position", outcome: "overload" });
@@ -97,12 +95,8 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
   /** Synchronous: the hot path takes no promise per fix; the writer's batch does the waiting. */
   function handlePosition(vehicleId: string, body: unknown) {
     const m = positionMessage.parse(body);
-    const item: PositionBatchItem = {
-      vehicleId,
-      seq: m.seq,
-      fixes: fixesOf(m).map((f) => ({ vehicleId, ...f, flag: flagFix(vehicleId, f) })),
-    };
-    positions.add(item);
+    const fixes = fixesOf(m);
+    positions.add({ vehicleId, seq: m.seq, fixes, flags: fixes.map((f) => flagFix(vehicleId, f)) });
   }
 
   async function handleTrip(vehicleId: string, body: unknown) {
@@ -207,6 +201,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     async drain() {
       while (pending.size) await Promise.all(pending);
       await positions.flush();
+      await vehicleState.flush();
     },
   };
 }

@@ -7,9 +7,9 @@ import { MessagingStartError, type BrokerLink, type InboundHandler } from "./bro
 /**
  * A real broker (MQTT_URL: Mosquitto 2, EMQX). Ingest subscribes through the
  * shared subscription `$share/ingest/…`, so several server processes split the
- * stream instead of each storing every message. A clean session: delivery is
- * guaranteed by the agent's outbox and our ack, never by broker queues (which
- * drop QoS 1 messages past max_queued_messages).
+ * stream instead of each storing every message. A clean session at QoS 0:
+ * delivery is guaranteed by the agent's outbox and our ack, never by broker
+ * queues (which drop messages past max_queued_messages).
  */
 export async function connectRemoteBroker(opts: {
   url: string;
@@ -37,21 +37,7 @@ export async function connectRemoteBroker(opts: {
     );
   }
   const topics = agentChannels.map((c) => sharedTopic(opts.topicPrefix, c));
-  // MQTT.js writes a PUBACK per message, each its own writev: with the socket corked until the event loop
-  // has handled everything read so far, they leave in one write (measured in bench/ingest.bench.ts).
-  // 'message' is emitted before that message's PUBACK is written, so the first one corks in time.
-  let corked: MqttClient["stream"] | null = null;
-  client.on("message", (topic, payload) => {
-    if (!corked && client.stream) {
-      const stream = (corked = client.stream);
-      stream.cork();
-      setImmediate(() => {
-        corked = null;
-        stream.uncork();
-      });
-    }
-    opts.onMessage(topic, payload);
-  });
+  client.on("message", (topic, payload) => opts.onMessage(topic, payload));
   client.on("offline", () => opts.logger.warn("MQTT broker unreachable; reconnecting"));
   client.on("error", (err) => opts.logger.error({ err: err.message }, "mqtt error"));
   opts.logger.info({ url: redactUrl(opts.url) }, "connected to MQTT broker");
@@ -64,7 +50,11 @@ export async function connectRemoteBroker(opts: {
     },
     /** Starts ingest; MQTT.js subscribes again by itself after a reconnect (resubscribe, on by default). */
     async subscribeAgents() {
-      const granted = await client.subscribeAsync(topics, { qos: 1 });
+      // QoS 0 on this hop, on purpose: agents publish at QoS 1 and keep each message until our ack.
+      // On a clean session QoS 1 adds no guarantee here (in-flight messages die with the connection
+      // either way), but costs a PUBACK per message on both ends: a quarter of the broker's and
+      // this process's time per single-fix message (npm run bench:ingest).
+      const granted = await client.subscribeAsync(topics, { qos: 0 });
       const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
       if (refused.length) {
         throw new Error(`The MQTT broker refused this server's subscriptions (${refused.join(", ")}); give MQTT_USERNAME subscribe rights on them`);
