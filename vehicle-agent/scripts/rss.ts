@@ -6,14 +6,16 @@
  *
  *   npx tsx vehicle-agent/scripts/rss.ts [seconds=60] [tsx|bundle]
  *
- * `bundle` measures the agent as built by `npm run agent:build` (one esbuild
- * file run by plain node, no TypeScript loader in memory).
+ * `bundle` measures the agent as `npm run agent` runs it: built by
+ * `npm run agent:build` (one esbuild file run by plain node, no TypeScript
+ * loader in memory), with the same node flags unless AGENT_NODE_FLAGS says others.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { AGENT_BUNDLE, AGENT_NODE_FLAGS } from "./build.ts";
 import { startBareAedes, startFakeIngest } from "../test/broker.ts";
 import { repoRoot } from "../test/spawn.ts";
 
@@ -21,7 +23,7 @@ const seconds = Number(process.argv[2] ?? 60);
 const mode = process.argv[3] === "bundle" ? "bundle" : "tsx";
 const entry =
   mode === "bundle"
-    ? [...(process.env.AGENT_NODE_FLAGS ?? "").split(" ").filter(Boolean), path.join(repoRoot, "vehicle-agent/dist/agent.mjs")]
+    ? [...(process.env.AGENT_NODE_FLAGS?.split(" ").filter(Boolean) ?? AGENT_NODE_FLAGS), AGENT_BUNDLE]
     : ["--import", "tsx", path.join(repoRoot, "vehicle-agent/src/main.ts")];
 const rssMb = (pid: number) => {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];

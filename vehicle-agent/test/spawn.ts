@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../../server/src/db/client.ts";
+import { AGENT_BUNDLE, AGENT_NODE_FLAGS } from "../scripts/build.ts";
 import { sharedDataFile } from "./shared-data.ts";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -14,9 +15,12 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-/** The agent as a driver runs it (`npm run agent` is `tsx vehicle-agent/src/main.ts`), in one process so SIGKILL hits it. */
+/**
+ * The agent as `npm run agent` runs it: the bundle (built by the test run's
+ * global setup) under the same node flags, in one process so SIGKILL hits it.
+ */
 export function spawnAgent(args: string[]): AgentProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "vehicle-agent/src/main.ts"), ...args], {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, AGENT_BUNDLE, ...args], {
     cwd: repoRoot,
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, NODE_OPTIONS: "" },
