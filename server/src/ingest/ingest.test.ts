@@ -172,4 +172,18 @@ describe("MQTT ingest", () => {
     client.stream.destroy(); // the connection drops without a DISCONNECT: the broker sends the will
     await until(async () => (await count("vehicle_state", "vehicle_id = $1 and online = false", v.id)) === 1, "offline");
   });
+
+  // A real broker sends no will on a clean DISCONNECT, and the server cannot see its connections.
+  it.skipIf(!!process.env.MQTT_URL)("marks a vehicle offline when its last connection closes cleanly without an offline status (embedded broker)", async () => {
+    const v = await sys.registerVehicle();
+    const first = await sys.connect(v);
+    const second = await sys.connect(v); // e.g. the agent reconnecting before its old connection is gone
+    await publish(first, sys.topic(v.id, "status"), { online: true });
+    await until(async () => (await count("vehicle_state", "vehicle_id = $1 and online", v.id)) === 1, "online");
+    await first.endAsync();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count("vehicle_state", "vehicle_id = $1 and online", v.id)).toBe(1); // still connected once
+    await second.endAsync();
+    await until(async () => (await count("vehicle_state", "vehicle_id = $1 and online = false", v.id)) === 1, "offline");
+  });
 });

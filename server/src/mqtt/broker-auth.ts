@@ -92,6 +92,9 @@ export function createAgentAuth(opts: AgentAuthOptions) {
       done(null, null); // SUBACK 0x80: refused, the connection stays up
     },
 
+    /** The vehicle a connected client logged in as. */
+    vehicleOf: (client: Client): string | undefined => vehicleOf.get(client),
+
     /** After a password reset: the old password must stop working at once. */
     forget(vehicleId: string) {
       remembered.delete(vehicleId.toLowerCase());

@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from "node:net";
 import { Aedes } from "aedes";
 import type { Logger } from "pino";
-import { allVehiclesTopic, agentChannels } from "../../../protocol/index.ts";
+import { allVehiclesTopic, agentChannels, vehicleTopic } from "../../../protocol/index.ts";
 import type { AgentAuth } from "./broker-auth.ts";
 import { MessagingStartError, type BrokerLink, type InboundHandler } from "./broker-link.ts";
 
@@ -26,6 +26,24 @@ export async function startEmbeddedBroker(opts: {
     authorizeSubscribe: opts.auth.authorizeSubscribe,
   });
   broker.on("clientError", (client, err) => opts.logger.debug({ clientId: client.id, err: err.message }, "mqtt client error"));
+
+  // A clean DISCONNECT sends no Last Will, so an agent that leaves without its own {online:false}
+  // (killed between the two, or another MQTT client) stayed "online". This broker sees every
+  // connection: when a vehicle's last one closes, ingest gets the offline status the will would carry.
+  const connections = new Map<string, number>();
+  let closing = false;
+  broker.on("client", (client) => {
+    const vehicleId = opts.auth.vehicleOf(client);
+    if (vehicleId) connections.set(vehicleId, (connections.get(vehicleId) ?? 0) + 1);
+  });
+  broker.on("clientDisconnect", (client) => {
+    const vehicleId = opts.auth.vehicleOf(client);
+    if (!vehicleId || closing) return;
+    const left = (connections.get(vehicleId) ?? 1) - 1;
+    if (left > 0) return void connections.set(vehicleId, left);
+    connections.delete(vehicleId);
+    opts.onMessage(vehicleTopic(opts.topicPrefix, vehicleId, "status"), Buffer.from(JSON.stringify({ online: false })));
+  });
 
   for (const channel of agentChannels) {
     await new Promise<void>((resolve) =>
@@ -72,6 +90,7 @@ export async function startEmbeddedBroker(opts: {
         ),
       ),
     close: async () => {
+      closing = true; // the next start marks every vehicle offline anyway
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
