@@ -19,36 +19,47 @@ interface Seen {
   ts: number;
   lat: number;
   lon: number;
+  flag: "jump" | null;
 }
 
-function impossible(from: Seen | undefined, fix: PositionFix): boolean {
-  if (!from) return false;
-  const dt = (fix.ts - from.ts) / 1000;
+/** Fixes remembered per vehicle, newest last: enough to place a late fix between its neighbours. */
+const HISTORY = 16;
+
+function impossible(from: Pick<Seen, "ts" | "lat" | "lon"> | undefined, to: Pick<Seen, "ts" | "lat" | "lon"> | undefined): boolean {
+  if (!from || !to) return false;
+  const dt = (to.ts - from.ts) / 1000;
   if (dt <= 0) return false;
-  return distanceM(from, fix) / dt > QUALITY_LIMITS.maxSpeedMps;
+  return distanceM(from, to) / dt > QUALITY_LIMITS.maxSpeedMps;
 }
 
 /**
- * Flags fixes as they arrive, per vehicle. The speed check compares with the
- * vehicle's previous fix held in memory: a jump is a fix impossible to reach
- * both from the last good fix and from the last fix at all — so one wild fix
- * is flagged, and if the wild one came first, only the fix after it is lost.
- * Late fixes (older than the newest seen) are not speed-checked.
+ * Flags fixes as they arrive, per vehicle, against its last few fixes held in
+ * memory. A jump is a fix impossible to reach both from the last good fix
+ * before it and from its neighbour on the other side — the fix before it when
+ * it is the newest, the fix after it when it comes late (an agent's backlog
+ * after an outage comes after its newest fix) — so one wild fix is flagged,
+ * and if the wild one came first, only the fix after it is lost. Late data is
+ * flagged as it would have been on time (DESIGN §4), and a fix sent again gets
+ * the flag it got the first time.
  */
 export function createQualityChecker(now: () => number) {
-  const lastGood = new Map<string, Seen>();
-  const last = new Map<string, Seen>();
+  const histories = new Map<string, Seen[]>();
 
   return function flagFix(vehicleId: string, fix: PositionFix): FixFlag | null {
     if (fix.lat === 0 && fix.lon === 0) return "zero";
     if (fix.ts > now() + QUALITY_LIMITS.maxFutureMs) return "future";
     if (fix.accuracy !== undefined && fix.accuracy > QUALITY_LIMITS.maxAccuracyM) return "inaccurate";
-    const prev = last.get(vehicleId);
-    if (prev && fix.ts <= prev.ts) return null;
-    const seen = { ts: fix.ts, lat: fix.lat, lon: fix.lon };
-    last.set(vehicleId, seen);
-    if (impossible(lastGood.get(vehicleId), fix) && impossible(prev, fix)) return "jump";
-    lastGood.set(vehicleId, seen);
-    return null;
+    let seen = histories.get(vehicleId);
+    if (!seen) histories.set(vehicleId, (seen = []));
+    let at = seen.length; // where the fix goes, by time; fixes mostly come in order, so look from the end
+    while (at > 0 && seen[at - 1]!.ts >= fix.ts) at--;
+    if (seen[at]?.ts === fix.ts) return seen[at]!.flag;
+    let good = at - 1;
+    while (good >= 0 && seen[good]!.flag !== null) good--;
+    const otherSide = at < seen.length ? impossible(fix, seen[at]) : impossible(seen[at - 1], fix);
+    const flag = impossible(seen[good], fix) && otherSide ? "jump" : null;
+    seen.splice(at, 0, { ts: fix.ts, lat: fix.lat, lon: fix.lon, flag });
+    if (seen.length > HISTORY) seen.shift();
+    return flag;
   };
 }
