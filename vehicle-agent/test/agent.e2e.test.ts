@@ -1,9 +1,9 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../server/src/db/client.ts";
 import { startTestSystem, type TestSystem } from "../../server/test/system.ts";
@@ -33,6 +33,7 @@ describe("agent end to end", () => {
   });
 
   const db = () => system.t.database.db;
+  const count = async (rows: SQL) => rowsOf<{ n: number }>(await db().execute(sql`select count(*)::int as n from (${rows}) r`))[0]!.n;
 
   function baseArgs(vehicle: { id: string; password: string }, url = system.mqttUrl) {
     return [
@@ -122,6 +123,36 @@ describe("agent end to end", () => {
       expect(checkins).toEqual([{ source: "pass" }]);
     } finally {
       await link.close();
+      http.close();
+    }
+  });
+
+  it("runs as npm run agent does: fetches the pass key, takes trip commands and a scanned pass from stdin, and goes offline on SIGTERM", async () => {
+    const vehicle = await system.registerVehicle({ routeId: "K51" });
+    const issued = await system.t.call("POST", "/api/v1/passes", { phone: "13800138001", name: "Wang Fang" });
+    expect(issued.status).toBe(201);
+    const http = serve({ fetch: system.t.app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((r) => http.once("listening", r));
+    const own = mkdtempSync(path.join(dir, "stdin-")); // its own pass-key cache, next to its outbox
+    try {
+      const agent = spawnAgent([
+        ...baseArgs(vehicle).map((a) => (a.endsWith(".sqlite") ? path.join(own, "agent.sqlite") : a)),
+        ...["--server", `http://127.0.0.1:${(http.address() as AddressInfo).port}`],
+        ...["--simulate", "36.6512,117.1201;36.6600,117.1300", "--interval", "1"],
+      ]);
+      await until(() => existsSync(path.join(own, "pass-public-key.pem")), `pass key fetched and cached\n${agent.output()}`);
+      await until(async () => (await count(sql`select 1 from vehicle_state where vehicle_id = ${vehicle.id} and online`)) === 1, "online");
+      agent.child.stdin!.write("start K51 up\n");
+      await until(async () => (await storedTrips(db(), vehicle.id)).length === 1, "trip opened");
+      agent.child.stdin!.write(`${issued.json.pass}\n`); // a USB scanner types the pass like a keyboard
+      await until(async () => (await count(sql`select 1 from checkins where vehicle_id = ${vehicle.id} and person_id = ${issued.json.personId} and source = 'pass'`)) === 1, "pass check-in");
+      agent.child.stdin!.write("end\n");
+      await until(async () => (await storedTrips(db(), vehicle.id))[0]!.endedAt !== null, "trip closed");
+      await until(async () => (await storedFixes(db(), vehicle.id)).length >= 2, "the track grows");
+      agent.child.kill("SIGTERM");
+      expect(await agent.exited).toBe(0);
+      await until(async () => (await count(sql`select 1 from vehicle_state where vehicle_id = ${vehicle.id} and not online`)) === 1, "offline");
+    } finally {
       http.close();
     }
   });

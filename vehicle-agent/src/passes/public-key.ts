@@ -1,5 +1,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import path from "node:path";
 import type { Log } from "../log.ts";
 
@@ -71,9 +73,7 @@ export function createPublicKeyStore(opts: { cacheFile: string; explicitFile?: s
       if (!opts.server || opts.explicitFile) return false;
       const url = `${opts.server.replace(/\/+$/, "")}/api/v1/passes/public-key`;
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const fetched = parsePublicKey(await res.text());
+        const fetched = parsePublicKey(await getText(url, 10_000));
         if (!fetched) throw new Error("the answer is not an Ed25519 public key");
         const pem = fetched.export({ format: "pem", type: "spki" }).toString();
         mkdirSync(path.dirname(opts.cacheFile), { recursive: true });
@@ -91,3 +91,29 @@ export function createPublicKeyStore(opts: { cacheFile: string; explicitFile?: s
 }
 
 export type PublicKeyStore = ReturnType<typeof createPublicKeyStore>;
+
+/**
+ * GET a small text answer. Not fetch(): Node's fetch compiles WebAssembly (its
+ * HTTP parser), which the lite mode the agent runs in leaves out (see
+ * vehicle-agent/scripts/build.ts).
+ */
+function getText(url: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith("https:") ? httpsGet : httpGet)(url, { timeout: timeoutMs }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return reject(new Error(`HTTP ${res.statusCode}`));
+      }
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+        if (body.length > 64 * 1024) request.destroy(new Error("the answer is too large for a key"));
+      });
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)));
+    request.on("error", reject);
+  });
+}
