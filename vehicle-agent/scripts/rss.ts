@@ -1,8 +1,9 @@
 /**
  * Measures the agent's resident memory at 1 fix/s: a bare aedes broker and a
- * stand-in server that acks every seq run in this process; the agent runs as
- * drivers run it (node + tsx, simulated route, one fix a second) in a child
- * process whose VmRSS is sampled from /proc.
+ * stand-in server that acks every seq and sends a new live code every 30 s
+ * (as the server does) run in this process; the agent runs as drivers run it
+ * (simulated route, one fix a second, the live code drawn in its terminal and
+ * served on its tablet page) in a child process whose VmRSS is sampled from /proc.
  *
  *   npx tsx vehicle-agent/scripts/rss.ts [seconds=60] [tsx|bundle]
  *
@@ -39,10 +40,14 @@ const child = spawn(
   [
     ...entry,
     ...["--url", broker.url, "--vehicle", vehicle, "--password", "pw", "--outbox", path.join(dir, "agent.sqlite")],
-    ...["--simulate", "36.6512,117.1201;36.6600,117.1300", "--interval", "1", "--http-port", "0", "--quiet"],
+    ...["--simulate", "36.6512,117.1201;36.6600,117.1300", "--interval", "1", "--http-port", "0"],
   ],
-  { stdio: ["pipe", "inherit", "inherit"] },
+  { stdio: ["pipe", "ignore", "inherit"] }, // its terminal output (QR codes) is drawn, just not shown here
 );
+const liveCode = () =>
+  ingest.publish(vehicle, "display", { url: `http://localhost:3000/v/L1.${vehicle}.${Math.floor(Date.now() / 1000) + 60}.${randomUUID()}`, expiresAt: Date.now() + 60_000 }, true);
+await liveCode();
+const codes = setInterval(() => void liveCode(), 30_000);
 
 const samples: number[] = [];
 for (let t = 5; t <= seconds; t += 5) {
@@ -50,6 +55,7 @@ for (let t = 5; t <= seconds; t += 5) {
   samples.push(rssMb(child.pid!));
 }
 const fixes = ingest.fixes.get(vehicle)?.size ?? 0;
+clearInterval(codes);
 child.kill("SIGTERM");
 await new Promise((r) => child.once("exit", r));
 await ingest.close();

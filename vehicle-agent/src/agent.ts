@@ -9,7 +9,7 @@ import { runReplay } from "./gps/replay.ts";
 import { parsePolyline, runSimulation } from "./gps/simulate.ts";
 import { createMqttLink } from "./link/mqtt-link.ts";
 import { createSender } from "./link/sender.ts";
-import type { Log } from "./log.ts";
+import { clockTime, type Log } from "./log.ts";
 import { openOutbox } from "./outbox/outbox.ts";
 import { createPassReader, describeScan, readPassDevice, type ScanResult } from "./passes/pass-reader.ts";
 import { createPublicKeyStore } from "./passes/public-key.ts";
@@ -78,7 +78,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
       const parsed = displayMessage.safeParse(json);
       if (!parsed.success) return log.warn("ignored a malformed live code");
       if (screen.setDisplay(parsed.data) && config.terminalQr && !config.quiet) {
-        log.say(`\nLive code (valid until ${new Date(parsed.data.expiresAt).toLocaleTimeString()}):\n${await terminalQr(parsed.data.url)}${parsed.data.url}\n`);
+        log.say(`\nLive code (valid until ${clockTime(parsed.data.expiresAt)}):\n${await terminalQr(parsed.data.url)}${parsed.data.url}\n`);
       }
     } else if (channel === "alerts") {
       const parsed = alertMessage.safeParse(json);

@@ -10,8 +10,17 @@ export interface Log {
   say(message: string): void;
 }
 
+/**
+ * "14:05:09", local time. Not toLocaleTimeString(): that loads the ICU locale
+ * data, 6–8 MB resident for the life of the agent (measured with
+ * vehicle-agent/scripts/rss.ts) — a tenth of its memory budget.
+ */
+export function clockTime(ms: number = Date.now()): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
+
 export function createLog(quiet: boolean): Log {
-  const stamp = () => new Date().toTimeString().slice(0, 8);
+  const stamp = () => clockTime();
   return {
     info: (m) => {
       if (!quiet) console.log(`${stamp()} ${m}`);

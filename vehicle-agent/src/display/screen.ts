@@ -1,5 +1,6 @@
 import QRCode from "qrcode";
 import type { AlertMessage, DisplayMessage } from "../../../protocol/index.ts";
+import { clockTime } from "../log.ts";
 
 /**
  * What the driver's screen shows, fed by the `display` and `alerts` topics.
@@ -45,5 +46,5 @@ export async function terminalQr(url: string): Promise<string> {
 
 export function describeAlert(alert: AlertMessage): string {
   const who = alert.status === "case" ? "a CONFIRMED CASE" : "a CLOSE CONTACT";
-  return `\u0007⚠ ALERT: the passenger of check-in ${alert.checkinId} (${new Date(alert.ts).toLocaleTimeString()}) is ${who}. Follow your operator's procedure.`;
+  return `\u0007⚠ ALERT: the passenger of check-in ${alert.checkinId} (${clockTime(alert.ts)}) is ${who}. Follow your operator's procedure.`;
 }
