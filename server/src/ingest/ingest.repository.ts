@@ -74,6 +74,9 @@ export function createIngestRepository({ db }: { db: Db }) {
         .onConflictDoUpdate({
           target: vehicleState.vehicleId,
           set: { online, statusAt: at, updatedAt: sql`now()`, ...(agentVersion ? { agentVersion } : {}) },
+          // Statuses are stored concurrently: an offline (a will, a closed connection) and the online of
+          // the reconnect right after it may commit in either order; the one received later wins.
+          setWhere: sql`${vehicleState.statusAt} is null or ${vehicleState.statusAt} <= excluded.status_at`,
         });
       const [row] = rowsOf<{ n: number | string }>(await db.execute(sql`select count(*) as n from vehicle_state where online`));
       return Number(row?.n ?? 0);

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signPass, type AckMessage, type AlertMessage } from "../../../protocol/index.ts";
+import { createIngestRepository } from "./ingest.repository.ts";
 import { rowsOf } from "../db/client.ts";
 import { persons } from "../db/schema/index.ts";
 import { startTestSystem, until, type RegisteredVehicle, type TestSystem } from "../../test/system.ts";
@@ -171,6 +172,15 @@ describe("MQTT ingest", () => {
     expect(await (await sys.t.app.request("/metrics")).text()).toMatch(/vehicles_online [1-9]/);
     client.stream.destroy(); // the connection drops without a DISCONNECT: the broker sends the will
     await until(async () => (await count("vehicle_state", "vehicle_id = $1 and online = false", v.id)) === 1, "offline");
+  });
+
+  it("keeps the status received last when an offline and the reconnect's online are stored out of order", async () => {
+    const v = await sys.registerVehicle();
+    const repo = createIngestRepository(sys.t.deps);
+    const t = Date.now();
+    await repo.setPresence(v.id, true, "1.0.0", new Date(t + 1000)); // the reconnect's online, received second, stored first
+    await repo.setPresence(v.id, false, undefined, new Date(t)); // the old connection's will, received first
+    expect(await count("vehicle_state", "vehicle_id = $1 and online", v.id)).toBe(1);
   });
 
   // A real broker sends no will on a clean DISCONNECT, and the server cannot see its connections.
