@@ -35,6 +35,19 @@ describe("agent end to end", () => {
   const db = () => system.t.database.db;
   const count = async (rows: SQL) => rowsOf<{ n: number }>(await db().execute(sql`select count(*)::int as n from (${rows}) r`))[0]!.n;
 
+  async function issuePass(phone: string, name: string) {
+    const issued = await system.t.call("POST", "/api/v1/passes", { phone, name });
+    expect(issued.status).toBe(201);
+    return issued;
+  }
+
+  /** The real HTTP API on a free port, so the agent fetches and caches the pass key as it would from the server. */
+  async function serveApi() {
+    const http = serve({ fetch: system.t.app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((r) => http.once("listening", r));
+    return { http, server: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+  }
+
   function baseArgs(vehicle: { id: string; password: string }, url = system.mqttUrl) {
     return [
       ...["--url", url, "--vehicle", vehicle.id, "--password", vehicle.password],
@@ -79,12 +92,8 @@ describe("agent end to end", () => {
 
   it("stores every fix, trip event and check-in once when the same messages are delivered twice", async () => {
     const vehicle = await system.registerVehicle({ kind: "taxi" });
-    const issued = await system.t.call("POST", "/api/v1/passes", { phone: "13800138000", name: "Li Hua" });
-    expect(issued.status).toBe(201);
-    // The real HTTP API, so the agent fetches and caches the pass key as it would from the server.
-    const http = serve({ fetch: system.t.app.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((r) => http.once("listening", r));
-    const server = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const issued = await issuePass("13800138000", "Li Hua");
+    const { server, http } = await serveApi();
     const link = await startCuttableLink(system.mqttUrl);
     try {
       // Offline: the agent records a short track, a fare and a pass read, all into its outbox.
@@ -129,15 +138,13 @@ describe("agent end to end", () => {
 
   it("runs as npm run agent does: fetches the pass key, takes trip commands and a scanned pass from stdin, and goes offline on SIGTERM", async () => {
     const vehicle = await system.registerVehicle({ routeId: "K51" });
-    const issued = await system.t.call("POST", "/api/v1/passes", { phone: "13800138001", name: "Wang Fang" });
-    expect(issued.status).toBe(201);
-    const http = serve({ fetch: system.t.app.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((r) => http.once("listening", r));
+    const issued = await issuePass("13800138001", "Wang Fang");
+    const { server, http } = await serveApi();
     const own = mkdtempSync(path.join(dir, "stdin-")); // its own pass-key cache, next to its outbox
     try {
       const agent = spawnAgent([
         ...baseArgs(vehicle).map((a) => (a.endsWith(".sqlite") ? path.join(own, "agent.sqlite") : a)),
-        ...["--server", `http://127.0.0.1:${(http.address() as AddressInfo).port}`],
+        ...["--server", server],
         ...["--simulate", "36.6512,117.1201;36.6600,117.1300", "--interval", "1"],
       ]);
       await until(() => existsSync(path.join(own, "pass-public-key.pem")), `pass key fetched and cached\n${agent.output()}`);
