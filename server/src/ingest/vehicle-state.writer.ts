@@ -14,8 +14,8 @@ interface LastFix {
 // Each vehicle's newest good fix; an older fix (late replay) never moves the live position back.
 const UPDATE_STATE = `
   INSERT INTO vehicle_state (vehicle_id, last_ts, lat, lon, speed, heading, updated_at)
-  SELECT v, to_timestamp(t / 1000.0), la, lo, s, h, now()
-    FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::float8[], $5::real[], $6::real[]) AS u(v, t, la, lo, s, h)
+  SELECT unnest($1::uuid[]), to_timestamp(unnest($2::float8[]) / 1000.0), unnest($3::float8[]), unnest($4::float8[]),
+         unnest($5::real[]), unnest($6::real[]), now()
   ON CONFLICT (vehicle_id) DO UPDATE SET last_ts = excluded.last_ts, lat = excluded.lat, lon = excluded.lon,
     speed = excluded.speed, heading = excluded.heading, updated_at = now()
   WHERE vehicle_state.last_ts IS NULL OR excluded.last_ts > vehicle_state.last_ts`;
