@@ -17,7 +17,8 @@ import type { Database } from "../db/client.ts";
 import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
 import { createQualityChecker } from "./gps-quality.ts";
 import { createIngestRepository } from "./ingest.repository.ts";
-import { createPositionWriter, rawQuery } from "./positions.writer.ts";
+import { rawQuery } from "./bulk-query.ts";
+import { createPositionWriter } from "./positions.writer.ts";
 import { createVehicleStateWriter } from "./vehicle-state.writer.ts";
 import { createVehicleDirectory } from "./vehicle-directory.ts";
 

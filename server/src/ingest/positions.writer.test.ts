@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../db/client.ts";
 import { vehicles } from "../db/schema/index.ts";
 import { createTestApp } from "../../test/harness.ts";
-import { PositionBatch, type PositionBatchItem } from "./position-batch.ts";
-import { createPositionWriter, rawQuery } from "./positions.writer.ts";
-import { createVehicleStateWriter } from "./vehicle-state.writer.ts";
+import type { PositionBatchItem } from "./position-batch.ts";
+import { createPositionWriter } from "./positions.writer.ts";
 
 let t: Awaited<ReturnType<typeof createTestApp>>;
 beforeAll(async () => {
@@ -75,54 +74,5 @@ describe("position writer", () => {
       { ts, lat: 36.651234567, lon: 117.120987654, speed: 8.25, heading: 271.5, accuracy: 4, flag: null },
       { ts: ts + 1, lat: 0, lon: 0, speed: null, heading: null, accuracy: null, flag: "zero" },
     ]);
-  });
-
-  it("splits a backlog into batches of whole messages, in order", () => {
-    const batch = new PositionBatch();
-    const fix = (ts: number) => ({ ts, lat: 1, lon: 2 });
-    batch.add({ vehicleId: "a", seq: 1, fixes: [fix(1), fix(2)], flags: [null, null] });
-    batch.add({ vehicleId: "b", fixes: [fix(3)], flags: [null] });
-    batch.add({ vehicleId: "a", seq: 2, fixes: [fix(4), fix(5)], flags: [null, "jump"] });
-    const first = batch.takeFirst(3);
-    expect({ ts: first.ts, vehicles: first.vehicleId, messages: first.messages }).toEqual({ ts: [1, 2, 3], vehicles: ["a", "a", "b"], messages: 2 });
-    expect({ ts: batch.ts, flags: batch.flag, messages: batch.messages }).toEqual({ ts: [4, 5], flags: [null, "jump"], messages: 1 });
-    expect([...first.acks()]).toEqual([["a", [1]]]); // "b" sent no seq
-    expect(batch.takeFirst(1).rows).toBe(2); // one message is never split
-  });
-});
-
-describe("vehicle state writer", () => {
-  it("keeps each vehicle's newest good fix, writes at most once per interval, and never moves back to an older fix", async () => {
-    const vehicleId = randomUUID();
-    await t.deps.db.insert(vehicles).values({ id: vehicleId, plate: "W3", kind: "bus", agentPasswordHash: "-" });
-    const query = rawQuery(t.database);
-    let writes = 0;
-    const state = createVehicleStateWriter((text, params) => (writes++, query(text, params)), { everyMs: 60_000, onFailed: (err) => expect.fail(String(err)) });
-    const batchOf = (...fixes: { ts: number; lat: number; flag?: "jump" }[]) => {
-      const b = new PositionBatch();
-      b.add({ vehicleId, fixes: fixes.map((f) => ({ ts: f.ts, lat: f.lat, lon: 117.1 })), flags: fixes.map((f) => f.flag ?? null) });
-      return b;
-    };
-    const read = async () =>
-      rowsOf<{ ts: string; lat: number; speed: number | null }>(await t.deps.db.execute(`select last_ts as ts, lat, speed from vehicle_state where vehicle_id = '${vehicleId}'`))[0];
-    const t0 = Date.now() - 60_000;
-
-    state.offer(batchOf({ ts: t0, lat: 36.1 }, { ts: t0 + 2000, lat: 36.3 }, { ts: t0 + 1000, lat: 36.2 }));
-    await state.flush();
-    expect(await read()).toMatchObject({ lat: 36.3, speed: null });
-    expect(new Date((await read())!.ts).getTime()).toBe(t0 + 2000);
-
-    // Within the interval nothing more is written until flushed; a flagged fix and an older one never win.
-    state.offer(batchOf({ ts: t0 + 3000, lat: 36.4 }));
-    state.offer(batchOf({ ts: t0 + 4000, lat: 99, flag: "jump" }));
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await read())!.lat).toBe(36.3);
-    expect(writes).toBe(1);
-    await state.flush();
-    expect((await read())!.lat).toBe(36.4);
-    state.offer(batchOf({ ts: t0 + 500, lat: 36.0 })); // a late replay
-    await state.flush();
-    expect((await read())!.lat).toBe(36.4);
-    expect(writes).toBe(3);
   });
 });

@@ -1,5 +1,5 @@
 import type { PositionBatch } from "./position-batch.ts";
-import { pgArray, type Query } from "./positions.writer.ts";
+import { pgArray, type Query } from "./bulk-query.ts";
 
 /** A vehicle's newest good fix (speed and heading NaN when the fix had none). */
 interface LastFix {
