@@ -41,6 +41,7 @@ export const liveView: View = (ctx, el) => {
   const pending = new Map<string, LiveVehicle>();
   let frame = 0;
   let listTimer = 0;
+  let listDrawnAt = -Infinity;
   let fitted = false;
   let changes = 0; // vehicle changes applied, exposed for tests and load measurements
 
@@ -84,11 +85,14 @@ export const liveView: View = (ctx, el) => {
     frame ||= requestAnimationFrame(apply);
   };
 
+  // At most two list redraws a second (a big fleet changes all the time), but
+  // the first change after a quiet spell is drawn at once, not held back.
   const scheduleList = () => {
-    listTimer ||= window.setTimeout(renderList, 500);
+    listTimer ||= window.setTimeout(renderList, Math.max(0, listDrawnAt + 500 - performance.now()));
   };
   function renderList() {
     listTimer = 0;
+    listDrawnAt = performance.now();
     const all = [...vehicles.values()];
     const online = all.filter((v) => v.online).length;
     summary.textContent = t("live.summary", { n: all.length, online, shown: markers.size });
