@@ -9,5 +9,9 @@ export default defineConfig({
     pool: "forks",
     globalSetup: ["vehicle-agent/test/global-setup.ts"],
     maxWorkers: 2,
+    // expect.poll waits for a page or a broker to catch up; its 1 s default is
+    // too short when both test workers and Chromium share 2 cores. A test that
+    // asserts a latency (the live map's 2 s) passes its own deadline.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
