@@ -190,18 +190,22 @@ describe("vehicle agent over MQTT", () => {
     writeFileSync(keyFile, publicKey.export({ type: "spki", format: "pem" }));
     const device = path.join(dir, "ttyACM0");
     execFileSync("mkfifo", [device]); // a serial scanner: lines appear while it is plugged in
-    const { vehicle } = await agentWith(["--pass-public-key", keyFile, "--pass-device", device]);
+    const { agent, vehicle } = await agentWith(["--pass-public-key", keyFile, "--pass-device", device]);
     const passes = [0, 1].map(() => signPass(privateKey, { personId: randomUUID(), issuedAt: 1_764_000_000 }));
     const checkinsSoFar = () => ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "checkin").length;
     // Each write opens and closes the device, as a scanner plugged in, read, unplugged.
     await writeFile(device, `${passes[0]}\r\n`);
     await until(() => checkinsSoFar() === 1, "the first check-in");
+    // Plug it in again only once the agent has seen it unplugged: a write while
+    // the agent still held the old end would meet a reader about to close (EPIPE).
+    await until(() => agent.state().scanner?.plugged === false || undefined, "the scanner seen unplugged");
     await writeFile(device, `${passes[1]}\n`);
     const checkins = await until(() => {
       const c = ingest.received.filter((r) => r.vehicleId === vehicle && r.channel === "checkin");
       return c.length === 2 ? c : undefined;
     }, "two check-ins from the device");
     expect(checkins.map((c) => c.json.pass)).toEqual(passes);
+    expect(agent.state().scanner?.plugs).toBe(2);
   });
 
   it("shows the live code as a QR a phone can read, and the server's alerts", async () => {

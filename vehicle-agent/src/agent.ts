@@ -11,7 +11,7 @@ import { createMqttLink } from "./link/mqtt-link.ts";
 import { createSender } from "./link/sender.ts";
 import { clockTime, type Log } from "./log.ts";
 import { openOutbox } from "./outbox/outbox.ts";
-import { createPassReader, describeScan, readPassDevice, type ScanResult } from "./passes/pass-reader.ts";
+import { createPassReader, describeScan, readPassDevice, type ScanResult, type ScannerState } from "./passes/pass-reader.ts";
 import { createPublicKeyStore } from "./passes/public-key.ts";
 import { parseCommand, COMMAND_HELP } from "./trips/commands.ts";
 import { createTrips, type TripDetails } from "./trips/trips.ts";
@@ -126,6 +126,8 @@ export async function createAgent(config: AgentConfig, log: Log) {
     if (record(fix)) sender.pump();
   }
 
+  let scanner: ScannerState | null = null;
+
   function state() {
     return {
       vehicleId: config.vehicle,
@@ -139,6 +141,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
       display: screen.display(),
       alerts: screen.alerts(),
       lastScan,
+      scanner: scanner ? { ...scanner } : null,
       passKey: keys.get() !== null,
       rssMb: Math.round(process.memoryUsage.rss() / 104_857.6) / 10,
     };
@@ -239,7 +242,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
       const pump = setInterval(() => sender.pump(), 1000);
       pump.unref();
       abort.signal.addEventListener("abort", () => clearInterval(pump), { once: true });
-      if (config.passDevice) readPassDevice(config.passDevice, scan, log, abort.signal);
+      if (config.passDevice) scanner = readPassDevice(config.passDevice, scan, log, abort.signal);
       await startSource();
     },
     /** Resolves once the GPS source has ended (a replay) and the server has acked everything. */

@@ -72,7 +72,11 @@ export function registerAuthRoutes(app: Router, deps: AppDeps, auth: AuthReposit
     const { username, password } = c.req.valid("json");
     const session = await auth.login(username, password);
     if (!session) throw new AppError(401, "invalid_credentials", "Wrong username or password");
-    setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: "Lax", secure, path: "/", expires: session.expiresAt });
+    // Max-Age, not Expires: the browser counts it from its own clock, so a
+    // phone or PC whose clock is off from the server's still keeps the session
+    // for its whole life (the server checks expiry against its own clock).
+    const maxAge = Math.max(0, Math.floor((session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+    setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: "Lax", secure, path: "/", maxAge });
     deps.logger.info({ userId: session.user.id }, "staff signed in");
     return c.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.user }, 200);
   });

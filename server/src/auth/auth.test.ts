@@ -24,6 +24,10 @@ describe("staff sign-in", () => {
     expect(login.status).toBe(200);
     const cookie = login.headers.get("set-cookie") ?? "";
     expect(cookie).toMatch(/session=[^;]+;.*HttpOnly/i);
+    // Its lifetime is relative (Max-Age), so a browser whose clock differs from
+    // the server's keeps it for the whole session rather than dropping it at once.
+    expect(cookie).toMatch(/Max-Age=43200/);
+    expect(cookie).not.toMatch(/Expires=/i);
 
     const byBearer = await t.call("GET", "/api/v1/auth/me", undefined, { authorization: `Bearer ${login.json.token}` });
     expect(byBearer.json).toMatchObject({ username, role: "tracer" });

@@ -7,21 +7,31 @@ export const kindLabels: Record<CodeVehicle["kind"], { zh: string; en: string }>
   coach: { zh: "长途客车", en: "Coach" },
 };
 
+/** Printable height of the page: the sheet less the @page margins (10 mm each), less 1 mm for rounding. */
+const printableHeight = { A4: "276mm", A5: "189mm" };
+
 const css = (size: "A4" | "A5") => `
 @page { size: ${size} portrait; margin: 10mm; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; color: #111; }
-.poster { max-width: ${size === "A4" ? "190mm" : "128mm"}; margin: 0 auto; padding: 6mm; text-align: center; border: 2px solid #0a7d3b; border-radius: 6mm; }
-h1 { margin: 0; font-size: ${size === "A4" ? "30pt" : "22pt"}; color: #0a7d3b; }
+.poster { max-width: ${size === "A4" ? "190mm" : "128mm"}; margin: 0 auto; padding: ${size === "A4" ? "6mm" : "4mm"}; text-align: center; border: 2px solid #0a7d3b; border-radius: 6mm; overflow-wrap: anywhere; }
+h1 { margin: 0; font-size: ${size === "A4" ? "30pt" : "20pt"}; color: #0a7d3b; }
 h1 small { display: block; font-size: 0.5em; color: #333; font-weight: normal; }
-.plate { font-size: ${size === "A4" ? "34pt" : "26pt"}; font-weight: bold; letter-spacing: 0.05em; margin: 4mm 0 1mm; }
-.meta { font-size: 12pt; color: #333; }
-.qr svg { width: ${size === "A4" ? "120mm" : "80mm"}; height: auto; display: block; margin: 3mm auto; }
-.how { display: flex; gap: 6mm; text-align: left; font-size: 10.5pt; }
-.how div { flex: 1; }
+.plate { font-size: ${size === "A4" ? "34pt" : "24pt"}; line-height: 1.2; font-weight: bold; letter-spacing: 0.05em; margin: ${size === "A4" ? "4mm" : "2mm"} 0 1mm; }
+.meta { font-size: ${size === "A4" ? "12pt" : "10pt"}; color: #333; }
+.qr svg { width: ${size === "A4" ? "120mm" : "80mm"}; max-width: 100%; height: auto; display: block; margin: 3mm auto; }
+.how { display: flex; gap: ${size === "A4" ? "6mm" : "4mm"}; text-align: left; font-size: ${size === "A4" ? "10.5pt" : "8.5pt"}; }
+.how div { flex: 1; min-width: 0; }
 .how ol { margin: 1mm 0 0; padding-left: 5mm; }
 .toolbar { text-align: center; margin: 4mm; }
-@media print { .toolbar { display: none; } .poster { border-width: 1.5pt; } }
+@media print {
+  .toolbar { display: none; }
+  /* One sheet whatever the texts: the poster fills the printable height and
+     the QR takes what the texts leave, rather than pushing them to a second page. */
+  .poster { border-width: 1.5pt; height: ${printableHeight[size]}; display: flex; flex-direction: column; }
+  .qr { flex: 1 1 0; min-height: 0; display: flex; justify-content: center; }
+  .qr svg { width: auto; height: 100%; max-height: ${size === "A4" ? "120mm" : "80mm"}; margin: 2mm auto; }
+}
 `;
 
 /** The printable poster hung inside the vehicle: plate, route, kind, the code and how to use it, in Chinese and English. */

@@ -3,7 +3,7 @@ import { Page } from "../passenger/layout.tsx";
 
 const cardCss = `
 @page{size:A6 portrait;margin:8mm}
-.pass{text-align:center;border:2px solid #0a7d3b}
+.pass{text-align:center;border:2px solid #0a7d3b;overflow-wrap:anywhere}
 .pass svg{width:100%;max-width:320px;height:auto;display:block;margin:8px auto}
 .pass .who{font-size:20px;font-weight:700}
 @media print{body{background:#fff}.noprint{display:none}.card{box-shadow:none}}

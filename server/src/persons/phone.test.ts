@@ -31,5 +31,6 @@ describe("phone numbers as passengers type them", () => {
     expect(maskPhone("+447700900123")).toBe("+44****0123");
     expect(maskName("张三丰")).toBe("张**");
     expect(maskName("Alice")).toBe("A****");
+    expect(maskName("Wolfeschlegelsteinhausenbergerdorff")).toBe("W****");
   });
 });

@@ -25,9 +25,9 @@ export function maskPhone(e164: string): string {
   return `${local.slice(0, 3)}****${local.slice(-4)}`;
 }
 
-/** "张三丰" → "张**", "Alice" → "A****". */
+/** "张三丰" → "张**", "Alice" → "A****"; never more than four stars, so a long name's length is not told either. */
 export function maskName(name: string): string {
   const chars = [...name.trim()];
   if (chars.length === 0) return "";
-  return chars[0] + "*".repeat(Math.max(1, chars.length - 1));
+  return chars[0] + "*".repeat(Math.min(4, Math.max(1, chars.length - 1)));
 }

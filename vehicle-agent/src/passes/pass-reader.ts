@@ -54,19 +54,37 @@ export function describeScan(result: ScanResult): string {
   }
 }
 
-/** Lines from a scanner that shows up as a device file (a serial/CDC scanner such as /dev/ttyACM0). */
-export function readPassDevice(device: string, onLine: (line: string) => void, log: Log, signal: AbortSignal): void {
+/** Whether a device-file scanner is plugged in (its file open), and how often it has been. */
+export interface ScannerState {
+  device: string;
+  plugged: boolean;
+  plugs: number;
+}
+
+/**
+ * Lines from a scanner that shows up as a device file (a serial/CDC scanner
+ * such as /dev/ttyACM0). Returns its live state, which the driver's screen
+ * shows, so a driver sees when the scanner is unplugged.
+ */
+export function readPassDevice(device: string, onLine: (line: string) => void, log: Log, signal: AbortSignal): ScannerState {
+  const scanner: ScannerState = { device, plugged: false, plugs: 0 };
   const open = () => {
     if (signal.aborted) return;
     const stream = createReadStream(device, { encoding: "utf8" });
     const rl = createInterface({ input: stream, crlfDelay: Infinity });
     rl.on("line", onLine);
+    stream.on("open", () => {
+      scanner.plugged = true;
+      scanner.plugs += 1;
+    });
     stream.on("error", (err) => log.warn(`pass scanner ${device}: ${err.message}`));
     stream.on("close", () => {
+      scanner.plugged = false;
       // A device file ends when the scanner is unplugged; look for it again.
       if (!signal.aborted) setTimeout(open, 2000).unref();
     });
     signal.addEventListener("abort", () => stream.destroy(), { once: true });
   };
   open();
+  return scanner;
 }
