@@ -1,0 +1,105 @@
+import { Agent, request } from "node:http";
+
+/**
+ * The load client of bench:checkin: keep-alive connections spread over many
+ * loopback source addresses (127.0.1.1–127.0.1.250), as a city of phones
+ * reaches the server from many addresses, so per-address limits count as
+ * they would in the street.
+ */
+
+export const SOURCE_ADDRESSES = Array.from({ length: 250 }, (_, i) => `127.0.1.${i + 1}`);
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface Shot {
+  method: "GET" | "POST";
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One keep-alive agent per source address; the requests of a "phone" go through its address's agent. */
+export function createClient(base: string) {
+  const url = new URL(base);
+  const agents = SOURCE_ADDRESSES.map((localAddress) => new Agent({ keepAlive: true, maxSockets: 4, localAddress }));
+
+  function send(shot: Shot, from: number): Promise<Reply> {
+    const payload = shot.body === undefined ? undefined : JSON.stringify(shot.body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: shot.method,
+          path: shot.path,
+          agent: agents[from % agents.length],
+          headers: {
+            // What a phone's browser sends with a same-site fetch.
+            origin: base,
+            "sec-fetch-site": "same-origin",
+            ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+            ...shot.headers,
+          },
+        },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (d: string) => (body += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  return { send, close: () => agents.forEach((a) => a.destroy()) };
+}
+
+export interface PhaseResult {
+  requests: number;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+/**
+ * Runs `concurrency` loops for `seconds`, each sending the shot `next(i)`
+ * gives for its i-th request (from source address `i`), and times each reply.
+ */
+export async function runPhase(
+  client: ReturnType<typeof createClient>,
+  opts: { concurrency: number; seconds: number },
+  next: (i: number) => Shot,
+  onReply: (i: number, reply: Reply) => void = () => {},
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let counter = 0;
+  const started = performance.now();
+  const deadline = started + opts.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const i = counter++;
+        const t0 = performance.now();
+        const reply = await client.send(next(i), i);
+        latencies.push(performance.now() - t0);
+        statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+        onReply(i, reply);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, seconds, rate: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), statuses };
+}

@@ -1,0 +1,270 @@
+/**
+ * npm run bench:checkin — the passenger path at rush-hour load, against the
+ * HTTP stack's own ceiling measured in the same run.
+ *
+ * The server runs as `npm start` runs it, in its own process, once on a real
+ * PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a
+ * fresh database, dropped after) and once on embedded PGlite. A load client
+ * (bench/checkin-load.ts) keeps 32 requests in flight over keep-alive
+ * connections from 250 loopback addresses, scanning random vehicles among 200:
+ *
+ *   (a) GET /health                          the stack's ceiling (baseline)
+ *   (b) POST /api/v1/checkins {code, phone}  a third new passengers, the rest returning
+ *   (c) POST /api/v1/checkins {code}         one tap: the device cookie, no phone
+ *   (d) GET /v/{code}                        the page a scan opens
+ *   (e) POST /api/v1/checkins/{id}/alight    getting off
+ *
+ * For each: rate, p50, p99, the ratio of the rate to (a), the status codes,
+ * and CPU per request of the server process and of PostgreSQL's processes.
+ * Ratios, not rates, compare across runs on a noisy machine.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { createClient, runPhase, type PhaseResult, type Reply } from "./checkin-load.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const VEHICLES = 200;
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const root = path.resolve(import.meta.dirname, "..");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** CPU time (ms) of a process, from /proc (utime + stime, 100 Hz ticks). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of every PostgreSQL process on the machine (the server is here, on loopback). */
+function postgresCpuMs(): number {
+  let ms = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") ms += cpuMs(Number(pid));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return ms;
+}
+
+async function startServer(setup: "postgres" | "pglite") {
+  const [port, mqttPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-checkin-"));
+  let databaseUrl: string | undefined;
+  let dbName: string | undefined;
+  if (setup === "postgres") {
+    dbName = `bench_checkin_${randomBytes(4).toString("hex")}`;
+    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${dbName}`);
+    await admin.end();
+    const u = new URL(serverUrl);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+  }
+  const base = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    PUBLIC_URL: base,
+    MQTT_PORT: String(mqttPort),
+    DATA_DIR: dataDir,
+    DATA_KEY: randomBytes(32).toString("base64"),
+    ADMIN_PASSWORD: "bench-admin-password",
+    LOG_LEVEL: "warn",
+  };
+  delete env.MQTT_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  else delete env.DATABASE_URL;
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${output}`);
+    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
+    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    pid: child.pid!,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dataDir, { recursive: true, force: true });
+      if (dbName) {
+        const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+        await admin.end();
+      }
+    },
+  };
+}
+
+const cookieOf = (reply: Reply) => {
+  const set = reply.headers["set-cookie"];
+  const line = (Array.isArray(set) ? set : set ? [set] : []).find((c) => c.startsWith("tc_device="));
+  return line?.split(";")[0];
+};
+
+interface Measured extends PhaseResult {
+  label: string;
+  serverCpuUs: number;
+  pgCpuUs: number;
+}
+
+async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
+  const server = await startServer(setup);
+  const client = createClient(server.base);
+  try {
+    const login = await fetch(`${server.base}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: "bench-admin-password" }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const codes: string[] = [];
+    for (let i = 0; i < VEHICLES; i++) {
+      const res = await fetch(`${server.base}/api/v1/vehicles`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ plate: `鲁A${String(10000 + i)}`, kind: i % 10 === 0 ? "taxi" : "bus", routeId: `K${i % 20}`, capacity: i % 10 === 0 ? 4 : 60 }),
+      });
+      const v = (await res.json()) as { code: { id: string } };
+      codes.push(v.code.id);
+    }
+    const code = () => codes[Math.floor(Math.random() * codes.length)]!;
+    let nextPhone = 13_000_000_000 + Math.floor(Math.random() * 900_000_000);
+    const newPhone = () => String(nextPhone++);
+    const returning: string[] = [];
+    const devices: string[] = [];
+    const rides: { id: string; cookie: string }[] = [];
+
+    const measure = async (label: string, run: () => Promise<PhaseResult>): Promise<Measured> => {
+      const s0 = cpuMs(server.pid);
+      const p0 = setup === "postgres" ? postgresCpuMs() : 0;
+      const r = await run();
+      const perReq = (ms: number) => (ms * 1000) / r.requests;
+      return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: setup === "postgres" ? perReq(postgresCpuMs() - p0) : 0 };
+    };
+    const opts = { concurrency: CONCURRENCY, seconds: SECONDS };
+    const remember = (phone: string | null) => (_i: number, reply: Reply) => {
+      if (reply.status !== 201 && reply.status !== 200) return;
+      const cookie = cookieOf(reply);
+      if (phone) returning.push(phone);
+      if (cookie) devices.push(cookie);
+      const body = JSON.parse(reply.body) as { checkinId: string };
+      if (cookie) rides.push({ id: body.checkinId, cookie });
+    };
+
+    // Warm-up: some passengers who have ridden before, and a warm JIT and plan cache.
+    await runPhase(client, { concurrency: CONCURRENCY, seconds: 3 }, () => ({ method: "GET", path: "/health" }));
+    let warmPhones: string[] = [];
+    await runPhase(
+      client,
+      { concurrency: CONCURRENCY, seconds: 3 },
+      (i) => {
+        const phone = newPhone();
+        warmPhones[i] = phone;
+        return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone } };
+      },
+      (i, reply) => remember(warmPhones[i]!)(i, reply),
+    );
+    warmPhones = [];
+
+    const results: Measured[] = [];
+    results.push(await measure("(a) GET /health", () => runPhase(client, opts, () => ({ method: "GET", path: "/health" }))));
+    const phones: string[] = [];
+    results.push(
+      await measure("(b) check-in, phone typed", () =>
+        runPhase(
+          client,
+          opts,
+          (i) => {
+            const phone = i % 3 === 0 || returning.length === 0 ? newPhone() : returning[Math.floor(Math.random() * returning.length)]!;
+            phones[i] = phone;
+            return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone } };
+          },
+          (i, reply) => remember(phones[i]!)(i, reply),
+        ),
+      ),
+    );
+    const taps: string[] = [];
+    rides.length = 0;
+    results.push(
+      await measure("(c) check-in, one tap", () =>
+        runPhase(
+          client,
+          opts,
+          (i) => {
+            taps[i] = devices[Math.floor(Math.random() * devices.length)]!;
+            return { method: "POST", path: "/api/v1/checkins", body: { code: code() }, headers: { cookie: taps[i]! } };
+          },
+          (i, reply) => {
+            if (reply.status === 201) rides.push({ id: (JSON.parse(reply.body) as { checkinId: string }).checkinId, cookie: taps[i]! });
+          },
+        ),
+      ),
+    );
+    results.push(
+      await measure("(d) GET /v/{code}", () =>
+        runPhase(client, opts, (i) => ({ method: "GET", path: `/v/${code()}`, headers: i % 3 === 0 ? undefined : { cookie: devices[i % devices.length]! } })),
+      ),
+    );
+    let ride = 0;
+    results.push(
+      await measure("(e) alight", () =>
+        runPhase(client, opts, () => {
+          const r = rides[ride++ % rides.length]!;
+          return { method: "POST", path: `/api/v1/checkins/${r.id}/alight`, headers: { cookie: r.cookie } };
+        }),
+      ),
+    );
+    return results;
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+function print(setup: string, results: Measured[]) {
+  const base = results[0]!.rate;
+  console.log(`\n${setup} — ${CONCURRENCY} concurrent, ${SECONDS} s a phase, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log("phase                        rate/s   p50 ms   p99 ms   ratio   server µs/req   PostgreSQL µs/req   statuses");
+  for (const r of results) {
+    const statuses = Object.entries(r.statuses)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(" ");
+    console.log(
+      `${r.label.padEnd(28)} ${r.rate.toFixed(0).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${(r.rate / base).toFixed(3).padStart(7)} ${r.serverCpuUs.toFixed(0).padStart(15)} ${(r.pgCpuUs ? r.pgCpuUs.toFixed(0) : "—").padStart(19)}   ${statuses}`,
+    );
+  }
+}
+
+const only = process.env.BENCH_SETUP as "postgres" | "pglite" | undefined;
+for (const setup of only ? [only] : (["postgres", "pglite"] as const)) {
+  print(setup === "postgres" ? "PostgreSQL" : "PGlite (embedded)", await benchSetup(setup));
+}
