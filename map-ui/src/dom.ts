@@ -25,6 +25,20 @@ export function append(parent: Node, children: Child[]) {
   }
 }
 
+/**
+ * Tooltip and popup content as an element, one text line each. Leaflet puts a
+ * string content in as HTML, so stored names, plates or driver ids handed over
+ * as a string would run as markup; text nodes cannot.
+ */
+export function lines(...texts: (string | Node)[]): HTMLElement {
+  const el = document.createElement("span");
+  texts.forEach((text, i) => {
+    if (i > 0) el.appendChild(document.createElement("br"));
+    el.appendChild(typeof text === "string" ? document.createTextNode(text) : text);
+  });
+  return el;
+}
+
 export function clear(el: Element) {
   while (el.firstChild) el.removeChild(el.firstChild);
 }

@@ -1,15 +1,13 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { secureHeaders } from "hono/secure-headers";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { AppError, handleError } from "./errors.ts";
 import { createRouter } from "./openapi.ts";
 import { registerApiRoutes } from "./routes.ts";
 import { registerConsole } from "./console/console.routes.ts";
 import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
+import { registerApiReference } from "./api-reference.ts";
+import { securityHeaders } from "./security/csp.ts";
 
 /** Largest request body the API reads; a check-in is well under 4 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -19,7 +17,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
-  app.use(secureHeaders({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: undefined }));
+  app.use(securityHeaders(deps.config));
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -49,9 +47,7 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
   });
-  // The reference's script is served from node_modules, not a CDN, so it works on a closed network.
-  api.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Transit check-in API", cdn: "/api/v1/docs/scalar.js" }));
-  api.get("/docs/scalar.js", (c) => c.body(scalarBundle(), 200, { "content-type": "text/javascript", "cache-control": "public, max-age=86400" }));
+  registerApiReference(api);
   app.route("/api/v1", api);
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
@@ -72,8 +68,3 @@ export function createApp(deps: AppDeps) {
 
 export type App = ReturnType<typeof createApp>;
 
-let scalarScript: string | undefined;
-function scalarBundle(): string {
-  scalarScript ??= readFileSync(createRequire(import.meta.url).resolve("@scalar/api-reference/browser/standalone.js"), "utf8");
-  return scalarScript;
-}

@@ -1,4 +1,5 @@
 import * as L from "leaflet";
+import { lines } from "../dom.ts";
 import { fixAt, parseTrack, type Fix } from "../geo.ts";
 import { t } from "../i18n.ts";
 import type { ConsoleMap } from "../map.ts";
@@ -51,12 +52,12 @@ export function createTraceMap(cm: ConsoleMap, onSelect: (key: number) => void) 
         const alight = fixAt(track, to) ?? track[track.length - 1];
         if (board) {
           L.circleMarker(pt(board), { radius: 8, color: COLORS.case, fillColor: "#fff", fillOpacity: 1, weight: 3, className: "case-boarding" })
-            .bindTooltip(`${t("case.caseBoarded")} ${fmtDateTime(s.from)}`)
+            .bindTooltip(lines(`${t("case.caseBoarded")} ${fmtDateTime(s.from)}`))
             .addTo(layer);
         }
         if (alight) {
           L.circleMarker(pt(alight), { radius: 8, color: COLORS.case, fillColor: COLORS.case, fillOpacity: 1, weight: 3, className: "case-alighting" })
-            .bindTooltip(`${t("case.caseAlighted")} ${fmtDateTime(s.to)}${s.alightEstimated ? ` (${t("case.estimated")})` : ""}`)
+            .bindTooltip(lines(`${t("case.caseAlighted")} ${fmtDateTime(s.to)}${s.alightEstimated ? ` (${t("case.estimated")})` : ""}`))
             .addTo(layer);
         }
         return { from, to, track };
@@ -71,12 +72,12 @@ export function createTraceMap(cm: ConsoleMap, onSelect: (key: number) => void) 
           dashArray: contact.depth >= 2 ? "3 3" : undefined,
           className: `contact-marker ${depthClass}`,
         })
-          .bindTooltip(`${label}<br>${t("case.boarded")} ${fmtDateTime(contact.boardedAt ?? contact.from)}`)
+          .bindTooltip(lines(label, `${t("case.boarded")} ${fmtDateTime(contact.boardedAt ?? contact.from)}`))
           .on("click", () => onSelect(key))
           .addTo(layer);
         const alight = p.alight
           ? L.circleMarker(pt(p.alight), { radius: 4, fillOpacity: 0, className: `contact-alight ${depthClass}` })
-              .bindTooltip(`${label}<br>${t("case.alighted")} ${fmtDateTime(contact.to)}`)
+              .bindTooltip(lines(label, `${t("case.alighted")} ${fmtDateTime(contact.to)}`))
               .on("click", () => onSelect(key))
               .addTo(layer)
           : null;

@@ -1,6 +1,6 @@
 import * as L from "leaflet";
 import { apiUrl } from "../api.ts";
-import { clear, field, h } from "../dom.ts";
+import { clear, field, h, lines } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
@@ -47,9 +47,10 @@ export const liveView: View = (ctx, el) => {
 
   const tooltip = (id: string) => () => {
     const v = vehicles.get(id);
-    if (!v) return "";
+    if (!v) return lines();
     const occ = v.occupancy === null ? t("live.noTrip") : t("live.occupancy", { n: v.occupancy });
-    return `<strong>${escape(v.plate)}</strong> ${escape(v.routeId ?? "")}<br>${v.online ? t("live.online") : t("live.offline")} · ${occ}${v.ts ? `<br>${fmtDateTime(v.ts)}` : ""}`;
+    const head = h("span", {}, h("strong", {}, v.plate), ` ${v.routeId ?? ""}`);
+    return lines(head, `${v.online ? t("live.online") : t("live.offline")} · ${occ}`, ...(v.ts ? [fmtDateTime(v.ts)] : []));
   };
 
   // Changes are applied once per animation frame, however fast they arrive.
@@ -152,4 +153,3 @@ export const liveView: View = (ctx, el) => {
   };
 };
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

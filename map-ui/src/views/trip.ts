@@ -1,6 +1,6 @@
 import * as L from "leaflet";
 import { api, errorText } from "../api.ts";
-import { clear, field, h, select, status } from "../dom.ts";
+import { clear, field, h, lines, select, status } from "../dom.ts";
 import { fixAt, parseTrack, type Fix } from "../geo.ts";
 import { t } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
@@ -106,7 +106,7 @@ export const tripView: View = (ctx, el, params) => {
         const f = c.board ?? fixAt(timed, Date.parse(c.boardedAt));
         return f
           ? L.circleMarker(cm.ll(f.lat, f.lon), { radius: 6, color: "#c2410c", fillOpacity: 0.8, className: "checkin-marker" })
-              .bindTooltip(`${c.label} · ${t("case.boarded")} ${fmtTime(c.boardedAt)}`)
+              .bindTooltip(lines(`${c.label} · ${t("case.boarded")} ${fmtTime(c.boardedAt)}`))
               .addTo(cm.map)
           : null;
       });

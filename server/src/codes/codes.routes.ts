@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import { requireStaff } from "../auth/auth.middleware.ts";
+import { cspNonce } from "../security/csp.ts";
 import type { AppDeps } from "../context.ts";
 import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
@@ -80,7 +81,7 @@ export function registerCodesRoutes(app: Router, deps: AppDeps, auth: AuthReposi
 
   app.openapi(poster, async (c) => {
     const { vehicle, url } = await current(c.var.user, c.req.valid("param").id);
-    const page = Poster({ vehicle, url, qrSvg: await qrSvg(url, "Q"), size: c.req.valid("query").size });
+    const page = Poster({ vehicle, url, qrSvg: await qrSvg(url, "Q"), size: c.req.valid("query").size, nonce: cspNonce(c) });
     return c.html(`<!doctype html>${page}`, 200, { "cache-control": "no-store" });
   });
 

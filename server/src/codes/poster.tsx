@@ -35,7 +35,11 @@ h1 small { display: block; font-size: 0.5em; color: #333; font-weight: normal; }
 `;
 
 /** The printable poster hung inside the vehicle: plate, route, kind, the code and how to use it, in Chinese and English. */
-export function Poster(props: { vehicle: CodeVehicle; qrSvg: string; url: string; size: "A4" | "A5" }) {
+// A listener, not an onclick attribute: the CSP lets no inline handler run.
+const printScript = `document.getElementById("print").addEventListener("click", function () { window.print(); });`;
+
+/** `nonce`: the request's CSP nonce, for the page's own <style> and <script>. */
+export function Poster(props: { vehicle: CodeVehicle; qrSvg: string; url: string; size: "A4" | "A5"; nonce: string }) {
   const { vehicle, size } = props;
   const kind = kindLabels[vehicle.kind];
   return (
@@ -44,11 +48,11 @@ export function Poster(props: { vehicle: CodeVehicle; qrSvg: string; url: string
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`乘车码 Ride code · ${vehicle.plate}`}</title>
-        <style dangerouslySetInnerHTML={{ __html: css(size) }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: css(size) }} />
       </head>
       <body>
         <div class="toolbar">
-          <button onclick="window.print()">打印 Print</button> · <a href="?size=A5">A5</a> · <a href="?size=A4">A4</a>
+          <button type="button" id="print">打印 Print</button> · <a href="?size=A5">A5</a> · <a href="?size=A4">A4</a>
         </div>
         <main class="poster">
           <h1>
@@ -82,6 +86,7 @@ export function Poster(props: { vehicle: CodeVehicle; qrSvg: string; url: string
             </div>
           </div>
         </main>
+        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: printScript }} />
       </body>
     </html>
   );

@@ -49,9 +49,9 @@ export function VehicleCard(props: { t: Strings; lang: Lang; vehicle: CodeVehicl
   );
 }
 
-export function ErrorPage(props: { t: Strings; title: string; message: string }) {
+export function ErrorPage(props: { t: Strings; nonce: string; title: string; message: string }) {
   return (
-    <Page t={props.t} title={props.title}>
+    <Page t={props.t} nonce={props.nonce} title={props.title}>
       <section class="card" data-testid="code-error">
         <h1>{props.title}</h1>
         <p>{props.message}</p>
@@ -61,11 +61,11 @@ export function ErrorPage(props: { t: Strings; title: string; message: string })
 }
 
 /** GET /v/{code}: the first-scan form or the one-tap button, and the result screen the script fills in. */
-export function CheckinPage(props: { t: Strings; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
+export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
   const { t, me } = props;
   const config = { code: props.code, lang: props.lang, tz: props.tz, t: { ...t, noticeRide: undefined } };
   return (
-    <Page t={t} title={`${t.title} · ${props.vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};${checkinScript}`}>
+    <Page t={t} nonce={props.nonce} title={`${t.title} · ${props.vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};${checkinScript}`}>
       <VehicleCard t={t} lang={props.lang} vehicle={props.vehicle} />
       {me ? <ExposureNotice t={t} status={me.status} exposure={me.exposure} tz={props.tz} /> : null}
       <div id="notice-slot" />
@@ -127,7 +127,7 @@ export function CheckinPage(props: { t: Strings; lang: Lang; code: string; vehic
           </dl>
           <div id="r-companions" />
         </div>
-        <p class="small" style="text-align:center">{t.showDriver}</p>
+        <p class="small center">{t.showDriver}</p>
         <button id="alight" type="button">{t.alight}</button>
         <a class="button secondary" href={`/pass?lang=${props.lang}`}>{t.myPass}</a>
       </section>

@@ -37,9 +37,11 @@ button:disabled{opacity:.6}
 @keyframes move{from{left:0}to{left:calc(100% - 14px)}}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;text-align:left;margin:12px 0 0}
 dt{opacity:.85}dd{margin:0;font-weight:700}
+.center{text-align:center}
 `;
 
-export function Page(props: { t: Strings; title: string; children?: Child; script?: string; extraCss?: string }) {
+/** `nonce`: the request's CSP nonce (security/csp.ts); the page's own <style> and <script> carry it, nothing else can run. */
+export function Page(props: { t: Strings; nonce: string; title: string; children?: Child; script?: string; extraCss?: string }) {
   return (
     <html lang={props.t.htmlLang}>
       <head>
@@ -47,11 +49,11 @@ export function Page(props: { t: Strings; title: string; children?: Child; scrip
         <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
         <meta name="referrer" content="no-referrer" />
         <title>{props.title}</title>
-        <style dangerouslySetInnerHTML={{ __html: css + (props.extraCss ?? "") }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: css + (props.extraCss ?? "") }} />
       </head>
       <body>
         <main>{props.children}</main>
-        {props.script ? <script dangerouslySetInnerHTML={{ __html: props.script }} /> : null}
+        {props.script ? <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: props.script }} /> : null}
       </body>
     </html>
   );

@@ -15,6 +15,7 @@ import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from
 import { devicePersonId, forgetDevice } from "./device.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
+import { cspNonce } from "../security/csp.ts";
 
 /** "张* 138****5678": enough on a screen or card for the owner to know it is theirs, little for anyone else. */
 const masked = (name: string | null, phone: string | null) => [name && maskName(name), phone && maskPhone(phone)].filter(Boolean).join(" ");
@@ -65,10 +66,10 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const gone = err.status === 410;
-      const page = ErrorPage({ t, title: gone ? t.goneTitle : t.notFoundTitle, message: t.errors[err.code] ?? err.message });
+      const page = ErrorPage({ t, nonce: cspNonce(c), title: gone ? t.goneTitle : t.notFoundTitle, message: t.errors[err.code] ?? err.message });
       return html(c, page, gone ? 410 : 404);
     }
-    return html(c, CheckinPage({ t, lang, code: pageCode, vehicle, tz, me: await remembered(c, vehicle.id) }));
+    return html(c, CheckinPage({ t, nonce: cspNonce(c), lang, code: pageCode, vehicle, tz, me: await remembered(c, vehicle.id) }));
   });
 
   // The notice for a passenger whose check-in came back yellow or red, fetched by the page after the check-in.
@@ -88,8 +89,8 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const t = strings[lang];
     const id = await devicePersonId(c, deps.keys.cookie);
     const person = id ? await repos.persons.reveal(id) : null;
-    if (!person) return html(c, PassForm({ t, lang }));
-    return html(c, PassCard({ t, who: masked(person.name, person.phone), qrSvg: await qrSvg(repos.passes.signFor(person.id), "M") }));
+    if (!person) return html(c, PassForm({ t, nonce: cspNonce(c), lang }));
+    return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(person.name, person.phone), qrSvg: await qrSvg(repos.passes.signFor(person.id), "M") }));
   });
 
   app.post("/pass", bodyLimit({ maxSize: 4096, onError: (c) => c.text("Form too large", 413) }), async (c) => {
@@ -98,13 +99,13 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const phone = typeof form.phone === "string" ? form.phone : "";
     const name = typeof form.name === "string" ? form.name.trim().slice(0, 50) : "";
-    if (!phone || !name) return html(c, PassForm({ t, lang, error: t.errors.invalid_request }), 400);
+    if (!phone || !name) return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors.invalid_request }), 400);
     try {
       const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c), staff: false });
-      return html(c, PassCard({ t, who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));
+      return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      return html(c, PassForm({ t, lang, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : 400);
+      return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : 400);
     }
   });
 }

@@ -9,11 +9,15 @@ const cardCss = `
 @media print{body{background:#fff}.noprint{display:none}.card{box-shadow:none}}
 `;
 
+// Listeners, not onclick attributes: the CSP lets no inline handler run.
+const cardScript = `document.getElementById("print").addEventListener("click", function () { window.print(); });
+document.getElementById("back").addEventListener("click", function () { history.back(); });`;
+
 /** The printable personal pass: a QR of the signed token, with just enough on it for its owner to know it is theirs. */
-export function PassCard(props: { t: Strings; qrSvg: string; who: string }) {
+export function PassCard(props: { t: Strings; nonce: string; qrSvg: string; who: string }) {
   const { t } = props;
   return (
-    <Page t={t} title={t.passTitle} extraCss={cardCss}>
+    <Page t={t} nonce={props.nonce} title={t.passTitle} extraCss={cardCss} script={cardScript}>
       <section class="card pass" data-testid="pass-card">
         <h1>{t.passTitle}</h1>
         <div class="who">{props.who}</div>
@@ -21,18 +25,18 @@ export function PassCard(props: { t: Strings; qrSvg: string; who: string }) {
         <p class="small">{t.passHint}</p>
       </section>
       <div class="noprint">
-        <button type="button" onclick="window.print()">{t.print}</button>
-        <a class="button secondary" href="javascript:history.back()">{t.back}</a>
+        <button type="button" id="print">{t.print}</button>
+        <button type="button" id="back" class="secondary">{t.back}</button>
       </div>
     </Page>
   );
 }
 
 /** For a passenger without a remembered device: phone and name, posted as a plain form (works without JavaScript). */
-export function PassForm(props: { t: Strings; lang: string; error?: string }) {
+export function PassForm(props: { t: Strings; nonce: string; lang: string; error?: string }) {
   const { t } = props;
   return (
-    <Page t={t} title={t.passTitle}>
+    <Page t={t} nonce={props.nonce} title={t.passTitle}>
       <form class="card" method="post" action={`/pass?lang=${props.lang}`}>
         <h1>{t.passTitle}</h1>
         <p class="small">{t.passHint}</p>

@@ -1,13 +1,11 @@
+import { createHash } from "node:crypto";
+
 /**
  * The tablet page: the live code large, the vehicle and its trip, alerts, and
  * buttons to start and end a trip. Plain HTML polling /state every two
  * seconds: nothing to build, and it works on an old tablet's browser.
  */
-export const TABLET_PAGE = `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Vehicle code · 乘车码</title>
-<style>
+const STYLE = `
  body{font-family:system-ui,sans-serif;margin:0;background:#111;color:#eee;display:flex;flex-direction:column;align-items:center}
  header{width:100%;display:flex;justify-content:space-between;padding:.6em 1em;box-sizing:border-box;background:#222}
  #plate{font-size:1.6em;font-weight:700}
@@ -23,17 +21,10 @@ export const TABLET_PAGE = `<!doctype html>
  form{display:flex;gap:.5em;margin:.5em;flex-wrap:wrap;justify-content:center}
  input,button{font-size:1.1em;padding:.5em}
  #scan{margin:.5em;font-size:1.2em}
-</style></head>
-<body>
-<header><span id="plate">…</span><span><span id="dot" class="dot"></span><span id="link">offline</span></span></header>
-<div id="qr">waiting for the live code…</div>
-<div id="expires"></div>
-<div id="scan"></div>
-<div id="trip"></div>
-<form id="start"><input name="routeId" placeholder="route 线路"><input name="direction" placeholder="direction 方向" size="8"><input name="orderRef" placeholder="order 订单" size="10"><button>Start trip 发车</button></form>
-<form id="end"><button>End trip 收车</button></form>
-<div id="alerts"></div>
-<script>
+`;
+
+// Text goes in as text (textContent, DOM nodes): the trip's route or an alert's fields can never become markup.
+const SCRIPT = `
 const $ = (id) => document.getElementById(id);
 let qrUrl = null;
 async function post(path, body) {
@@ -49,11 +40,11 @@ async function refresh() {
     $("plate").textContent = s.plate ?? s.vehicleId;
     $("dot").className = "dot" + (s.online ? " on" : "");
     $("link").textContent = (s.online ? "online" : "offline") + " · outbox " + s.outbox.pending;
-    if (s.display && s.display.url !== qrUrl) { qrUrl = s.display.url; $("qr").innerHTML = '<img alt="live code" src="/qr.png?v=' + encodeURIComponent(s.display.expiresAt) + '">'; }
+    if (s.display && s.display.url !== qrUrl) { qrUrl = s.display.url; const img = document.createElement("img"); img.alt = "live code"; img.src = "/qr.png?v=" + encodeURIComponent(s.display.expiresAt); $("qr").replaceChildren(img); }
     $("expires").textContent = s.display ? "expires " + new Date(s.display.expiresAt).toLocaleTimeString() : "";
     $("trip").textContent = s.trip ? "Trip 行程: " + [s.trip.routeId, s.trip.direction, s.trip.orderRef].filter(Boolean).join(" ") + " since " + new Date(s.trip.startedAt).toLocaleTimeString() : "No open trip 未发车";
     $("scan").textContent = s.lastScan ? s.lastScan.text : "";
-    $("alerts").innerHTML = "";
+    $("alerts").replaceChildren();
     for (const a of s.alerts) {
       const d = document.createElement("div");
       d.className = "alert " + a.status;
@@ -63,4 +54,38 @@ async function refresh() {
   } catch { $("link").textContent = "agent not reachable"; }
 }
 refresh(); setInterval(refresh, 2000);
-</script></body></html>`;
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+/**
+ * The page's CSP: its one <style> and one <script> by hash (the page is
+ * static), nothing inline besides, no framing, no plugins, no <base>.
+ */
+export const TABLET_CSP = [
+  "default-src 'self'",
+  `script-src ${sha256(SCRIPT)}`,
+  `style-src ${sha256(STYLE)}`,
+  "img-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export const TABLET_PAGE = `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Vehicle code · 乘车码</title>
+<style>${STYLE}</style></head>
+<body>
+<header><span id="plate">…</span><span><span id="dot" class="dot"></span><span id="link">offline</span></span></header>
+<div id="qr">waiting for the live code…</div>
+<div id="expires"></div>
+<div id="scan"></div>
+<div id="trip"></div>
+<form id="start"><input name="routeId" placeholder="route 线路"><input name="direction" placeholder="direction 方向" size="8"><input name="orderRef" placeholder="order 订单" size="10"><button>Start trip 发车</button></form>
+<form id="end"><button>End trip 收车</button></form>
+<div id="alerts"></div>
+<script>${SCRIPT}</script></body></html>`;

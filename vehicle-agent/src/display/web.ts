@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { TripDetails } from "../trips/trips.ts";
-import { TABLET_PAGE } from "./page.ts";
+import { TABLET_CSP, TABLET_PAGE } from "./page.ts";
 
 /**
  * The driver's local endpoint, on 127.0.0.1 only: the tablet page, its state,
@@ -59,7 +59,8 @@ function validate<T>(schema: z.ZodType<T>, value: unknown): T {
 export function createDriverServer(controls: DriverControls) {
   const server = http.createServer(async (req, res) => {
     const send = (status: number, type: string, body: string | Buffer) => {
-      res.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff" });
+      // The CSP on every answer (it only matters on the page, but then no answer is ever without it).
+      res.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff", "content-security-policy": TABLET_CSP, "x-frame-options": "DENY" });
       res.end(body);
     };
     const json = (status: number, value: unknown) => send(status, "application/json; charset=utf-8", JSON.stringify(value));
