@@ -10,6 +10,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
     if (value === null || value === undefined || value === false) continue;
     if (typeof value === "function") el.addEventListener(key.replace(/^on/, "").toLowerCase(), value as EventListener);
     else if (key === "className") el.className = String(value);
+    // Through the CSSOM: the CSP (no 'unsafe-inline' styles) blocks a style attribute set as markup.
+    else if (key === "style") el.style.cssText = String(value);
     else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }
