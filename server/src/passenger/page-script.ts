@@ -55,6 +55,7 @@ export const checkinScript = String.raw`
     if (d.status !== "green") {
       fetch("/passenger/notice?lang=" + cfg.lang, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : ""; })
+        // The server renders the notice with JSX, which escapes every stored text in it.
         .then(function (html) { if (!$("notice")) $("notice-slot").innerHTML = html; });
     }
   }
