@@ -82,11 +82,12 @@ export const checkinScript = String.raw`
   function addCompanion() {
     var row = document.createElement("div");
     row.className = "companion";
-    row.innerHTML = '<input class="c-name" maxlength="50"><input class="c-phone" type="tel" inputmode="tel"><button type="button" class="secondary">×</button>';
-    row.querySelector(".c-name").placeholder = t.companionName;
-    row.querySelector(".c-phone").placeholder = t.companionPhone;
-    row.querySelector("button").title = t.remove;
-    row.querySelector("button").onclick = function () { row.remove(); };
+    var name = document.createElement("input"), phone = document.createElement("input"), remove = document.createElement("button");
+    name.className = "c-name"; name.maxLength = 50; name.placeholder = t.companionName;
+    phone.className = "c-phone"; phone.type = "tel"; phone.inputMode = "tel"; phone.placeholder = t.companionPhone;
+    remove.type = "button"; remove.className = "secondary"; remove.textContent = "×"; remove.title = t.remove;
+    remove.onclick = function () { row.remove(); };
+    row.append(name, phone, remove);
     $("companions").appendChild(row);
   }
 
