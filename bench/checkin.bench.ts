@@ -97,7 +97,7 @@ async function startServer(setup: "postgres" | "pglite") {
   delete env.MQTT_URL;
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 120_000;
