@@ -37,6 +37,6 @@ describe("operations endpoints", () => {
   it("answers an unknown route with the JSON error shape", async () => {
     const res = await t.call("GET", "/api/v1/nothing-here");
     expect(res.status).toBe(404);
-    expect(res.json.error).toEqual({ code: "not_found", message: expect.stringContaining("/api/v1/nothing-here") });
+    expect(res.json.error).toEqual({ code: "not_found", message: expect.stringContaining("/api/v1/nothing-here"), requestId: expect.any(String) });
   });
 });

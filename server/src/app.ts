@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "./context.ts";
-import { AppError, handleError } from "./errors.ts";
-import { createRouter } from "./openapi.ts";
+import { AppError, errorBody, handleError } from "./errors.ts";
+import { createRouter, nameOperations } from "./openapi.ts";
+import { csrfGuard } from "./auth/csrf.ts";
+import { requestContext } from "./request-context.ts";
 import { registerApiRoutes } from "./routes.ts";
 import { registerConsole } from "./console/console.routes.ts";
 import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
@@ -16,16 +18,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.onError(handleError(deps.logger));
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`, undefined, c.get("requestId")), 404));
+  app.use(requestContext(deps));
   app.use(securityHeaders(deps.config));
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    // The route pattern, never the concrete path: paths carry code ids and live tokens.
-    const route = c.req.routePath;
-    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    deps.logger.debug({ method: c.req.method, route, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
-  });
+  app.use(csrfGuard(deps.config.publicUrl));
 
   const api = createRouter();
   api.use(
@@ -38,6 +34,7 @@ export function createApp(deps: AppDeps) {
   );
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   registerApiRoutes(api, deps);
+  nameOperations(api);
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

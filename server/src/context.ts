@@ -30,4 +30,12 @@ export interface StaffUser {
   operatorId: string | null;
 }
 
-export type AppEnv = { Variables: { user: StaffUser } };
+export type AppEnv = {
+  Variables: {
+    user: StaffUser;
+    /** This request's id: the X-Request-Id header, the error body's requestId, and every log line of the request. */
+    requestId: string;
+    /** The logger for this request, carrying its requestId. */
+    log: Logger;
+  };
+};
