@@ -24,6 +24,7 @@ describe("configuration", () => {
     ["TILE_CRS", "bd09"],
     ["TZ_DISPLAY", "Mars/Olympus"],
     ["DATA_KEY", "too-short"],
+    ["TRUST_PROXY", "yes"],
   ])("stops with a message naming %s when it is %s", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
@@ -32,6 +33,12 @@ describe("configuration", () => {
   it("accepts a 32-byte DATA_KEY in base64 or hex", () => {
     expect(loadConfig({ DATA_KEY: Buffer.alloc(32, 1).toString("base64") }).dataKey?.length).toBe(32);
     expect(loadConfig({ DATA_KEY: "ab".repeat(32) }).dataKey?.length).toBe(32);
+  });
+
+  it("trusts no proxy by default, or a number of hops, or a list of networks", () => {
+    expect(loadConfig({}).trustProxy).toEqual({ hops: 0 });
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toEqual({ hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8,192.168.1.5" }).trustProxy).toEqual({ networks: ["10.0.0.0/8", "192.168.1.5"] });
   });
 
   it("treats empty variables as unset", () => {

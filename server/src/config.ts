@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustProxy } from "./client-address.ts";
 
 /**
  * The only reader of process.env. Parsed once at start; a bad value stops the
@@ -39,6 +40,10 @@ const envSchema = z.object({
     .refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai")
     .default("Asia/Shanghai"),
   LIVE_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => parseTrustProxy(v) !== null, "must be a number of proxy hops (1) or a comma list of addresses/CIDRs (10.0.0.0/8,192.168.1.5)")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -76,6 +81,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tzDisplay: e.TZ_DISPLAY,
     liveCodeTtlSeconds: e.LIVE_CODE_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
+    /** Who may set X-Forwarded-For; by default nobody, so the socket's peer is the client. */
+    trustProxy: parseTrustProxy(e.TRUST_PROXY)!,
   };
 }
 

@@ -41,6 +41,12 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    loginFailures: new Counter({
+      name: "login_failures_total",
+      help: "Staff sign-ins refused: invalid (wrong username or password, or a disabled user) or throttled",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     vehiclesOnline: new Gauge({
       name: "vehicles_online",
       help: "Vehicles whose agent is connected",

@@ -1,35 +1,74 @@
-import type { Context } from "hono";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import { rateLimits } from "./db/schema/index.ts";
+
+/** A fixed-window limit: at most `limit` counted events per `windowMs`, per key. */
+export interface Limit {
+  bucket: string;
+  limit: number;
+  windowMs: number;
+}
+
+export interface Verdict {
+  allowed: boolean;
+  /** Seconds until the window that refused ends (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+/** Longest window of any limit: rows past it are dead and swept now and then. */
+const SWEEP_EVERY = 500;
 
 /**
- * A fixed-window limit per client address, in memory. Enough to stop a
- * script from minting passes, or probing phones' statuses, by the thousand on one server; several servers
- * each keep their own count, which only loosens the limit by that factor.
+ * Rate limits counted in the database, which every server process shares: one
+ * upsert per check (insert or bump the window's count, returning it), so
+ * several servers enforce one limit rather than one each.
  */
-export function createRateLimiter(opts: { limit: number; windowMs: number; clock: Clock }) {
-  const windows = new Map<string, { start: number; count: number }>();
-  return {
-    /** True when the client may go ahead; counts the attempt. */
-    take(key: string): boolean {
-      const now = opts.clock.now().getTime();
-      if (windows.size > 10_000) {
-        for (const [k, w] of windows) if (now - w.start >= opts.windowMs) windows.delete(k);
-      }
-      const w = windows.get(key);
-      if (!w || now - w.start >= opts.windowMs) {
-        windows.set(key, { start: now, count: 1 });
-        return true;
-      }
-      w.count += 1;
-      return w.count <= opts.limit;
-    },
-  };
+export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
+  let takes = 0;
+
+  /** Counts one event against each (limit, key) and answers for all of them, in one statement. */
+  async function take(...checks: { limit: Limit; key: string }[]): Promise<Verdict> {
+    const now = clock.now();
+    const nowSql = sql`${now.toISOString()}::timestamptz`;
+    const rows = await db
+      .insert(rateLimits)
+      .values(checks.map(({ limit, key }) => ({ bucket: limit.bucket, key, count: 1, windowEndsAt: new Date(now.getTime() + limit.windowMs) })))
+      .onConflictDoUpdate({
+        target: [rateLimits.bucket, rateLimits.key],
+        set: {
+          count: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then 1 else ${rateLimits.count} + 1 end`,
+          windowEndsAt: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then excluded.window_ends_at else ${rateLimits.windowEndsAt} end`,
+        },
+      })
+      .returning();
+    if (++takes % SWEEP_EVERY === 0) await db.delete(rateLimits).where(lt(rateLimits.windowEndsAt, now));
+    return verdict(checks, rows, now);
+  }
+
+  /** Takes back one counted event, for attempts that turned out legitimate (a successful sign-in). */
+  async function refund(limit: Limit, key: string): Promise<void> {
+    await db
+      .update(rateLimits)
+      .set({ count: sql`greatest(${rateLimits.count} - 1, 0)` })
+      .where(and(eq(rateLimits.bucket, limit.bucket), eq(rateLimits.key, key)));
+  }
+
+  async function clear(limit: Limit, key: string): Promise<void> {
+    await db.delete(rateLimits).where(and(eq(rateLimits.bucket, limit.bucket), eq(rateLimits.key, key)));
+  }
+
+  return { take, refund, clear };
 }
 
-export type RateLimiter = ReturnType<typeof createRateLimiter>;
-
-/** The client's socket address when served by @hono/node-server; one shared key otherwise (app.request in tests). */
-export function clientAddress(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? "local";
+function verdict(checks: { limit: Limit; key: string }[], rows: (typeof rateLimits.$inferSelect)[], now: Date): Verdict {
+  let retryAfterMs = 0;
+  for (const { limit, key } of checks) {
+    const row = rows.find((r) => r.bucket === limit.bucket && r.key === key);
+    const endsAt = row ? new Date(row.windowEndsAt).getTime() : 0;
+    if (row && endsAt > now.getTime() && row.count > limit.limit) retryAfterMs = Math.max(retryAfterMs, endsAt - now.getTime());
+  }
+  return { allowed: retryAfterMs === 0, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
 }
+
+export type RateLimits = ReturnType<typeof createRateLimits>;

@@ -2,6 +2,7 @@ import type { AppDeps } from "./context.ts";
 import type { Router } from "./openapi.ts";
 import { createAuthRepository } from "./auth/auth.repository.ts";
 import { registerAuthRoutes } from "./auth/auth.routes.ts";
+import { registerUsersRoutes } from "./auth/users.routes.ts";
 import { createVehiclesRepository } from "./vehicles/vehicles.repository.ts";
 import { registerVehiclesRoutes } from "./vehicles/vehicles.routes.ts";
 import { createCodesRepository } from "./codes/codes.repository.ts";
@@ -28,6 +29,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   const checkins = createCheckinsRepository(deps);
 
   registerAuthRoutes(api, deps, auth);
+  registerUsersRoutes(api, auth);
   registerVehiclesRoutes(api, deps, auth, vehicles);
   registerCodesRoutes(api, deps, auth, vehicles, codes);
   registerCheckinsRoutes(api, deps, { auth, vehicles, checkins, service: createCheckinService(deps, { codes, persons, checkins }) });

@@ -48,6 +48,8 @@ export interface TestAppOptions {
   database?: Database;
   /** A clock of manualClock's shape (see system.ts for one that runs with real time). */
   clock?: ReturnType<typeof manualClock>;
+  /** Where log lines go (silent by default); give createLogger(…) over a sink to read them. */
+  logger?: AppDeps["logger"];
 }
 
 /** The same app main.ts builds, over a test database and a hand-moved clock. */
@@ -59,7 +61,7 @@ export async function createTestApp(opts: TestAppOptions = {}) {
     config,
     db: database.db,
     clock,
-    logger: pino({ level: "silent" }),
+    logger: opts.logger ?? pino({ level: "silent" }),
     keys: deriveKeys(TEST_DATA_KEY),
     metrics: createMetrics(),
     vehicleBus: opts.vehicleBus ?? silentVehicleBus,
@@ -80,12 +82,17 @@ export async function createTestApp(opts: TestAppOptions = {}) {
   }
 
   /** A JSON request through app.request(), as a client would send it. */
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await app.request(path, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
+  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, from?: string) {
+    const res = await app.request(
+      path,
+      {
+        method,
+        headers: { "content-type": "application/json", ...headers },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      },
+      // As @hono/node-server hands it over: the socket whose peer is `from` (a proxy, or the client itself).
+      from ? { incoming: { socket: { remoteAddress: from } } } : undefined,
+    );
     const text = await res.text();
     let json: unknown = undefined;
     try {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Clock } from "../clock.ts";
 import type { StaffRole, StaffUser } from "../context.ts";
@@ -12,6 +12,12 @@ export const SESSION_HOURS = 12;
 
 const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
 
+/** Why a sign-in failed, for the log and metrics only: the client always hears "wrong username or password". */
+export type LoginFailure = { reason: "unknown_user" | "wrong_password" | "disabled"; userId?: string };
+
+/** A staff account as admin sees it in the user list. */
+export type StaffAccount = StaffUser & { disabledAt: string | null };
+
 export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
   const toStaff = (u: typeof users.$inferSelect): StaffUser => ({
     id: u.id,
@@ -19,18 +25,32 @@ export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
     role: u.role,
     operatorId: u.operatorId,
   });
+  const toAccount = (u: typeof users.$inferSelect): StaffAccount => ({
+    ...toStaff(u),
+    disabledAt: u.disabledAt ? new Date(u.disabledAt).toISOString() : null,
+  });
+
+  /** A sign-in, or why it failed (never told to the client, which hears one answer for all three). */
+  async function attempt(username: string, password: string): Promise<{ user: StaffUser; token: string; expiresAt: Date } | LoginFailure> {
+    const [u] = await db.select().from(users).where(eq(users.username, username));
+    // Hash even for an unknown user, so response time does not reveal which usernames exist.
+    const ok = await verifyPassword(password, u?.passwordHash ?? "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA");
+    if (!u) return { reason: "unknown_user" };
+    if (!ok) return { reason: "wrong_password", userId: u.id };
+    if (u.disabledAt) return { reason: "disabled", userId: u.id };
+    const token = randomBytes(32).toString("base64url");
+    const expiresAt = new Date(clock.now().getTime() + SESSION_HOURS * 3_600_000);
+    await db.insert(sessions).values({ tokenHash: sha256(token), userId: u.id, expiresAt });
+    return { user: toStaff(u), token, expiresAt };
+  }
 
   return {
     async login(username: string, password: string): Promise<{ user: StaffUser; token: string; expiresAt: Date } | null> {
-      const [u] = await db.select().from(users).where(and(eq(users.username, username), isNull(users.disabledAt)));
-      // Hash even for an unknown user, so response time does not reveal which usernames exist.
-      const ok = await verifyPassword(password, u?.passwordHash ?? "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA");
-      if (!u || !ok) return null;
-      const token = randomBytes(32).toString("base64url");
-      const expiresAt = new Date(clock.now().getTime() + SESSION_HOURS * 3_600_000);
-      await db.insert(sessions).values({ tokenHash: sha256(token), userId: u.id, expiresAt });
-      return { user: toStaff(u), token, expiresAt };
+      const result = await attempt(username, password);
+      return "reason" in result ? null : result;
     },
+
+    attempt,
 
     async userForToken(token: string): Promise<StaffUser | null> {
       const [row] = await db
@@ -43,6 +63,40 @@ export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
 
     async logout(token: string): Promise<void> {
       await db.delete(sessions).where(eq(sessions.tokenHash, sha256(token)));
+    },
+
+    async checkPassword(userId: string, password: string): Promise<boolean> {
+      const [u] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
+      return u ? verifyPassword(password, u.hash) : false;
+    },
+
+    /**
+     * Sets a new password and ends the user's sessions, except `keepToken`
+     * (the session that changed its own password), so a thief's session dies with the old password.
+     */
+    async setPassword(userId: string, password: string, keepToken?: string): Promise<boolean> {
+      const hash = await hashPassword(password);
+      return db.transaction(async (tx) => {
+        const updated = await tx.update(users).set({ passwordHash: hash }).where(eq(users.id, userId)).returning({ id: users.id });
+        if (updated.length === 0) return false;
+        const others = keepToken ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, sha256(keepToken))) : eq(sessions.userId, userId);
+        await tx.delete(sessions).where(others);
+        return true;
+      });
+    },
+
+    /** Disables (ending every session at once) or enables a user; null when there is no such user. */
+    async setDisabled(userId: string, disabled: boolean): Promise<StaffAccount | null> {
+      return db.transaction(async (tx) => {
+        const [u] = await tx
+          .update(users)
+          .set({ disabledAt: disabled ? clock.now() : null })
+          .where(eq(users.id, userId))
+          .returning();
+        if (!u) return null;
+        if (disabled) await tx.delete(sessions).where(eq(sessions.userId, userId));
+        return toAccount(u);
+      });
     },
 
     async createUser(input: { username: string; password: string; role: StaffRole; operatorId?: string | null }): Promise<StaffUser> {
@@ -61,8 +115,8 @@ export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
       return toStaff(u!);
     },
 
-    async listUsers(): Promise<StaffUser[]> {
-      return (await db.select().from(users).orderBy(users.username)).map(toStaff);
+    async listUsers(): Promise<StaffAccount[]> {
+      return (await db.select().from(users).orderBy(users.username)).map(toAccount);
     },
 
     async hasAnyUser(): Promise<boolean> {

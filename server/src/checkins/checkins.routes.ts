@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import type { AppDeps } from "../context.ts";
-import { AppError, forbidden, notFound } from "../errors.ts";
+import { forbidden, notFound, tooManyRequests } from "../errors.ts";
 import { errors, json, jsonBody, type Router } from "../openapi.ts";
 import { staffFromRequest } from "../auth/auth.middleware.ts";
 import { devicePersonId, rememberDevice } from "../passenger/device.ts";
-import { clientAddress, createRateLimiter } from "../rate-limit.ts";
+import { clientAddress } from "../client-address.ts";
+import { createRateLimits, type Limit } from "../rate-limit.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { CheckinsRepository } from "./checkins.repository.ts";
 import type { CheckinService } from "./checkins.service.ts";
@@ -16,7 +17,7 @@ import type { CheckinService } from "./checkins.service.ts";
  * statuses of a list of phones. Generous, since many passengers share a
  * carrier's address; one-tap scans from a remembered device are not counted.
  */
-export const TYPED_PHONE_LIMIT = { limit: 100, windowMs: 10 * 60_000 };
+export const TYPED_PHONE_LIMIT: Limit = { bucket: "typed-phone", limit: 100, windowMs: 10 * 60_000 };
 
 const name = z.string().trim().min(1).max(50);
 const phone = z.string().min(1).max(32).openapi({ example: "13812345678" });
@@ -84,12 +85,15 @@ export function registerCheckinsRoutes(
   deps: AppDeps,
   repos: { auth: AuthRepository; vehicles: VehiclesRepository; checkins: CheckinsRepository; service: CheckinService },
 ) {
-  const typedPhones = createRateLimiter({ ...TYPED_PHONE_LIMIT, clock: deps.clock });
+  const limits = createRateLimits(deps);
 
   app.openapi(checkin, async (c) => {
     const body = c.req.valid("json");
-    if (body.phone !== undefined && !typedPhones.take(clientAddress(c)) && !(await staffFromRequest(c, repos.auth))) {
-      throw new AppError(429, "rate_limited", "Too many check-ins typed from this address; try again in a few minutes");
+    if (body.phone !== undefined) {
+      const verdict = await limits.take({ limit: TYPED_PHONE_LIMIT, key: clientAddress(c, deps.config.trustProxy) });
+      if (!verdict.allowed && !(await staffFromRequest(c, repos.auth))) {
+        throw tooManyRequests("Too many check-ins typed from this address; try again in a few minutes", verdict.retryAfterSeconds);
+      }
     }
     const result = await repos.service.checkIn({ ...body, devicePersonId: await devicePersonId(c, deps.keys.cookie) });
     await rememberDevice(c, deps.keys.cookie, result.body.personId, deps.config.publicUrl);

@@ -8,7 +8,7 @@ import type { AppDeps, AppEnv } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { PassCard, PassForm } from "../passes/pass-card.tsx";
 import { createPassIssuer } from "../passes/passes.service.ts";
-import { clientAddress } from "../rate-limit.ts";
+import { clientAddress } from "../client-address.ts";
 import { maskName, maskPhone, normalisePhone } from "../persons/phone.ts";
 import { createPersonsRepository } from "../persons/persons.repository.ts";
 import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";
@@ -101,7 +101,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const name = typeof form.name === "string" ? form.name.trim().slice(0, 50) : "";
     if (!phone || !name) return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors.invalid_request }), 400);
     try {
-      const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c), staff: false });
+      const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c, deps.config.trustProxy), staff: false });
       return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

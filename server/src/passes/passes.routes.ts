@@ -4,7 +4,7 @@ import { staffFromRequest } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
 import { ErrorSchema, errors, json, jsonBody, type Router } from "../openapi.ts";
 import type { PassIssuer } from "./passes.service.ts";
-import { clientAddress } from "../rate-limit.ts";
+import { clientAddress } from "../client-address.ts";
 
 const issue = createRoute({
   method: "post",
@@ -50,7 +50,7 @@ const publicKey = createRoute({
 export function registerPassesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, passes: PassIssuer) {
   app.openapi(issue, async (c) => {
     const staff = (await staffFromRequest(c, auth)) !== null;
-    const issued = await passes.issue(c.req.valid("json"), { address: clientAddress(c), staff });
+    const issued = await passes.issue(c.req.valid("json"), { address: clientAddress(c, deps.config.trustProxy), staff });
     return c.json(issued, 201);
   });
 

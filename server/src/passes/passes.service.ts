@@ -1,12 +1,12 @@
 import { signPass } from "../../../protocol/codes.ts";
 import type { AppDeps } from "../context.ts";
-import { AppError, badRequest } from "../errors.ts";
+import { badRequest, tooManyRequests } from "../errors.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import type { PersonsRepository } from "../persons/persons.repository.ts";
-import { createRateLimiter } from "../rate-limit.ts";
+import { createRateLimits, type Limit } from "../rate-limit.ts";
 
 /** Passes a single client address may issue per window; staff issuing for passengers at a desk are not limited. */
-export const PASS_LIMIT = { limit: 10, windowMs: 10 * 60_000 };
+export const PASS_LIMIT: Limit = { bucket: "pass", limit: 10, windowMs: 10 * 60_000 };
 
 /**
  * Personal passes (DESIGN §5): an Ed25519-signed token carrying only the
@@ -14,7 +14,7 @@ export const PASS_LIMIT = { limit: 10, windowMs: 10 * 60_000 };
  * reveals no phone or name.
  */
 export function createPassIssuer(deps: AppDeps, persons: PersonsRepository) {
-  const limiter = createRateLimiter({ ...PASS_LIMIT, clock: deps.clock });
+  const limits = createRateLimits(deps);
 
   const signFor = (personId: string) =>
     signPass(deps.keys.passSigning, { personId, issuedAt: Math.floor(deps.clock.now().getTime() / 1000) });
@@ -23,8 +23,11 @@ export function createPassIssuer(deps: AppDeps, persons: PersonsRepository) {
     signFor,
 
     async issue(input: { phone: string; name: string }, client: { address: string; staff: boolean }) {
-      if (!client.staff && !limiter.take(client.address)) {
-        throw new AppError(429, "rate_limited", "Too many passes from this address; try again in a few minutes, or ask staff at a service desk");
+      if (!client.staff) {
+        const verdict = await limits.take({ limit: PASS_LIMIT, key: client.address });
+        if (!verdict.allowed) {
+          throw tooManyRequests("Too many passes from this address; try again in a few minutes, or ask staff at a service desk", verdict.retryAfterSeconds);
+        }
       }
       const phone = normalisePhone(input.phone);
       if (!phone) throw badRequest("invalid_phone", "phone: not a phone number we can use; give a Chinese mobile (13812345678) or an E.164 number (+44…)");
