@@ -1,4 +1,4 @@
-import type { MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AckMessage } from "../../../protocol/index.ts";
 import { rowsOf } from "../db/client.ts";
@@ -21,6 +21,9 @@ afterAll(async () => {
   await broker?.close();
 });
 
+/** Connects as the agent does: client id = the vehicle id, which the broker login is bound to. */
+const connectAs = (vehicle: { id: string; password: string }, options: IClientOptions = {}) => sys.connect(vehicle, { clientId: vehicle.id, ...options });
+
 const positionsOf = async (vehicleId: string) =>
   rowsOf(await sys.t.deps.db.execute(`select ts from positions where vehicle_id = '${vehicleId}'`)).length;
 
@@ -36,7 +39,7 @@ async function publishAndAwaitAck(client: MqttClient, vehicleId: string, seq: nu
 describe("Mosquitto with dynamic security", () => {
   it("provisions a registered vehicle's login: its fixes are stored and acked", async () => {
     const v = await sys.registerVehicle();
-    const client = await sys.connect(v);
+    const client = await connectAs(v);
     await publishAndAwaitAck(client, v.id, 1);
     expect(await positionsOf(v.id)).toBe(1);
   });
@@ -50,12 +53,34 @@ describe("Mosquitto with dynamic security", () => {
   it("drops what a vehicle publishes under another vehicle's id, and stores nothing of it", async () => {
     const a = await sys.registerVehicle();
     const b = await sys.registerVehicle();
-    const intruder = await sys.connect(a);
+    const intruder = await connectAs(a);
     await intruder.publishAsync(sys.topic(b.id, "position"), JSON.stringify({ ts: Date.now(), lat: 1, lon: 1, seq: 1 }), { qos: 1 }).catch(() => {});
     await intruder.publishAsync(sys.topic(b.id, "checkin"), JSON.stringify({ ts: Date.now(), lat: 1, lon: 1, seq: 1 }), { qos: 1 }).catch(() => {});
-    await publishAndAwaitAck(await sys.connect(b), b.id, 2);
+    await publishAndAwaitAck(await connectAs(b), b.id, 2);
     expect(await positionsOf(b.id)).toBe(1);
     await expect(intruder.subscribeAsync(sys.topic(b.id, "ack"), { qos: 1 })).rejects.toThrow(/subscribe error/i);
+  });
+
+  it("binds each vehicle's login to its client id: A cannot take over B's session with its own password and B's id", async () => {
+    const a = await sys.registerVehicle();
+    const b = await sys.registerVehicle();
+    const bClient = await connectAs(b);
+    let bClosed = false;
+    bClient.on("close", () => (bClosed = true));
+    await expect(sys.connect(a, { clientId: b.id })).rejects.toThrow(/not authorized|bad user|identifier rejected/i);
+    // B was not kicked off and still gets its acks; A with its own id still works.
+    await publishAndAwaitAck(bClient, b.id, 5);
+    expect(bClosed).toBe(false);
+    await publishAndAwaitAck(await connectAs(a), a.id, 6);
+    // An id other than its own is refused too, so no vehicle can squat another's.
+    await expect(sys.connect(a, { clientId: `${a.id}-2` })).rejects.toThrow(/not authorized|bad user|identifier rejected/i);
+  });
+
+  it("does not count the plugin's own replies as invalid agent messages", async () => {
+    await sys.registerVehicle();
+    await sys.registerVehicle();
+    const metrics = await sys.t.deps.metrics.registry.getSingleMetricAsString("mqtt_invalid_messages_total");
+    expect(metrics).not.toMatch(/reason="topic"\} [1-9]/);
   });
 
   it("re-keys the broker login when the agent password is reset", async () => {
@@ -63,8 +88,8 @@ describe("Mosquitto with dynamic security", () => {
     const admin = await sys.t.staff("admin");
     const reset = await sys.t.call("POST", `/api/v1/vehicles/${v.id}/agent/reset`, undefined, admin);
     expect(reset.json).toMatchObject({ brokerProvisioned: true, agent: { username: v.id } });
-    await expect(sys.connect(v)).rejects.toThrow(/not authorized|bad user/i);
-    await publishAndAwaitAck(await sys.connect({ id: v.id, password: reset.json.agent.password }), v.id, 3);
+    await expect(connectAs(v)).rejects.toThrow(/not authorized|bad user/i);
+    await publishAndAwaitAck(await connectAs({ id: v.id, password: reset.json.agent.password }), v.id, 3);
   });
 
   it("names at start the vehicles that have no broker login, with the way to provision them", async () => {
@@ -99,6 +124,6 @@ describe("Mosquitto with dynamic security", () => {
       password = reset.json.agent.password;
       return reset.json.brokerProvisioned === true;
     }, "the server to reconnect and provision the vehicle");
-    await publishAndAwaitAck(await sys.connect({ id: v.id, password }), v.id, 4);
+    await publishAndAwaitAck(await connectAs({ id: v.id, password }), v.id, 4);
   });
 });

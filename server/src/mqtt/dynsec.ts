@@ -147,13 +147,24 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
       if (!(await clientRoles(username)).includes(SERVER_ROLE)) throw new Error(`could not give ${username} the ${SERVER_ROLE} role`);
     },
 
-    /** Creates (or re-keys) the vehicle's broker login with its own-topics role. */
+    /**
+     * Creates (or re-keys) the vehicle's broker login with its own-topics role,
+     * bound to the client id the agent uses (the vehicle id, DESIGN §4): with
+     * its own password and another vehicle's client id, a vehicle could
+     * otherwise close that vehicle's connection and take over its session.
+     */
     async provisionVehicle(vehicleId: string, password: string) {
       await ensureVehicleRole(vehicleId);
-      const [created] = await run([{ command: "createClient", username: vehicleId, password, roles: [{ rolename: vehicleRole(vehicleId) }] }]);
+      const [created] = await run([
+        { command: "createClient", username: vehicleId, password, clientid: vehicleId, roles: [{ rolename: vehicleRole(vehicleId) }] },
+      ]);
       if (created!.error?.toLowerCase().includes("already exists")) {
-        const [pw] = await run([{ command: "setClientPassword", username: vehicleId, password }]);
+        const [pw, id] = await run([
+          { command: "setClientPassword", username: vehicleId, password },
+          { command: "setClientId", username: vehicleId, clientid: vehicleId },
+        ]);
         tolerate(pw!);
+        tolerate(id!);
         // Mosquitto 2.0 answers "Internal error" when the client already has the role, so ask first.
         if (!(await clientRoles(vehicleId)).includes(vehicleRole(vehicleId))) {
           const [role] = await run([{ command: "addClientRole", username: vehicleId, rolename: vehicleRole(vehicleId) }]);
@@ -162,12 +173,18 @@ export function createDynsec(client: MqttClient, opts: { topicPrefix: string; lo
       } else tolerate(created!);
     },
 
-    /** Usernames of every broker client. */
-    async listClients(): Promise<string[]> {
-      const [r] = await run([{ command: "listClients", verbose: false, count: -1 }]);
+    /** Every broker client, with the client id it is bound to (if any). */
+    async listClients(): Promise<{ username: string; clientid?: string }[]> {
+      const [r] = await run([{ command: "listClients", verbose: true, count: -1 }]);
       tolerate(r!);
-      const data = r!.data as { clients?: (string | { username: string })[] } | undefined;
-      return (data?.clients ?? []).map((c) => (typeof c === "string" ? c : c.username));
+      const data = r!.data as { clients?: (string | { username: string; clientid?: string })[] } | undefined;
+      return (data?.clients ?? []).map((c) => (typeof c === "string" ? { username: c } : c));
+    },
+
+    /** Binds an existing vehicle login to its client id (logins made before the binding existed). */
+    async bindClientId(vehicleId: string) {
+      const [r] = await run([{ command: "setClientId", username: vehicleId, clientid: vehicleId }]);
+      tolerate(r!);
     },
 
     ensureVehicleRole,

@@ -59,7 +59,10 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
       liveCodes.publishTo(vehicleId).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish live code"));
     },
   });
-  const onMessage = (topic: string, payload: Buffer) => ingest.handle(topic, payload);
+  // On Mosquitto the dynamic-security plugin answers on $CONTROL/… to this same client: its replies, not an agent's message.
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (!topic.startsWith("$CONTROL/")) ingest.handle(topic, payload);
+  };
 
   let brokerUrl: string;
   let agentAccounts: AgentAccounts;
@@ -136,10 +139,14 @@ function initOnlineGauge(deps: MessagingDeps, repo: ReturnType<typeof createInge
  * gone: give them their role now and say which need an agent password reset.
  */
 async function reportUnprovisioned(deps: MessagingDeps, dynsec: ReturnType<typeof createDynsec>) {
-  const logins = new Set(await dynsec.listClients());
+  const clients = await dynsec.listClients();
+  const logins = new Set(clients.map((c) => c.username));
   const all = await deps.db.select({ id: vehicles.id }).from(vehicles);
-  const missing = all.map((v) => v.id).filter((id) => !logins.has(id));
+  const ids = new Set(all.map((v) => v.id));
+  const missing = [...ids].filter((id) => !logins.has(id));
   for (const id of missing) await dynsec.ensureVehicleRole(id);
+  // Logins provisioned before they were bound to their client id get bound now (DESIGN §4).
+  for (const c of clients) if (ids.has(c.username) && c.clientid !== c.username) await dynsec.bindClientId(c.username);
   if (missing.length) {
     deps.logger.warn(
       { vehicles: missing.slice(0, 20), count: missing.length },
