@@ -28,6 +28,8 @@ const routes: Route[] = [
   { path: "live", label: "nav.live", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/live.ts")).liveView },
   { path: "flow", label: "nav.flow", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/flow.ts")).flowView },
   { path: "fleet", label: "nav.fleet", roles: ["operator", "admin"], load: async () => (await import("./views/fleet.ts")).fleetView },
+  { path: "users", label: "nav.users", roles: ["admin"], load: async () => (await import("./views/users.ts")).usersView },
+  { path: "account", label: "nav.account", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/account.ts")).accountView },
 ];
 
 /** Where each role starts: tracers at their cases, operators at their fleet. */
