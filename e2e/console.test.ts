@@ -40,7 +40,7 @@ describe("tracer console", () => {
     await signIn(page, server.base, tracer);
     // A tracer's menu: cases, trips, live, flow — not the operators' fleet pages.
     const menu = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
-    expect(menu).toEqual(["Cases", "Trips", "Live", "Flow"]);
+    expect(menu).toEqual(["Cases", "Trips", "Live", "Flow", "Account"]);
 
     await runTrace(page, casePhone, "1");
     const rows = page.locator("table.contacts tbody tr");
@@ -123,7 +123,7 @@ describe("tracer console", () => {
     await signIn(page, server.base, operator);
     // Operators land on their fleet and see no case tracing.
     await page.getByRole("heading", { name: "Fleet" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Fleet"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Fleet", "Account"]);
 
     await page.getByLabel("Plate").fill("鲁A·E2E01");
     await page.getByLabel("Kind").selectOption("bus");
@@ -257,7 +257,7 @@ describe("tracer console", () => {
 
     await page.getByLabel("Language").selectOption("zh-CN");
     await page.getByRole("navigation", { name: "主导航" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "行程", "实时", "客流"]);
+    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "行程", "实时", "客流", "账户"]);
     expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
     await shot(page, "case-tablet-zh");
     expect(await unlabelledControls(page)).toEqual([]);
