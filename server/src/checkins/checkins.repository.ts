@@ -1,25 +1,79 @@
-import { and, desc, eq, gte, isNull, lte, or, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { tripOpenAt } from "../tracing/tracing.repository.ts";
+import { and, desc, eq, gte, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { rowsOf, type Db } from "../db/client.ts";
 import { checkins, vehicles } from "../db/schema/index.ts";
+import { toRef, type PersonRef } from "../persons/persons.repository.ts";
+import { tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
 
 export type CheckinRow = typeof checkins.$inferSelect;
-export type NewCheckin = typeof checkins.$inferInsert;
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** A second scan of the same vehicle by the same person within this window returns the first check-in. */
+export const REPEAT_SCAN_MS = 60_000;
+
+export interface ScanToRecord {
+  /** A statement returning the person's (id, status, status_set_at): persons.upsertSql or persons.byIdSql. */
+  who: SQL;
+  vehicleId: string;
+  checkinId: string;
+  at: Date;
+  seat: string | null;
+  companions: { checkinId: string; personId: string }[];
+  now: Date;
+}
+
+export interface RecordedScan {
+  person: PersonRef;
+  created: boolean;
+  tripId: string | null;
+}
+
+type PersonRow = Parameters<typeof toRef>[0];
 
 export function createCheckinsRepository({ db }: { db: Db }) {
   return {
-    /** Runs `work` holding a per-person lock, so a double tap cannot make two check-ins. */
-    async lockedForPerson<T>(personId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${personId}))`);
-        return work(tx);
-      });
+    /**
+     * Records a phone scan in one statement (one round trip): the person
+     * (`who`: a statement returning id, status, status_set_at), the
+     * repeat-scan claim, the ride and its companions' rows, and the trip it
+     * belongs to. A claim refused by the repeat-scan rule records nothing
+     * (`created` false). No row when `who` finds no one.
+     */
+    async recordScan(scan: ScanToRecord): Promise<RecordedScan | null> {
+      const at = scan.at.toISOString();
+      const companions = JSON.stringify(scan.companions.map((c) => ({ id: c.checkinId, person_id: c.personId })));
+      const [row] = rowsOf<PersonRow & { created: boolean; trip_id: string | null }>(
+        await db.execute(sql`
+          with p as (${scan.who}),
+          claim as (
+            insert into recent_scans as r (person_id, vehicle_id, checkin_id, boarded_at)
+            select p.id, ${scan.vehicleId}::uuid, ${scan.checkinId}::uuid, ${at}::timestamptz from p
+            on conflict (person_id) do update
+              set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at
+              where not (r.vehicle_id = excluded.vehicle_id
+                         and r.boarded_at >= excluded.boarded_at - ${`${REPEAT_SCAN_MS} milliseconds`}::interval
+                         and r.boarded_at <= excluded.boarded_at)
+            returning r.person_id
+          ),
+          ride as (
+            insert into checkins (id, vehicle_id, boarded_at, person_id, source, companion_of, seat, received_at)
+            select ${scan.checkinId}::uuid, ${scan.vehicleId}::uuid, ${at}::timestamptz, claim.person_id, 'scan'::checkin_source, null::uuid, ${scan.seat}::text, ${at}::timestamptz
+              from claim
+            union all
+            select c.id, ${scan.vehicleId}::uuid, ${at}::timestamptz, c.person_id, 'companion'::checkin_source, ${scan.checkinId}::uuid, null::text, ${at}::timestamptz
+              from jsonb_to_recordset(${companions}::jsonb) as c(id uuid, person_id uuid)
+             where exists (select 1 from claim)
+            returning 1
+          )
+          select p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
+                 ${tripOpenAtSql(scan.vehicleId, scan.at, scan.now)} as trip_id
+            from p`),
+      );
+      if (!row) return null;
+      return { person: toRef(row), created: row.created, tripId: row.trip_id };
     },
 
-    /** The person's own scan of this vehicle since `since`, if any: a repeat scan returns it instead of a second row. */
-    async recentScan(tx: Tx, personId: string, vehicleId: string, since: Date, until: Date): Promise<CheckinRow | null> {
-      const [row] = await tx
+    /** The person's own scan of this vehicle in [since, until]: the ride a repeat scan returns. */
+    async recentScan(personId: string, vehicleId: string, since: Date, until: Date): Promise<CheckinRow | null> {
+      const [row] = await db
         .select()
         .from(checkins)
         .where(
@@ -45,10 +99,6 @@ export function createCheckinsRepository({ db }: { db: Db }) {
         .orderBy(desc(checkins.boardedAt))
         .limit(1);
       return row ?? null;
-    },
-
-    async insert(tx: Tx, rows: NewCheckin[]): Promise<void> {
-      if (rows.length > 0) await tx.insert(checkins).values(rows);
     },
 
     async companionsOf(checkinId: string, vehicleId: string, boardedAt: Date): Promise<CheckinRow[]> {

@@ -1,13 +1,13 @@
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../context.ts";
 import { badRequest } from "../errors.ts";
-import type { CodesRepository } from "../codes/codes.repository.ts";
+import type { CodesRepository, CodeVehicle } from "../codes/codes.repository.ts";
+import { rowsOf } from "../db/client.ts";
 import { normalisePhone } from "../persons/phone.ts";
-import { companionKey, statusColour, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
-import type { CheckinRow, CheckinsRepository, NewCheckin } from "./checkins.repository.ts";
+import { companionKey, statusColour, toRef, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
+import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository } from "./checkins.repository.ts";
 
-/** A second scan of the same vehicle within this window returns the first check-in (issue 2 part 9). */
-export const REPEAT_SCAN_MS = 60_000;
+const phoneRequired = () => badRequest("phone_required", "phone is required: this device is not remembered yet");
 
 export interface CheckinInput {
   code: string;
@@ -29,24 +29,51 @@ function phoneOrThrow(phone: string, field: string): string {
 export function createCheckinService(deps: AppDeps, repos: { codes: CodesRepository; persons: PersonsRepository; checkins: CheckinsRepository }) {
   const { codes, persons, checkins } = repos;
 
-  async function mainPerson(input: CheckinInput): Promise<PersonRef> {
-    if (input.phone !== undefined) return persons.findOrCreate({ phone: phoneOrThrow(input.phone, "phone"), name: input.name });
-    const remembered = input.devicePersonId ? await persons.ref(input.devicePersonId) : null;
-    if (!remembered) throw badRequest("phone_required", "phone is required: this device is not remembered yet");
-    return remembered;
+  /** Who is checking in, as a statement for the check-in to run: the typed phone's person, or the device's. */
+  function whoSql(input: CheckinInput) {
+    if (input.phone !== undefined) return persons.upsertSql({ phone: phoneOrThrow(input.phone, "phone"), name: input.name });
+    if (!input.devicePersonId) throw phoneRequired();
+    return persons.byIdSql(input.devicePersonId);
   }
 
-  async function present(row: CheckinRow, person: PersonRef, vehicle: { plate: string; kind: string; routeId: string | null }, companions: { row: CheckinRow; person: PersonRef }[]) {
+  /** Companions are persons of their own, keyed by the main passenger when they have no phone. */
+  async function companionPersons(input: CheckinInput, who: ReturnType<typeof whoSql>): Promise<{ main: PersonRef; companions: PersonRef[] }> {
+    const companionPhones = (input.companions ?? []).map((c, i) => (c.phone ? phoneOrThrow(c.phone, `companions.${i}.phone`) : null));
+    const [main] = rowsOf<Parameters<typeof toRef>[0]>(await deps.db.execute(who));
+    if (!main) throw phoneRequired();
+    const person = toRef(main);
+    const companions: PersonRef[] = [];
+    for (const [i, c] of (input.companions ?? []).entries()) {
+      const phone = companionPhones[i];
+      const p = await persons.findOrCreate(phone ? { phone, name: c.name } : { phone: companionKey(person.id, c.name), name: c.name, hasPhone: false });
+      // The same person listed twice, or the passenger listing themselves, is one passenger.
+      if (p.id !== person.id && !companions.some((x) => x.id === p.id)) companions.push(p);
+    }
+    return { main: person, companions };
+  }
+
+  function present(row: CheckinRow, person: PersonRef, vehicle: CodeVehicle, tripId: string | null, companions: { row: CheckinRow; person: PersonRef }[]) {
     return {
       checkinId: row.id,
       personId: person.id,
       boardedAt: row.boardedAt.toISOString(),
       alightedAt: row.alightedAt?.toISOString() ?? null,
       vehicle: { plate: vehicle.plate, kind: vehicle.kind, routeId: vehicle.routeId },
-      tripId: await checkins.tripAt(row.vehicleId, row.boardedAt, deps.clock.now()),
+      tripId,
       status: statusColour(person.status),
       companions: companions.map((c) => ({ checkinId: c.row.id, personId: c.person.id, status: statusColour(c.person.status) })),
     };
+  }
+
+  /** A repeat scan within the minute: the ride the first scan recorded, with its companions. */
+  async function repeated(person: PersonRef, vehicle: CodeVehicle, now: Date) {
+    const row = await checkins.recentScan(person.id, vehicle.id, new Date(now.getTime() - REPEAT_SCAN_MS), now);
+    if (!row) throw new Error("a repeat scan whose first ride is gone");
+    const companionRows = await checkins.companionsOf(row.id, vehicle.id, row.boardedAt);
+    const companions = await Promise.all(
+      companionRows.map(async (c) => ({ row: c, person: (await persons.ref(c.personId)) ?? { id: c.personId, status: "clear" as const, statusSetAt: null } })),
+    );
+    return present(row, person, vehicle, await checkins.tripAt(row.vehicleId, row.boardedAt, deps.clock.now()), companions);
   }
 
   async function alertIfFlagged(vehicleId: string, person: PersonRef, checkinId: string, at: Date) {
@@ -62,55 +89,45 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
   return {
     async checkIn(input: CheckinInput) {
       const { vehicle } = await codes.resolve(input.code);
-      const companionPhones = (input.companions ?? []).map((c, i) => (c.phone ? phoneOrThrow(c.phone, `companions.${i}.phone`) : null));
-      const person = await mainPerson(input);
+      let who = whoSql(input);
+      let companions: PersonRef[] = [];
+      if (input.companions?.length) {
+        const found = await companionPersons(input, who);
+        who = persons.byIdSql(found.main.id);
+        companions = found.companions;
+      }
       const now = deps.clock.now();
-      // Persons are found before the lock: PGlite has one connection, so nothing outside the transaction may run inside it.
-      const companionPersons: PersonRef[] = [];
-      for (const [i, c] of (input.companions ?? []).entries()) {
-        const phone = companionPhones[i];
-        const p = await persons.findOrCreate(phone ? { phone, name: c.name } : { phone: companionKey(person.id, c.name), name: c.name, hasPhone: false });
-        // The same person listed twice, or the passenger listing themselves, is one passenger.
-        if (p.id !== person.id && !companionPersons.some((x) => x.id === p.id)) companionPersons.push(p);
-      }
-
-      const outcome = await checkins.lockedForPerson(person.id, async (tx) => {
-        const existing = await checkins.recentScan(tx, person.id, vehicle.id, new Date(now.getTime() - REPEAT_SCAN_MS), now);
-        if (existing) return { created: false as const, row: existing, companions: [] as { row: CheckinRow; person: PersonRef }[] };
-
-        const row: CheckinRow = {
-          id: uuidv7(),
-          vehicleId: vehicle.id,
-          boardedAt: now,
-          personId: person.id,
-          source: "scan",
-          companionOf: null,
-          seat: input.seat ?? null,
-          alightedAt: null,
-          receivedAt: now,
-        };
-        const companions = companionPersons.map((p) => ({
-          person: p,
-          row: { ...row, id: uuidv7(), personId: p.id, source: "companion" as const, companionOf: row.id, seat: null },
-        }));
-        await checkins.insert(tx, [row, ...companions.map((c) => c.row)] satisfies NewCheckin[]);
-        return { created: true as const, row, companions };
+      const row: CheckinRow = {
+        id: uuidv7(),
+        vehicleId: vehicle.id,
+        boardedAt: now,
+        personId: "",
+        source: "scan",
+        companionOf: null,
+        seat: input.seat ?? null,
+        alightedAt: null,
+        receivedAt: now,
+      };
+      const companionRows = companions.map((p) => ({ person: p, row: { ...row, id: uuidv7(), personId: p.id, source: "companion" as const, companionOf: row.id, seat: null } }));
+      const recorded = await checkins.recordScan({
+        who,
+        vehicleId: vehicle.id,
+        checkinId: row.id,
+        at: now,
+        seat: row.seat,
+        companions: companionRows.map((c) => ({ checkinId: c.row.id, personId: c.person.id })),
+        now,
       });
-
-      if (!outcome.created) {
-        const companionRows = await checkins.companionsOf(outcome.row.id, vehicle.id, outcome.row.boardedAt);
-        const companions = await Promise.all(
-          companionRows.map(async (row) => ({ row, person: (await persons.ref(row.personId)) ?? { id: row.personId, status: "clear" as const, statusSetAt: null } })),
-        );
-        return { created: false, body: await present(outcome.row, person, vehicle, companions) };
-      }
+      if (!recorded) throw phoneRequired();
+      const { person } = recorded;
+      if (!recorded.created) return { created: false, body: await repeated(person, vehicle, now) };
 
       deps.metrics.checkins.inc({ source: "scan" });
-      if (outcome.companions.length) deps.metrics.checkins.inc({ source: "companion" }, outcome.companions.length);
-      deps.logger.info({ checkinId: outcome.row.id, vehicleId: vehicle.id, companions: outcome.companions.length }, "passenger checked in");
-      await alertIfFlagged(vehicle.id, person, outcome.row.id, now);
-      for (const c of outcome.companions) await alertIfFlagged(vehicle.id, c.person, c.row.id, now);
-      return { created: true, body: await present(outcome.row, person, vehicle, outcome.companions) };
+      if (companionRows.length) deps.metrics.checkins.inc({ source: "companion" }, companionRows.length);
+      deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length }, "passenger checked in");
+      await alertIfFlagged(vehicle.id, person, row.id, now);
+      for (const c of companionRows) await alertIfFlagged(vehicle.id, c.person, c.row.id, now);
+      return { created: true, body: present({ ...row, personId: person.id }, person, vehicle, recorded.tripId, companionRows) };
     },
   };
 }

@@ -134,6 +134,20 @@ describe("repeat scans", () => {
     expect(rows).toHaveLength(2);
   });
 
+  it("records one ride when a passenger taps several times at once, with the first tap's companions", async () => {
+    const v = await vehicle();
+    const first = await checkIn({ code: v.code.id, phone: "13811110012" });
+    const cookie = deviceCookie(first);
+    t.clock.advance(61_000);
+    const taps = await Promise.all(Array.from({ length: 6 }, () => checkIn({ code: v.code.id, companions: [{ name: "孩子" }] }, cookie)));
+    expect(taps.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(taps.map((r) => r.json.checkinId)).size).toBe(1);
+    expect(taps.every((r) => r.json.companions.length === 1)).toBe(true);
+    const rows = await t.deps.db.select().from(checkins).where(eq(checkins.vehicleId, v.id));
+    expect(rows.filter((r) => r.source === "scan")).toHaveLength(2);
+    expect(rows.filter((r) => r.source === "companion")).toHaveLength(1);
+  });
+
   it("counts a scan of another vehicle within the minute as a new check-in", async () => {
     const a = await vehicle();
     const b = await vehicle();

@@ -1,9 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { decrypt, encrypt, lookupHash } from "../crypto/personal-data.ts";
-import type { Db } from "../db/client.ts";
+import { rowsOf, type Db } from "../db/client.ts";
 import { persons } from "../db/schema/index.ts";
 
 export type HealthStatus = "clear" | "close_contact" | "case";
@@ -28,10 +28,34 @@ export function companionKey(mainPersonId: string, companionName: string): strin
   return `companion:${mainPersonId}:${companionName.trim().toLocaleLowerCase()}`;
 }
 
+interface RefRow {
+  id: string;
+  status: HealthStatus;
+  status_set_at: Date | string | null;
+}
+
+export const toRef = (r: RefRow): PersonRef => ({ id: r.id, status: r.status, statusSetAt: r.status_set_at === null ? null : new Date(r.status_set_at) });
+
 export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
   const refColumns = { id: persons.id, status: persons.status, statusSetAt: persons.statusSetAt };
 
+  /** findOrCreate as a statement returning (id, status, status_set_at), for the check-in to run in its own round trip. */
+  function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean }): SQL {
+    const now = clock.now().toISOString();
+    const nameEnc = input.name ? encrypt(keys.personalData, input.name) : null;
+    // A companion without a phone has none to store; the key itself is not personal data worth keeping.
+    const phoneEnc = encrypt(keys.personalData, input.hasPhone === false ? "" : input.phone);
+    return sql`
+      insert into persons (id, phone_hash, phone_enc, name_enc, created_at, last_seen_at)
+      values (${uuidv7()}::uuid, ${lookupHash(keys.phoneHash, input.phone)}, ${phoneEnc}, ${nameEnc}, ${now}::timestamptz, ${now}::timestamptz)
+      on conflict (phone_hash) do update
+        set last_seen_at = excluded.last_seen_at, name_enc = coalesce(excluded.name_enc, persons.name_enc)
+      returning id, status, status_set_at`;
+  }
+
   return {
+    upsertSql,
+
     /**
      * The person with this phone (E.164) or companion key, created on first
      * sight. One upsert, so two scans racing each other still make one person.
@@ -39,25 +63,13 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
      * keeps it.
      */
     async findOrCreate(input: { phone: string; name?: string | null; hasPhone?: boolean }): Promise<PersonRef> {
-      const now = clock.now();
-      const nameEnc = input.name ? encrypt(keys.personalData, input.name) : null;
-      const [row] = await db
-        .insert(persons)
-        .values({
-          id: uuidv7(),
-          phoneHash: lookupHash(keys.phoneHash, input.phone),
-          // A companion without a phone has none to store; the key itself is not personal data worth keeping.
-          phoneEnc: encrypt(keys.personalData, input.hasPhone === false ? "" : input.phone),
-          nameEnc,
-          createdAt: now,
-          lastSeenAt: now,
-        })
-        .onConflictDoUpdate({
-          target: persons.phoneHash,
-          set: { lastSeenAt: now, nameEnc: sql`coalesce(excluded.name_enc, ${persons.nameEnc})` },
-        })
-        .returning(refColumns);
-      return row!;
+      const [row] = rowsOf<RefRow>(await db.execute(upsertSql(input)));
+      return toRef(row!);
+    },
+
+    /** The person remembered by a device, as a statement of the same shape as upsertSql. */
+    byIdSql(id: string): SQL {
+      return sql`select id, status, status_set_at from persons where id = ${id}::uuid`;
     },
 
     async ref(id: string): Promise<PersonRef | null> {

@@ -344,17 +344,22 @@ export type TracingRepository = ReturnType<typeof createTracingRepository>;
  * starting within the grace window after it), by the same rule the trace uses,
  * so the tripId a passenger is told matches what a tracer later sees.
  */
-export async function tripOpenAt(db: Db, vehicleId: string, at: Date, now: Date): Promise<string | null> {
+/**
+ * The trip of `vehicleId` that a boarding at `at` belongs to (DESIGN §7), as a
+ * scalar subquery, so the check-in statement can answer it in the same round trip.
+ */
+export function tripOpenAtSql(vehicleId: string, at: Date, now: Date): SQL {
   // At scan time a trip starting within the grace window has not begun yet; "open until now" must still cover the scan.
   const openUntil = Math.max(now.getTime(), at.getTime() + TRIP_GRACE_MS + 1);
-  const [row] = rowsOf<{ id: string }>(
-    await db.execute(sql`
-      select t.id from (
+  return sql`(select t.id from (
         select t.id, ${tripEnd("t", ts(openUntil))} as end_at from trips t
         where t.vehicle_id = ${vehicleId}::uuid and t.started_at <= ${ts(at)} + ${GRACE}
         order by t.started_at desc limit 1
-      ) t where t.end_at > ${ts(at)}`),
-  );
+      ) t where t.end_at > ${ts(at)})`;
+}
+
+export async function tripOpenAt(db: Db, vehicleId: string, at: Date, now: Date): Promise<string | null> {
+  const [row] = rowsOf<{ id: string | null }>(await db.execute(sql`select ${tripOpenAtSql(vehicleId, at, now)} as id`));
   return row?.id ?? null;
 }
 

@@ -44,6 +44,19 @@ export const checkins = pgTable(
   ],
 );
 
+/**
+ * Each person's latest phone scan: the repeat-scan rule (a second scan of the
+ * same vehicle within a minute is the same check-in) decided by one upsert on
+ * this small table, whose row lock orders two racing taps, instead of a lock
+ * and a search through the day partitions of checkins.
+ */
+export const recentScans = pgTable("recent_scans", {
+  personId: uuid("person_id").primaryKey(),
+  vehicleId: uuid("vehicle_id").notNull(),
+  checkinId: uuid("checkin_id").notNull(),
+  boardedAt: timestamp("boarded_at", { withTimezone: true }).notNull(),
+});
+
 export const positions = pgTable(
   "positions",
   {
