@@ -15,12 +15,13 @@
  *   (e) POST /api/v1/checkins/{id}/alight    getting off
  *
  * For each: rate, p50, p99, the ratio of the rate to (a), the status codes,
- * and CPU per request of the server process and of PostgreSQL's processes.
+ * and CPU per request of the server process and of the PostgreSQL backends
+ * serving its database.
  * Ratios, not rates, compare across runs on a noisy machine.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -55,17 +56,15 @@ function cpuMs(pid: number): number {
   }
 }
 
-/** CPU time of every PostgreSQL process on the machine (the server is here, on loopback). */
-function postgresCpuMs(): number {
-  let ms = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") ms += cpuMs(Number(pid));
-    } catch {
-      // the process ended while we looked
-    }
+/** CPU time of the PostgreSQL backends serving database `name` (others may share the server). */
+async function backendsCpuMs(name: string): Promise<number> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
+    return rows.reduce((ms, r) => ms + cpuMs(r.pid), 0);
+  } finally {
+    await admin.end();
   }
-  return ms;
 }
 
 async function startServer(setup: "postgres" | "pglite") {
@@ -111,6 +110,7 @@ async function startServer(setup: "postgres" | "pglite") {
   return {
     base,
     pid: child.pid!,
+    dbName,
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
@@ -165,10 +165,11 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
 
     const measure = async (label: string, run: () => Promise<PhaseResult>): Promise<Measured> => {
       const s0 = cpuMs(server.pid);
-      const p0 = setup === "postgres" ? postgresCpuMs() : 0;
+      const pg = () => (server.dbName ? backendsCpuMs(server.dbName) : Promise.resolve(0));
+      const p0 = await pg();
       const r = await run();
       const perReq = (ms: number) => (ms * 1000) / r.requests;
-      return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: setup === "postgres" ? perReq(postgresCpuMs() - p0) : 0 };
+      return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: perReq((await pg()) - p0) };
     };
     const opts = { concurrency: CONCURRENCY, seconds: SECONDS };
     const remember = (phone: string | null) => (_i: number, reply: Reply) => {
