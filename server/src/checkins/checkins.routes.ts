@@ -108,11 +108,8 @@ export function registerCheckinsRoutes(
       if (!staff || staff.role === "tracer") throw forbidden("Only the passenger's own phone, or the fleet's staff, can check out this ride");
       await repos.vehicles.getFor(staff, row.vehicleId);
     }
-    if (!row.alightedAt) {
-      const now = deps.clock.now();
-      await repos.checkins.alight(row, now < row.boardedAt ? row.boardedAt : now);
-    }
-    const after = await repos.checkins.byId(row.id);
-    return c.json({ alightedAt: after!.alightedAt!.toISOString() }, 200);
+    const now = deps.clock.now();
+    const alightedAt = await repos.checkins.alight(row, now < row.boardedAt ? row.boardedAt : now);
+    return c.json({ alightedAt: alightedAt.toISOString() }, 200);
   });
 }

@@ -98,7 +98,7 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       }
       const now = deps.clock.now();
       const row: CheckinRow = {
-        id: uuidv7(),
+        id: uuidv7({ msecs: now.getTime() }),
         vehicleId: vehicle.id,
         boardedAt: now,
         personId: "",
@@ -108,7 +108,7 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
         alightedAt: null,
         receivedAt: now,
       };
-      const companionRows = companions.map((p) => ({ person: p, row: { ...row, id: uuidv7(), personId: p.id, source: "companion" as const, companionOf: row.id, seat: null } }));
+      const companionRows = companions.map((p) => ({ person: p, row: { ...row, id: uuidv7({ msecs: now.getTime() }), personId: p.id, source: "companion" as const, companionOf: row.id, seat: null } }));
       const recorded = await checkins.recordScan({
         who,
         vehicleId: vehicle.id,
