@@ -204,6 +204,9 @@ describe("tracer console", () => {
     await signIn(page, server.base, admin);
     await page.goto(`${server.base}/#/fleet`);
     await page.locator("table.fleet tbody tr", { hasText: "TEST-bus1" }).getByRole("link", { name: /Trips/ }).click();
+    // The page first lists the vehicle's trips of the last day by itself; only then choose the window,
+    // or that first search would run with half of the new one (a window of a year, on a later date).
+    await expect.poll(() => page.locator("form .status").textContent()).toMatch(/trips? found/);
     await page.getByLabel(/^From/).fill("2026-11-27T00:00");
     await page.getByLabel(/^To/).fill("2026-11-28T00:00");
     await page.getByRole("button", { name: "Find trips" }).click();
