@@ -27,7 +27,17 @@ export function createClient(base: string) {
   const url = new URL(base);
   const agents = SOURCE_ADDRESSES.map((localAddress) => new Agent({ keepAlive: true, maxSockets: 4, localAddress }));
 
-  function send(shot: Shot, from: number): Promise<Reply> {
+  /** Sends once more when a kept-alive socket turned out closed by the server (Node's documented race). */
+  async function send(shot: Shot, from: number): Promise<Reply> {
+    try {
+      return await sendOnce(shot, from);
+    } catch (err) {
+      if ((err as { reusedSocket?: boolean }).reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") return sendOnce(shot, from);
+      throw err;
+    }
+  }
+
+  function sendOnce(shot: Shot, from: number): Promise<Reply> {
     const payload = shot.body === undefined ? undefined : JSON.stringify(shot.body);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -53,7 +63,7 @@ export function createClient(base: string) {
           res.on("error", reject);
         },
       );
-      req.on("error", reject);
+      req.on("error", (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.end(payload);
     });
   }
