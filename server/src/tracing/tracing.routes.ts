@@ -12,6 +12,7 @@ import { traceCsv, traceGeoJson } from "./trace.export.ts";
 import { createTraceService, type TraceContact, type TraceOutcome } from "./trace.service.ts";
 import { createTracesRepository, type HealthStatus } from "./traces.repository.ts";
 import { createTracingRepository } from "./tracing.repository.ts";
+import { isoTime, text } from "../../../protocol/fields.ts";
 
 /** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
 export type StoredTrace = Omit<TraceOutcome, "contacts"> & {
@@ -25,11 +26,11 @@ const HealthStatusSchema = z.enum(["case", "close_contact", "clear"]);
 
 const TraceRequestSchema = z
   .object({
-    phone: z.string().trim().min(5).max(32).optional(),
+    phone: text({ trim: true, min: 5, max: 32 }).optional(),
     personId: z.string().uuid().optional(),
-    from: z.string().datetime({ offset: true }),
-    to: z.string().datetime({ offset: true }),
-    reason: z.string().trim().min(1, "reason (the case reference) is required").max(500),
+    from: isoTime(),
+    to: isoTime(),
+    reason: text({ trim: true, min: 1, max: 500 }),
     depth: z.union([z.literal(1), z.literal(2)]).default(1),
     minOverlapMinutes: z.number().min(0).max(24 * 60).default(1),
   })
@@ -219,7 +220,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       middleware: [tracerOnly] as const,
       request: {
         params: z.object({ id: z.string().uuid() }),
-        ...jsonBody(z.object({ status: HealthStatusSchema, reason: z.string().trim().max(500).optional() })),
+        ...jsonBody(z.object({ status: HealthStatusSchema, reason: text({ trim: true, max: 500 }).optional() })),
       },
       responses: { 200: json(z.object({ personId: z.string(), status: HealthStatusSchema, statusSetAt: z.string() })), ...errors(400, 401, 403, 404) },
     }),
