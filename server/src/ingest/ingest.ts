@@ -77,6 +77,13 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       vehicleState.offer(batch);
     },
     onFailed(batch, err) {
+      if (isDataRefused(err)) {
+        // Refused for good (written alone by now, see positions.writer.ts): resending cannot help.
+        for (const [vehicleId, seqs] of batch.acks()) {
+          for (const seq of seqs) invalid("position", vehicleId, "db_refused", `the database refused this message's data (SQLSTATE ${sqlState(err)})`, seq);
+        }
+        return;
+      }
       metrics.mqttMessages.inc({ kind: "position", outcome: "db_error" }, batch.messages);
       logger.error({ err, messages: batch.messages }, "could not store positions; not acked, agents will resend");
     },
