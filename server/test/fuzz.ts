@@ -26,6 +26,7 @@ export interface JsonSchema {
   maximum?: number;
   minItems?: number;
   maxItems?: number;
+  pattern?: string;
   default?: unknown;
 }
 
@@ -45,9 +46,11 @@ const ordinary = fc.constantFrom("K51", "鲁A12345", "王小明", "شركة", "�
 
 /** Text that is not: NUL, other C0, DEL, C1, lone surrogates (both halves), and a NUL-looking escape. */
 export const hostileText = fc.oneof(
-  fc.constantFrom("\u0000", "K\u000051", "\u0001", "\t", "\n", "\r\n", "\u001b[31m", "\u007f", "\u0085", "\u009f", "\ud800", "x\udfffy", "\udbff", "%00", "\\u0000"),
-  fc.string({ unit: "binary", maxLength: 12 }),
-  fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 8 }),
+  // NUL first: PostgreSQL text cannot hold it, so it is the one that reached the database as a 500.
+  { arbitrary: fc.constantFrom("\u0000", "K\u000051", "ok\u0000"), weight: 4 },
+  { arbitrary: fc.constantFrom("\u0001", "\t", "\n", "\r\n", "\u001b[31m", "\u007f", "\u0085", "\u009f", "\ud800", "x\udfffy", "\udbff", "%00", "\\u0000"), weight: 4 },
+  { arbitrary: fc.string({ unit: "binary", maxLength: 12 }), weight: 1 },
+  { arbitrary: fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 8 }), weight: 1 },
 );
 
 /** Times a client might send that the system never records: years 0, 1999, 2100, 9999, 275760, impossible days. */
@@ -88,6 +91,7 @@ function validString(schema: JsonSchema, name: string | undefined, pools: Pools)
   if (schema.const !== undefined) return fc.constant(String(schema.const));
   if (name && pools.named[name]?.length) return fc.constantFrom(...pools.named[name]!);
   if (schema.format === "uuid") return fc.oneof(fc.constantFrom(...pools.uuids), fc.uuid());
+  if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern));
   if (schema.format === "date-time") {
     return fc.oneof(recentIso(), fc.constantFrom("2000-01-01T00:00:00Z", "2099-12-31T23:59:59+08:00", "2026-11-28T08:00:00.123456Z"));
   }
@@ -127,8 +131,11 @@ function hostileFor(schema: JsonSchema, name: string | undefined): fc.Arbitrary<
 }
 
 /**
- * A value for `schema`: mostly one it accepts, with each field hostile one
- * time in `1/hostileOneIn`. Unknown shapes fall back to JSON values.
+ * A value for `schema`: one it accepts, or one with a single hostile field
+ * (so that the rest gets past validation and the hostile value reaches the
+ * handler and the database, as the audit's NUL in a seat did), or one with
+ * each field hostile one time in `hostileOneIn`. Unknown shapes fall back to
+ * JSON values.
  */
 export function arbitraryFor(root: JsonSchema, components: Record<string, JsonSchema>, pools: Pools, hostileOneIn = 4) {
   const resolve = (s: JsonSchema): JsonSchema => (s.$ref ? resolve(components[s.$ref.split("/").pop()!] ?? {}) : s);
@@ -167,7 +174,16 @@ export function arbitraryFor(root: JsonSchema, components: Record<string, JsonSc
     return fc.oneof({ arbitrary: valid(s, name, depth), weight: hostileOneIn - 1 }, { arbitrary: hostileFor(resolve(s), name), weight: 1 });
   }
 
-  return field(root);
+  const top = resolve(root);
+  const props = Object.entries(top.properties ?? {});
+  if (props.length === 0) return field(root);
+  const requiredKeys = (top.required ?? []).filter((k) => props.some(([p]) => p === k));
+  const oneHostile = fc.constantFrom(...props.map(([k]) => k)).chain((target) => {
+    const record: Record<string, fc.Arbitrary<unknown>> = {};
+    for (const [key, sub] of props) record[key] = key === target ? hostileFor(resolve(sub), key) : valid(sub, key, 1);
+    return fc.record(record, { requiredKeys: [...new Set([...requiredKeys, target])] });
+  });
+  return fc.oneof({ arbitrary: valid(top), weight: 2 }, { arbitrary: oneHostile, weight: 5 }, { arbitrary: field(root), weight: 3 });
 }
 
 /**
