@@ -50,8 +50,8 @@ const changeOwnPassword = createRoute({
   security: staffSecurity,
   request: jsonBody(
     z.object({
-      currentPassword: z.string().min(1).max(200),
-      newPassword: z.string().min(10, "at least 10 characters").max(200),
+      currentPassword: text({ min: 1, max: 200 }),
+      newPassword: text({ min: 10, max: 200 }),
     }),
   ),
   responses: { 204: { description: "Changed" }, ...errors(400, 401, 429) },
