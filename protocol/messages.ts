@@ -1,19 +1,13 @@
 import { z } from "zod";
+import { epochMs, text } from "./fields.ts";
 
 /**
  * Payload schemas, protocol v1 (DESIGN §4). The server validates every message
  * with these; the agent builds its messages with the same types.
  */
 
-/** Epoch milliseconds (UTC), from the vehicle's clock. Bounded to catch seconds-vs-ms mix-ups. */
-export const epochMs = z
-  .number()
-  .int()
-  .min(946_684_800_000, "ts must be epoch milliseconds after 2000-01-01")
-  .max(4_102_444_800_000, "ts must be epoch milliseconds before 2100-01-01");
-
 /** The agent's own increasing counter; the server's ack names it. */
-export const seq = z.number().int().nonnegative();
+export const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const positionFix = z.object({
   ts: epochMs,
@@ -21,7 +15,7 @@ export const positionFix = z.object({
   lon: z.number().min(-180).max(180),
   speed: z.number().min(0).max(200).optional(),
   heading: z.number().min(0).max(360).optional(),
-  accuracy: z.number().min(0).optional(),
+  accuracy: z.number().min(0).max(100_000).optional(),
 });
 export type PositionFix = z.infer<typeof positionFix>;
 
@@ -39,7 +33,7 @@ export function fixesOf(message: PositionMessage): PositionFix[] {
 }
 
 const uuid = z.string().uuid();
-const shortText = z.string().min(1).max(64);
+const shortText = text({ min: 1, max: 64 });
 
 export const tripStart = z.object({
   event: z.literal("start"),
@@ -61,15 +55,15 @@ export const checkinMessage = z.object({
   checkinId: uuid,
   ts: epochMs,
   /** The personal pass token read by the onboard scanner (see codes.ts). */
-  pass: z.string().min(10).max(512),
-  seat: z.string().min(1).max(16).optional(),
+  pass: text({ min: 10, max: 512 }),
+  seat: text({ min: 1, max: 16 }).optional(),
   seq: seq.optional(),
 });
 export type CheckinMessage = z.infer<typeof checkinMessage>;
 
 export const statusMessage = z.object({
   online: z.boolean(),
-  agentVersion: z.string().max(64).optional(),
+  agentVersion: text({ max: 64 }).optional(),
 });
 export type StatusMessage = z.infer<typeof statusMessage>;
 

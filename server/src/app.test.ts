@@ -11,7 +11,7 @@ describe("operations endpoints", () => {
   it("reports health with the database reachable", async () => {
     const res = await t.call("GET", "/health");
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ status: "ok" });
+    expect(res.json).toEqual({ status: "ok", database: "ok", broker: "none" });
   });
 
   it("exposes Prometheus metrics, counting requests by route and status", async () => {

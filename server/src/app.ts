@@ -5,6 +5,7 @@ import { AppError, errorBody, handleError } from "./errors.ts";
 import { createRouter, nameOperations } from "./openapi.ts";
 import { csrfGuard } from "./auth/csrf.ts";
 import { requestContext } from "./request-context.ts";
+import { RETRY_AFTER_SECONDS } from "./unavailable.ts";
 import { registerApiRoutes } from "./routes.ts";
 import { registerConsole } from "./console/console.routes.ts";
 import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
@@ -49,14 +50,14 @@ export function createApp(deps: AppDeps) {
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
 
+  // What is down, for a load balancer and a person: without the database nothing works (503);
+  // without the broker, HTTP still does but vehicles are not heard ("degraded", 200).
   app.get("/health", async (c) => {
-    try {
-      await deps.db.execute("select 1");
-      return c.json({ status: "ok" });
-    } catch (err) {
-      deps.logger.error({ err }, "health check: database unreachable");
-      return c.json({ status: "unavailable", database: "unreachable" }, 503);
-    }
+    const database = await databaseReachable(deps);
+    const broker = deps.broker ? (deps.broker.connected() ? "ok" : "unreachable") : "none";
+    const status = database !== "ok" ? "unavailable" : broker === "unreachable" ? "degraded" : "ok";
+    if (status === "unavailable") c.header("retry-after", String(RETRY_AFTER_SECONDS));
+    return c.json({ status, database, broker }, status === "unavailable" ? 503 : 200);
   });
   app.get("/metrics", async (c) => c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType }));
 
@@ -64,4 +65,19 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** A health check must answer even when the database hangs (a cut network): 2 s, then it counts as unreachable. */
+async function databaseReachable(deps: AppDeps): Promise<"ok" | "unreachable"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer within 2 s")), 2_000)));
+  try {
+    await Promise.race([deps.db.execute("select 1"), timeout]);
+    return "ok";
+  } catch (err) {
+    deps.logger.error({ err }, "health check: database unreachable");
+    return "unreachable";
+  } finally {
+    clearTimeout(timer);
+  }
+}
 

@@ -18,6 +18,8 @@ export interface AppDeps {
   vehicleBus: VehicleBus;
   /** Broker logins for agents, handed the plaintext password at registration and reset; absent without a broker. */
   agentAccounts?: AgentAccounts;
+  /** Whether this server is connected to its MQTT broker, for /health; absent without a broker. */
+  broker?: { connected(): boolean };
 }
 
 export type StaffRole = "admin" | "operator" | "tracer";

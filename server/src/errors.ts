@@ -3,6 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { AppEnv } from "./context.ts";
+import { isDatabaseUnreachable } from "./db/db-errors.ts";
+import { RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, unavailablePage } from "./unavailable.ts";
 
 /**
  * Every code an HTTP error body may carry: a closed list, published as an enum
@@ -32,6 +34,7 @@ export const ERROR_CODES = [
   "payload_too_large",
   "rate_limited",
   "console_unavailable",
+  "unavailable",
   "internal",
 ] as const;
 
@@ -79,6 +82,17 @@ export function handleError(logger: Logger) {
       const status = err.status;
       const code = status === 413 ? "payload_too_large" : status === 400 ? "malformed_request" : "http_error";
       return c.json(errorBody(code, err.message || "Bad request", undefined, requestId), status);
+    }
+    if (isDatabaseUnreachable(err)) {
+      // One line per request is enough to see an outage; the route pattern, not the path (paths carry codes).
+      const log = c.get("log") ?? logger;
+      // The err serializer (logger.ts) keeps a failed statement's SQL and values out of the line.
+      log.error({ err, method: c.req.method, route: c.req.routePath }, "database unreachable: answered 503");
+      c.header("retry-after", String(RETRY_AFTER_SECONDS));
+      c.header("cache-control", "no-store");
+      // Pages (the passenger page, the pass, the console) get a page; the API and fetches get the error body.
+      if (!c.req.path.startsWith("/api/")) return c.html(unavailablePage, 503);
+      return c.json(errorBody("unavailable", UNAVAILABLE_MESSAGE, undefined, requestId), 503);
     }
     // The route pattern, not the path: paths carry poster codes and live tokens.
     const log = c.get("log") ?? logger;

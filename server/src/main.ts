@@ -50,7 +50,12 @@ async function main() {
     process.exit(1);
   }
   console.log(`MQTT: vehicle agents connect to ${config.mqtt.url ? "MQTT_URL" : messaging.brokerUrl}`);
-  const deps: AppDeps = { ...base, vehicleBus: messaging.vehicleBus, agentAccounts: messaging.agentAccounts };
+  const deps: AppDeps = {
+    ...base,
+    vehicleBus: messaging.vehicleBus,
+    agentAccounts: messaging.agentAccounts,
+    broker: { connected: () => messaging.brokerConnected() },
+  };
 
   const admin = await ensureAdmin(createAuthRepository(deps), config.adminPassword);
   if (admin?.generatedPassword) {

@@ -45,6 +45,7 @@ export interface TestAppOptions {
   now?: string;
   vehicleBus?: VehicleBus;
   agentAccounts?: AgentAccounts;
+  broker?: AppDeps["broker"];
   database?: Database;
   /** A clock of manualClock's shape (see system.ts for one that runs with real time). */
   clock?: ReturnType<typeof manualClock>;
@@ -66,6 +67,7 @@ export async function createTestApp(opts: TestAppOptions = {}) {
     metrics: createMetrics(),
     vehicleBus: opts.vehicleBus ?? silentVehicleBus,
     agentAccounts: opts.agentAccounts,
+    broker: opts.broker,
   };
   await preparePartitions(deps);
   const app = createApp(deps);

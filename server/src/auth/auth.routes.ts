@@ -7,6 +7,7 @@ import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.t
 import { bearerToken, requireStaff, SESSION_COOKIE } from "./auth.middleware.ts";
 import type { AuthRepository } from "./auth.repository.ts";
 import { createLoginThrottle, LOGIN_LIMITS } from "./login-throttle.ts";
+import { text } from "../../../protocol/fields.ts";
 
 export const StaffUserSchema = z
   .object({
@@ -28,7 +29,7 @@ const login = createRoute({
     `Public. After ${LOGIN_LIMITS.perUser.limit} failed sign-ins for one username, or ${LOGIN_LIMITS.perAddress.limit} from one client address, ` +
     `within ${LOGIN_LIMITS.perUser.windowMs / 60_000} minutes, answers 429 rate_limited with Retry-After until the window ends. ` +
     "A disabled user cannot sign in (401 invalid_credentials, like a wrong password).",
-  request: jsonBody(z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) })),
+  request: jsonBody(z.object({ username: text({ min: 1, max: 100 }), password: text({ min: 1, max: 200 }) })),
   responses: { 200: json(z.object({ token: z.string(), expiresAt: z.string(), user: StaffUserSchema })), ...errors(400, 401, 429) },
 });
 
@@ -49,8 +50,8 @@ const changeOwnPassword = createRoute({
   security: staffSecurity,
   request: jsonBody(
     z.object({
-      currentPassword: z.string().min(1).max(200),
-      newPassword: z.string().min(10, "at least 10 characters").max(200),
+      currentPassword: text({ min: 1, max: 200 }),
+      newPassword: text({ min: 10, max: 200 }),
     }),
   ),
   responses: { 204: { description: "Changed" }, ...errors(400, 401, 429) },
@@ -73,9 +74,9 @@ const createUser = createRoute({
   request: jsonBody(
     z.object({
       username: z.string().regex(/^[a-zA-Z0-9_.-]{3,40}$/, "3–40 letters, digits, _ . or -"),
-      password: z.string().min(10, "at least 10 characters").max(200),
+      password: text({ min: 10, max: 200 }),
       role: z.enum(["admin", "operator", "tracer"]),
-      operator: z.string().min(1).max(100).optional(),
+      operator: text({ min: 1, max: 100 }).optional(),
     }),
   ),
   responses: { 201: json(StaffUserSchema), ...errors(400, 401, 403, 409) },

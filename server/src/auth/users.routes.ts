@@ -4,6 +4,7 @@ import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.t
 import { requireStaff } from "./auth.middleware.ts";
 import type { AuthRepository } from "./auth.repository.ts";
 import { StaffAccountSchema } from "./auth.routes.ts";
+import { text } from "../../../protocol/fields.ts";
 const userId = { params: z.object({ id: z.string().uuid() }) };
 
 const disableUser = createRoute({
@@ -32,7 +33,7 @@ const resetPassword = createRoute({
   tags: ["auth"],
   summary: "Set a staff member's password (admin only); every session of theirs ends",
   security: staffSecurity,
-  request: { ...userId, ...jsonBody(z.object({ password: z.string().min(10, "at least 10 characters").max(200) })) },
+  request: { ...userId, ...jsonBody(z.object({ password: text({ min: 10, max: 200 }) })) },
   responses: { 204: { description: "Set" }, ...errors(400, 401, 403, 404) },
 });
 

@@ -10,6 +10,7 @@ import { createRateLimits, type Limit } from "../rate-limit.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { CheckinsRepository } from "./checkins.repository.ts";
 import type { CheckinService } from "./checkins.service.ts";
+import { text } from "../../../protocol/fields.ts";
 
 /**
  * Check-ins that type a phone, per client address: a check-in answers with that
@@ -19,19 +20,19 @@ import type { CheckinService } from "./checkins.service.ts";
  */
 export const TYPED_PHONE_LIMIT: Limit = { bucket: "typed-phone", limit: 100, windowMs: 10 * 60_000 };
 
-const name = z.string().trim().min(1).max(50);
-const phone = z.string().min(1).max(32).openapi({ example: "13812345678" });
+const name = text({ trim: true, min: 1, max: 50 });
+const phone = text({ min: 1, max: 32 }).openapi({ example: "13812345678" });
 
 const CheckinRequest = z
   .object({
-    code: z.string().min(1).max(300).openapi({ description: "A poster code id (the last part of /v/{codeId}) or a live display token (L1.…)" }),
+    code: text({ min: 1, max: 300 }).openapi({ description: "A poster code id (the last part of /v/{codeId}) or a live display token (L1.…)" }),
     phone: phone.optional().openapi({
       description:
         "Chinese mobile (13812345678, +8613812345678) or E.164. Required on a first scan; may be left out when the request carries the device cookie `tc_device` set by an earlier check-in (the one-tap form).",
     }),
     name: name.optional(),
     companions: z.array(z.object({ name, phone: phone.optional() })).max(9).optional(),
-    seat: z.string().trim().min(1).max(10).optional(),
+    seat: text({ trim: true, min: 1, max: 10 }).optional(),
   })
   .openapi("CheckinRequest");
 

@@ -5,6 +5,7 @@ import type { AppDeps } from "../context.ts";
 import { badRequest } from "../errors.ts";
 import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import { createFlowRepository } from "./flow.repository.ts";
+import { isoTime } from "../../../protocol/fields.ts";
 
 const MAX_DAYS = 31;
 
@@ -24,8 +25,8 @@ export function registerFlowRoutes(app: Router, deps: AppDeps, auth: AuthReposit
         query: z.object({
           groupBy: z.enum(["route", "vehicle"]).default("route"),
           bucket: z.literal("hour").default("hour"),
-          from: z.string().datetime({ offset: true }),
-          to: z.string().datetime({ offset: true }),
+          from: isoTime(),
+          to: isoTime(),
         }),
       },
       responses: {

@@ -108,7 +108,8 @@ describe("MQTT ingest", () => {
     const personId = await addPerson("case");
     const pass = signPass(sys.t.deps.keys.passSigning, { personId, issuedAt: 1_780_000_000 });
     const checkinId = randomUUID();
-    const msg = { checkinId, ts: Date.parse("2026-11-28T07:05:00Z"), pass, seq: 21 };
+    // A scan minutes ago by the server's clock: pass check-ins outside [now − retention, now + 5 min] are refused.
+    const msg = { checkinId, ts: sys.t.clock.now().getTime() - 5 * 60_000, pass, seq: 21 };
     await publish(client, sys.topic(v.id, "checkin"), msg);
     await publish(client, sys.topic(v.id, "checkin"), msg);
     const forged = pass.slice(0, -4) + (pass.endsWith("AAAA") ? "BBBB" : "AAAA");
@@ -123,6 +124,72 @@ describe("MQTT ingest", () => {
     expect(refusal?.rejected).toEqual([{ seq: 22, code: "bad_pass", message: expect.any(String) }]);
     await until(() => inbox.alerts.length > 0, "an alert");
     expect(inbox.alerts).toEqual([{ kind: "flagged_passenger", status: "case", checkinId, ts: msg.ts }]);
+  });
+
+  it("refuses in the ack a pass check-in stamped more than 5 minutes ahead of the server or older than retention, and stores neither", async () => {
+    const { v, client, inbox } = await vehicleWithClient();
+    const personId = await addPerson();
+    const pass = signPass(sys.t.deps.keys.passSigning, { personId, issuedAt: 1_780_000_000 });
+    const now = sys.t.clock.now().getTime();
+    const day = 86_400_000;
+    const scans = [
+      { seq: 40, ts: now + 2 * 3_600_000 }, // the audit's now + 2 h
+      { seq: 41, ts: Date.parse("2099-06-01T08:00:00Z") },
+      { seq: 42, ts: Date.parse("2001-06-01T08:00:00Z") },
+      { seq: 43, ts: now - (sys.t.deps.config.retentionDays + 1) * day },
+      { seq: 44, ts: now - 60_000 }, // a real scan a minute ago
+    ];
+    for (const s of scans) await publish(client, sys.topic(v.id, "checkin"), { checkinId: randomUUID(), pass, ...s });
+    await until(() => scans.every((s) => inbox.ackedSeqs().includes(s.seq)), "acks of every scan");
+    const codeOf = (seq: number) => inbox.acks.find((a) => a.seqs.includes(seq))?.rejected?.find((r) => r.seq === seq)?.code;
+    expect(scans.map((s) => codeOf(s.seq))).toEqual(["future_ts", "future_ts", "too_old", "too_old", undefined]);
+    expect(await count("checkins", "vehicle_id = $1", v.id)).toBe(1);
+  });
+
+  it("refuses a control character in a trip or a pass check-in in the ack, so the agent stops resending it", async () => {
+    const { v, client, inbox } = await vehicleWithClient();
+    const personId = await addPerson();
+    const pass = signPass(sys.t.deps.keys.passSigning, { personId, issuedAt: 1_780_000_000 });
+    const ts = sys.t.clock.now().getTime() - 60_000;
+    await publish(client, sys.topic(v.id, "trip"), { event: "start", tripId: randomUUID(), ts, routeId: "K\u000051", seq: 50 });
+    await publish(client, sys.topic(v.id, "checkin"), { checkinId: randomUUID(), ts, pass, seat: "1\u00002", seq: 51 });
+    await publish(client, sys.topic(v.id, "trip"), { event: "start", tripId: randomUUID(), ts, driverId: "D\ud800", seq: 52 });
+    await until(() => [50, 51, 52].every((s) => inbox.ackedSeqs().includes(s)), "acks");
+    for (const seq of [50, 51, 52]) expect(inbox.acks.find((a) => a.seqs.includes(seq))?.rejected?.[0]?.code).toBe("schema");
+    expect(await count("trips", "vehicle_id = $1", v.id)).toBe(0);
+    expect(await count("checkins", "vehicle_id = $1", v.id)).toBe(0);
+  });
+
+  it("acks as rejected, counts and keeps going past a message the database refuses for good", async () => {
+    const { v, client, inbox } = await vehicleWithClient();
+    // A value the schema lets through but the database never will: a permanent refusal (SQLSTATE 23514), not an outage.
+    await sys.t.deps.db.execute(`alter table trips add constraint test_refused_route check (route_id is distinct from 'REFUSED')`);
+    try {
+      const ts = sys.t.clock.now().getTime() - 60_000;
+      await publish(client, sys.topic(v.id, "trip"), { event: "start", tripId: randomUUID(), ts, routeId: "REFUSED", seq: 60 });
+      await publish(client, sys.topic(v.id, "trip"), { event: "start", tripId: randomUUID(), ts: ts + 1000, routeId: "K51", seq: 61 });
+      await until(() => [60, 61].every((s) => inbox.ackedSeqs().includes(s)), "acks of both trips");
+    } finally {
+      await sys.t.deps.db.execute(`alter table trips drop constraint test_refused_route`);
+    }
+    expect(inbox.acks.find((a) => a.seqs.includes(60))?.rejected).toEqual([{ seq: 60, code: "db_refused", message: expect.stringContaining("23514") }]);
+    expect(inbox.acks.find((a) => a.seqs.includes(61))?.rejected).toBeUndefined();
+    const metrics = await (await sys.t.app.request("/metrics")).text();
+    expect(metrics).toMatch(/mqtt_invalid_messages_total\{kind="trip",reason="db_refused"\} [1-9]/);
+  });
+
+  it("rejects a fix the database cannot hold without holding back the fixes batched with it", async () => {
+    const { v, client, inbox } = await vehicleWithClient();
+    const ts = sys.t.clock.now().getTime() - 30_000;
+    // 1e-300 is a valid double but underflows the real column (SQLSTATE 22003): found by the fuzzer.
+    await Promise.all([
+      publish(client, sys.topic(v.id, "position"), { ts, lat: 36.6, lon: 117.1, seq: 70 }),
+      publish(client, sys.topic(v.id, "position"), { ts: ts + 1000, lat: 36.6, lon: 117.1, speed: 1e-300, seq: 71 }),
+      publish(client, sys.topic(v.id, "position"), { ts: ts + 2000, lat: 36.6, lon: 117.1, seq: 72 }),
+    ]);
+    await until(() => [70, 71, 72].every((s) => inbox.ackedSeqs().includes(s)), "acks of all three");
+    expect(inbox.acks.find((a) => a.seqs.includes(71))?.rejected?.[0]?.code).toBe("db_refused");
+    expect(await count("positions", "vehicle_id = $1", v.id)).toBe(2);
   });
 
   it("counts and drops malformed, oversized and out-of-range messages, and keeps ingesting", async () => {

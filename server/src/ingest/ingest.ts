@@ -14,8 +14,9 @@ import {
 } from "../../../protocol/index.ts";
 import type { AppDeps } from "../context.ts";
 import type { Database } from "../db/client.ts";
+import { isDataRefused, sqlState } from "../db/db-errors.ts";
 import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
-import { createQualityChecker } from "./gps-quality.ts";
+import { createQualityChecker, QUALITY_LIMITS } from "./gps-quality.ts";
 import { createIngestRepository } from "./ingest.repository.ts";
 import { rawQuery } from "./bulk-query.ts";
 import { createPositionWriter } from "./positions.writer.ts";
@@ -46,6 +47,8 @@ export interface IngestOptions {
  * schemas, stored idempotently, then acked to the vehicle — only after the
  * commit, so the agent's outbox keeps anything the database has not got.
  * If the database fails the message is simply not acked; the agent resends.
+ * If the database refuses the data itself (a permanent error, db-errors.ts),
+ * resending cannot help: it is acked as rejected, counted and logged.
  * Nothing a vehicle sends can stop ingest.
  */
 export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "logger" | "keys" | "metrics">, database: Database, bus: VehicleBus, opts: IngestOptions = {}) {
@@ -74,6 +77,13 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       vehicleState.offer(batch);
     },
     onFailed(batch, err) {
+      if (isDataRefused(err)) {
+        // Refused for good (written alone by now, see positions.writer.ts): resending cannot help.
+        for (const [vehicleId, seqs] of batch.acks()) {
+          for (const seq of seqs) invalid("position", vehicleId, "db_refused", `the database refused this message's data (SQLSTATE ${sqlState(err)})`, seq);
+        }
+        return;
+      }
       metrics.mqttMessages.inc({ kind: "position", outcome: "db_error" }, batch.messages);
       logger.error({ err, messages: batch.messages }, "could not store positions; not acked, agents will resend");
     },
@@ -115,9 +125,14 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       return m.seq === undefined ? null : { seq: m.seq, code, message };
     };
     let rejected: Rejection | null = null;
+    const now = deps.clock.now().getTime();
     const claims = verifyPass(deps.keys.passVerifying, m.pass);
     const status = claims ? await repo.personStatus(claims.personId) : null;
-    if (!claims) rejected = refuse("bad_pass", "The pass is not genuine or is damaged");
+    // A scan stamped in the future would end the person's current ride early (DESIGN §7: a later check-in
+    // ends the segment before it); one older than retention would be deleted at once. Neither is a ride.
+    if (m.ts > now + QUALITY_LIMITS.maxFutureMs) rejected = refuse("future_ts", "The scan's time is ahead of the server's clock; check the vehicle's clock");
+    else if (m.ts < now - deps.config.retentionDays * 86_400_000) rejected = refuse("too_old", `The scan is older than the ${deps.config.retentionDays}-day retention`);
+    else if (!claims) rejected = refuse("bad_pass", "The pass is not genuine or is damaged");
     else if (!status) rejected = refuse("unknown_person", "The pass names no known passenger");
     else {
       const stored = await repo.insertPassCheckin({ id: m.checkinId, vehicleId, boardedAt: new Date(m.ts), personId: claims.personId, seat: m.seat });
@@ -152,6 +167,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
   function failed(channel: AgentChannel, vehicleId: string, seq: number | undefined, err: unknown) {
     if (err instanceof Invalid) return invalid(channel, vehicleId, err.reason, err.message, seq);
     if (isZodError(err)) return invalid(channel, vehicleId, "schema", describeIssues(err), seq);
+    if (isDataRefused(err)) return invalid(channel, vehicleId, "db_refused", `the database refused this message's data (SQLSTATE ${sqlState(err)})`, seq);
     // The database (or broker) failed: no ack, the agent still holds the message and resends it.
     metrics.mqttMessages.inc({ kind: channel, outcome: "db_error" });
     logger.error({ err, vehicleId, channel }, "could not store mqtt message; not acked");

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.ts";
+import { isDataRefused } from "../db/db-errors.ts";
 import { pgArray, rawQuery, type Query } from "./bulk-query.ts";
 import { PositionBatch, type PositionBatchItem } from "./position-batch.ts";
 
@@ -97,7 +98,7 @@ export function createPositionWriter(database: Database, opts: PositionWriterOpt
       const job = writePositions(insert, batch)
         .then(
           (inserted) => opts.onCommitted(batch, inserted, (performance.now() - started) / 1000),
-          (err: unknown) => opts.onFailed(batch, err),
+          (err: unknown) => (batch.messages > 1 && isDataRefused(err) ? writeOneByOne(batch) : opts.onFailed(batch, err)),
         )
         .finally(() => {
           inFlight.delete(job);
@@ -105,6 +106,23 @@ export function createPositionWriter(database: Database, opts: PositionWriterOpt
           else schedule();
         });
       inFlight.add(job);
+    }
+  }
+
+  /**
+   * The database refused something in this batch for good (a value a `real`
+   * column cannot hold, say): one message must not hold the others back for
+   * ever, so each is written alone and only the refused ones fail.
+   */
+  async function writeOneByOne(batch: PositionBatch) {
+    while (batch.messages > 0) {
+      const one = batch.takeFirst(0);
+      const started = performance.now();
+      try {
+        opts.onCommitted(one, await writePositions(insert, one), (performance.now() - started) / 1000);
+      } catch (err) {
+        opts.onFailed(one, err);
+      }
     }
   }
 

@@ -3,6 +3,8 @@ export interface BrokerLink {
   mode: "embedded" | "remote";
   /** QoS 1; resolves when the broker has it (embedded: handed to subscribers). */
   publish(topic: string, payload: string, opts?: { retain?: boolean }): Promise<void>;
+  /** False while a real broker is unreachable (MQTT.js reconnects by itself). */
+  connected(): boolean;
   close(): Promise<void>;
 }
 

@@ -89,6 +89,7 @@ export async function startEmbeddedBroker(opts: {
           err ? reject(err) : resolve(),
         ),
       ),
+    connected: () => !closing,
     close: async () => {
       closing = true; // the next start marks every vehicle offline anyway
       await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -26,6 +26,8 @@ export interface Messaging {
   brokerUrl: string;
   ingest: Ingest;
   liveCodes: LiveCodePublisher;
+  /** Whether the broker link is up, for /health. */
+  brokerConnected(): boolean;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     brokerUrl,
     ingest,
     liveCodes,
+    brokerConnected: () => link?.connected() ?? false,
     async close() {
       stopLiveCodes();
       await ingest.drain().catch(() => {});

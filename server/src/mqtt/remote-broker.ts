@@ -60,6 +60,7 @@ export async function connectRemoteBroker(opts: {
         throw new Error(`The MQTT broker refused this server's subscriptions (${refused.join(", ")}); give MQTT_USERNAME subscribe rights on them`);
       }
     },
+    connected: () => client.connected,
     close: () => client.endAsync(),
   };
 }

@@ -16,6 +16,7 @@ import { devicePersonId, forgetDevice } from "./device.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
 import { cspNonce } from "../security/csp.ts";
+import { isPlainText } from "../../../protocol/fields.ts";
 
 /** "张* 138****5678": enough on a screen or card for the owner to know it is theirs, little for anyone else. */
 const masked = (name: string | null, phone: string | null) => [name && maskName(name), phone && maskPhone(phone)].filter(Boolean).join(" ");
@@ -99,7 +100,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const phone = typeof form.phone === "string" ? form.phone : "";
     const name = typeof form.name === "string" ? form.name.trim().slice(0, 50) : "";
-    if (!phone || !name) return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors.invalid_request }), 400);
+    if (!phone || !name || !isPlainText(phone) || !isPlainText(name)) return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors.invalid_request }), 400);
     try {
       const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c, deps.config.trustProxy), staff: false });
       return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));

@@ -5,6 +5,7 @@ import type { AppDeps } from "../context.ts";
 import { ErrorSchema, errors, json, jsonBody, type Router } from "../openapi.ts";
 import type { PassIssuer } from "./passes.service.ts";
 import { clientAddress } from "../client-address.ts";
+import { text } from "../../../protocol/fields.ts";
 
 const issue = createRoute({
   method: "post",
@@ -18,8 +19,8 @@ const issue = createRoute({
   request: jsonBody(
     z
       .object({
-        phone: z.string().min(1).max(32).openapi({ example: "13812345678" }),
-        name: z.string().trim().min(1).max(50),
+        phone: text({ min: 1, max: 32 }).openapi({ example: "13812345678" }),
+        name: text({ trim: true, min: 1, max: 50 }),
       })
       .openapi("PassRequest"),
   ),

@@ -1,6 +1,6 @@
 import { getIssues } from "@placemarkio/check-geojson";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { rowsOf } from "../db/client.ts";
 import { scenario, type Scenario } from "./fixtures.ts";
@@ -154,6 +154,41 @@ describe("health status", () => {
     expect((await t.call("POST", `/api/v1/persons/${s.id("P")}/status`, { status: "sick" }, tracer)).status).toBe(400);
     const operator = { authorization: (await t.staff("operator", "Jinan Bus")).authorization };
     expect((await t.call("POST", `/api/v1/persons/${s.id("P")}/status`, { status: "clear" }, operator)).status).toBe(403);
+  });
+
+  it("refuses a reason with a NUL byte (400) and changes nothing: no status, no audit row", async () => {
+    const res = await t.call("POST", `/api/v1/persons/${s.id("P")}/status`, { status: "case", reason: "lab\u000077" }, tracer);
+    expect(res.status, res.text).toBe(400);
+    expect(res.json.error.code).toBe("invalid_request");
+    expect(await statusOf("P")).toBe("clear");
+    expect(await audit()).toEqual([]);
+  });
+
+  describe("when the audit row cannot be written", () => {
+    // A refusal the schema cannot foresee stands in for any failure of the second write.
+    beforeEach(() => t.deps.db.execute(sql`alter table audit_log add constraint test_refused_reason check (reason is distinct from 'AUDIT-REFUSED')`));
+    afterEach(() => t.deps.db.execute(sql`alter table audit_log drop constraint test_refused_reason`));
+
+    it("keeps the person's status as it was", async () => {
+      const res = await t.call("POST", `/api/v1/persons/${s.id("P")}/status`, { status: "case", reason: "AUDIT-REFUSED" }, tracer);
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(await statusOf("P")).toBe("clear");
+      expect(await audit()).toEqual([]);
+    });
+
+    it("stores no trace", async () => {
+      const res = await t.call("POST", "/api/v1/traces", { personId: s.id("P"), ...window(), reason: "AUDIT-REFUSED" }, tracer);
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(rowsOf(await t.deps.db.execute(sql`select id from traces`))).toEqual([]);
+    });
+
+    it("marks no contact of a trace", async () => {
+      const { json } = await t.call("POST", "/api/v1/traces", { personId: s.id("P"), ...window(), reason: "case 2026-114" }, tracer);
+      await t.deps.db.execute(sql`update traces set request = jsonb_set(request, '{reason}', '"AUDIT-REFUSED"')`);
+      const res = await t.call("POST", `/api/v1/traces/${json.id}/mark`, { personIds: [s.id("Q"), s.id("R")], status: "close_contact" }, tracer);
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect([await statusOf("Q"), await statusOf("R")]).toEqual(["clear", "clear"]);
+    });
   });
 
   it("marks chosen contacts of a trace in one call, and only people in that trace", async () => {

@@ -6,12 +6,13 @@ import type { AppDeps } from "../context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import { createTrackRepository } from "../trips/track.ts";
-import { createAuditLog } from "./audit.ts";
+import { createAuditLog, type AuditLog } from "./audit.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import { traceCsv, traceGeoJson } from "./trace.export.ts";
 import { createTraceService, type TraceContact, type TraceOutcome } from "./trace.service.ts";
-import { createTracesRepository, type HealthStatus } from "./traces.repository.ts";
+import { createTracesRepository, type HealthStatus, type TracesRepository } from "./traces.repository.ts";
 import { createTracingRepository } from "./tracing.repository.ts";
+import { isoTime, text } from "../../../protocol/fields.ts";
 
 /** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
 export type StoredTrace = Omit<TraceOutcome, "contacts"> & {
@@ -25,11 +26,11 @@ const HealthStatusSchema = z.enum(["case", "close_contact", "clear"]);
 
 const TraceRequestSchema = z
   .object({
-    phone: z.string().trim().min(5).max(32).optional(),
+    phone: text({ trim: true, min: 5, max: 32 }).optional(),
     personId: z.string().uuid().optional(),
-    from: z.string().datetime({ offset: true }),
-    to: z.string().datetime({ offset: true }),
-    reason: z.string().trim().min(1, "reason (the case reference) is required").max(500),
+    from: isoTime(),
+    to: isoTime(),
+    reason: text({ trim: true, min: 1, max: 500 }),
     depth: z.union([z.literal(1), z.literal(2)]).default(1),
     minOverlapMinutes: z.number().min(0).max(24 * 60).default(1),
   })
@@ -89,6 +90,9 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
     track,
     audit: createAuditLog(deps),
   };
+  /** The stores a change and its audit row are written through, inside one transaction: both commit or neither. */
+  const inTransaction = <T>(work: (tx: { traces: TracesRepository; audit: AuditLog }) => Promise<T>) =>
+    deps.db.transaction((db) => work({ traces: createTracesRepository({ ...deps, db }), audit: createAuditLog({ ...deps, db }) }));
   const tracerOnly = requireStaff(auth, "admin", "tracer");
 
   app.openapi(
@@ -128,17 +132,17 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       const contacts = outcome.contacts.map(({ identity, ...k }) => ({ ...k, ...reveal(k.personId, identity) }));
       const result = { index: outcome.index, segments: outcome.segments, contacts };
       const id = uuidv7();
-      // The stored trace and its audit row are independent writes: make them together.
-      await Promise.all([
-        svc.traces.store({ id, createdBy: user.id, indexPersonId: personId, request: { personId, ...request }, result }),
-        svc.audit.record({
+      // A trace stored without its audit row would be a read of personal data nobody can account for.
+      await inTransaction(async (tx) => {
+        await tx.traces.store({ id, createdBy: user.id, indexPersonId: personId, request: { personId, ...request }, result });
+        await tx.audit.record({
           user,
           action: "trace.create",
           subjectPersonId: personId,
           reason: body.reason,
           details: { traceId: id, from: request.from, to: request.to, depth: body.depth, minOverlapMinutes: body.minOverlapMinutes, contacts: contacts.length },
-        }),
-      ]);
+        });
+      });
       deps.logger.info({ traceId: id, by: user.id, segments: result.segments.length, contacts: contacts.length }, "trace computed");
       return c.json({ id, request, ...result } satisfies StoredTrace, 201);
     },
@@ -200,11 +204,14 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       const inTrace = new Set([stored.indexPersonId, ...stored.result.contacts.flatMap((k) => (k.personId ? [k.personId] : []))]);
       const outside = personIds.filter((p) => !inTrace.has(p));
       if (outside.length > 0) throw badRequest("not_in_trace", `${outside.length} of these persons are not in trace ${id}`, { personIds: outside });
-      const marked = await svc.traces.setStatus(personIds, status);
       const reason = (stored.request as { reason?: string }).reason ?? null;
-      for (const personId of marked) {
-        await svc.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: personId, reason, details: { status, traceId: id } });
-      }
+      const marked = await inTransaction(async (tx) => {
+        const marked = await tx.traces.setStatus(personIds, status);
+        for (const personId of marked) {
+          await tx.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: personId, reason, details: { status, traceId: id } });
+        }
+        return marked;
+      });
       return c.json({ marked, status }, 200);
     },
   );
@@ -219,16 +226,19 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       middleware: [tracerOnly] as const,
       request: {
         params: z.object({ id: z.string().uuid() }),
-        ...jsonBody(z.object({ status: HealthStatusSchema, reason: z.string().trim().max(500).optional() })),
+        ...jsonBody(z.object({ status: HealthStatusSchema, reason: text({ trim: true, max: 500 }).optional() })),
       },
       responses: { 200: json(z.object({ personId: z.string(), status: HealthStatusSchema, statusSetAt: z.string() })), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { status, reason } = c.req.valid("json");
-      const [marked] = await svc.traces.setStatus([id], status);
-      if (!marked) throw notFound("Person");
-      await svc.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: id, reason: reason ?? null, details: { status } });
+      // A status change nobody can account for must not happen: it commits with its audit row or not at all.
+      await inTransaction(async (tx) => {
+        const [marked] = await tx.traces.setStatus([id], status);
+        if (!marked) throw notFound("Person");
+        await tx.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: id, reason: reason ?? null, details: { status } });
+      });
       return c.json({ personId: id, status, statusSetAt: deps.clock.now().toISOString() }, 200);
     },
   );

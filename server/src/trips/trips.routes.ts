@@ -9,14 +9,15 @@ import { createTracingRepository } from "../tracing/tracing.repository.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import { createTrackRepository, lineString, type Fix } from "./track.ts";
 import { createTripsRepository, type TripRow } from "./trips.repository.ts";
+import { isoTime } from "../../../protocol/fields.ts";
 
 const MAX_LIST_DAYS = 31;
 const MAX_TRACK_DAYS = 7;
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 const Window = z.object({
-  from: z.string().datetime({ offset: true }).optional().describe("ISO time, inclusive; default 24 h before `to`"),
-  to: z.string().datetime({ offset: true }).optional().describe("ISO time, exclusive; default now"),
+  from: isoTime().optional().describe("ISO time, inclusive; default 24 h before `to`"),
+  to: isoTime().optional().describe("ISO time, exclusive; default now"),
 });
 
 /** from/to of a query, defaulting to the last 24 hours, at most `maxDays` long. */

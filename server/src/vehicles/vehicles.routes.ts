@@ -5,6 +5,7 @@ import type { AppDeps } from "../context.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import type { VehiclesRepository } from "./vehicles.repository.ts";
 import { provisionAgent, registerVehicleAgentRoutes } from "./vehicle-agent.routes.ts";
+import { text } from "../../../protocol/fields.ts";
 
 export const VehicleKindSchema = z.enum(["bus", "taxi", "ride_hail", "coach"]);
 
@@ -25,11 +26,11 @@ const VehicleSchema = z
 
 const RegisterSchema = z
   .object({
-    plate: z.string().trim().min(2).max(20),
+    plate: text({ trim: true, min: 2, max: 20 }),
     kind: VehicleKindSchema,
     /** Operator (company) name; operator staff always register into their own. */
-    operator: z.string().trim().min(1).max(100).optional(),
-    routeId: z.string().trim().min(1).max(32).optional(),
+    operator: text({ trim: true, min: 1, max: 100 }).optional(),
+    routeId: text({ trim: true, min: 1, max: 32 }).optional(),
     capacity: z.number().int().min(1).max(500).optional(),
   })
   .openapi("RegisterVehicle");
@@ -61,7 +62,7 @@ const list = createRoute({
   path: "/vehicles",
   tags: ["vehicles"],
   security: staffSecurity,
-  request: { query: z.object({ routeId: z.string().optional() }) },
+  request: { query: z.object({ routeId: text({ max: 32 }).optional() }) },
   responses: { 200: json(z.object({ vehicles: z.array(VehicleSchema) })), ...errors(401, 403) },
 });
 
