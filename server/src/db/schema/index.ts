@@ -4,3 +4,4 @@ export * from "./persons.ts";
 export * from "./movements.ts";
 export * from "./audit.ts";
 export * from "./traces.ts";
+export * from "./gtfs.ts";
