@@ -40,6 +40,8 @@ const envSchema = z.object({
     .default("Asia/Shanghai"),
   LIVE_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** 1: start with the simulated city (server/src/demo), as `npm run demo` does. */
+  DEMO: z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0"),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -76,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tzDisplay: e.TZ_DISPLAY,
     liveCodeTtlSeconds: e.LIVE_CODE_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
+    demo: e.DEMO === "1",
   };
 }
 
