@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     // The CLI entry points talk to a human on the terminal.
-    files: ["server/src/main.ts", "vehicle-agent/**/*.ts", "bench/**/*.ts", "**/*.test.ts", "e2e/**/*.ts"],
+    files: ["server/src/main.ts", "server/src/**/*.cli.ts", "vehicle-agent/**/*.ts", "bench/**/*.ts", "**/*.test.ts", "e2e/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

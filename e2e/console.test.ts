@@ -40,7 +40,7 @@ describe("tracer console", () => {
     await signIn(page, server.base, tracer);
     // A tracer's menu: cases, trips, live, flow — not the operators' fleet pages.
     const menu = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
-    expect(menu).toEqual(["Cases", "Trips", "Live", "Flow", "Account"]);
+    expect(menu).toEqual(["Cases", "Trips", "Live", "Flow", "Routes", "Account"]);
 
     await runTrace(page, casePhone, "1");
     const rows = page.locator("table.contacts tbody tr");
@@ -123,7 +123,7 @@ describe("tracer console", () => {
     await signIn(page, server.base, operator);
     // Operators land on their fleet and see no case tracing.
     await page.getByRole("heading", { name: "Fleet" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Fleet", "Account"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Routes", "Fleet", "Account"]);
 
     await page.getByLabel("Plate").fill("鲁A·E2E01");
     await page.getByLabel("Kind").selectOption("bus");

@@ -189,6 +189,17 @@ const en = {
   "fleet.rotate": "Rotate code",
   "fleet.rotateConfirm": "Rotate the code of {plate}? The printed poster stops working.",
   "fleet.rotated": "New code for {plate}: {url}",
+  "nav.routes": "Routes",
+  "routes.title": "Routes of the imported timetable",
+  "routes.none": "No GTFS timetable imported yet: npm run import:gtfs -- feed.zip",
+  "routes.mapLabel": "Map of the chosen route: its shape and stops",
+  "routes.trips": "Trips",
+  "routes.vehicles": "Vehicles",
+  "routes.stops": "{n} stops",
+  "routes.assign": "Route",
+  "routes.assignLabel": "Route of {plate}",
+  "routes.assigned": "{plate} now runs {route}.",
+  "routes.noRoute": "(none)",
 };
 
 export type MessageKey = keyof typeof en;
@@ -380,6 +391,17 @@ const zh: Record<MessageKey, string> = {
   "fleet.rotate": "更换场所码",
   "fleet.rotateConfirm": "确定更换 {plate} 的场所码？已张贴的旧码将失效。",
   "fleet.rotated": "{plate} 的新场所码：{url}",
+  "nav.routes": "线路",
+  "routes.title": "已导入时刻表的线路",
+  "routes.none": "尚未导入 GTFS 时刻表：npm run import:gtfs -- feed.zip",
+  "routes.mapLabel": "所选线路的走向和站点地图",
+  "routes.trips": "班次",
+  "routes.vehicles": "车辆",
+  "routes.stops": "{n} 个站点",
+  "routes.assign": "线路",
+  "routes.assignLabel": "{plate} 的线路",
+  "routes.assigned": "{plate} 现运营 {route}。",
+  "routes.noRoute": "（无）",
 };
 
 const dictionaries: Record<string, Record<MessageKey, string>> = { en, "zh-CN": zh };

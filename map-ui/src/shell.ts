@@ -27,6 +27,7 @@ const routes: Route[] = [
   { path: "trips", label: "nav.trips", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/trip.ts")).tripView },
   { path: "live", label: "nav.live", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/live.ts")).liveView },
   { path: "flow", label: "nav.flow", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/flow.ts")).flowView },
+  { path: "routes", label: "nav.routes", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/routes.ts")).routesView },
   { path: "fleet", label: "nav.fleet", roles: ["operator", "admin"], load: async () => (await import("./views/fleet.ts")).fleetView },
   { path: "users", label: "nav.users", roles: ["admin"], load: async () => (await import("./views/users.ts")).usersView },
   { path: "account", label: "nav.account", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/account.ts")).accountView },

@@ -45,6 +45,8 @@ const envSchema = z.object({
     .refine((v) => parseTrustProxy(v) !== null, "must be a number of proxy hops (1) or a comma list of addresses/CIDRs (10.0.0.0/8,192.168.1.5)")
     .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** 1: start with the simulated city (server/src/demo), as `npm run demo` does. */
+  DEMO: z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0"),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -83,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     /** Who may set X-Forwarded-For; by default nobody, so the socket's peer is the client. */
     trustProxy: parseTrustProxy(e.TRUST_PROXY)!,
+    demo: e.DEMO === "1",
   };
 }
 

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   "invalid_phone",
   "phone_required",
   "invalid_window",
+  "unknown_route",
   "not_in_trace",
   "operator_required",
   "username_taken",

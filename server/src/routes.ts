@@ -19,6 +19,9 @@ import { registerLiveRoutes } from "./live/live.routes.ts";
 import { registerTracingRoutes } from "./tracing/tracing.routes.ts";
 import { registerTripsRoutes } from "./trips/trips.routes.ts";
 import { registerFlowRoutes } from "./flow/flow.routes.ts";
+import { createNetworkRepository } from "./gtfs/network.repository.ts";
+import { registerNetworkRoutes } from "./gtfs/network.routes.ts";
+import { registerVehicleRouteAssignment } from "./vehicles/vehicle-route.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -27,10 +30,13 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   const codes = createCodesRepository(deps);
   const persons = createPersonsRepository(deps);
   const checkins = createCheckinsRepository(deps);
+  const network = createNetworkRepository(deps);
 
   registerAuthRoutes(api, deps, auth);
   registerUsersRoutes(api, auth);
   registerVehiclesRoutes(api, deps, auth, vehicles);
+  registerVehicleRouteAssignment(api, deps, auth, vehicles, network);
+  registerNetworkRoutes(api, auth, network);
   registerCodesRoutes(api, deps, auth, vehicles, codes);
   registerCheckinsRoutes(api, deps, { auth, vehicles, checkins, service: createCheckinService(deps, { codes, persons, checkins }) });
   registerPassesRoutes(api, deps, auth, createPassIssuer(deps, persons));

@@ -4,6 +4,7 @@ import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
 import { loadVehicles, type VehicleSummary } from "../vehicles.ts";
+import { routeAssign } from "./route-assign.ts";
 
 interface Registered {
   id: string;
@@ -150,6 +151,8 @@ export const fleetView: View = (ctx, el) => {
         rotate,
         " ",
         h("a", { href: `#/trips/vehicle/${v.id}`, "aria-label": `${t("nav.trips")} ${v.plate}` }, t("nav.trips")),
+        " ",
+        routeAssign(v, tableMsg),
       ),
     );
   }

@@ -7,6 +7,7 @@ import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
 import { loadVehicles } from "../vehicles.ts";
+import { drawRoute } from "../route-layer.ts";
 
 interface TripCheckin {
   id: string;
@@ -102,6 +103,7 @@ export const tripView: View = (ctx, el, params) => {
       const latlngs = (trip.track.length > 1 ? trip.track : timed).map((f) => cm.ll(f.lat, f.lon));
       if (latlngs.length > 1) L.polyline(latlngs, { color: "#1d4ed8", weight: 4, className: "trip-path" }).addTo(cm.map);
       fitTo(cm, latlngs);
+      if (trip.routeId) void drawRoute(cm, trip.routeId, { under: true });
       const boardMarkers = trip.checkins.map((c) => {
         const f = c.board ?? fixAt(timed, Date.parse(c.boardedAt));
         return f

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import GtfsRealtimeBindings from "gtfs-realtime-bindings";
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { AppDeps } from "../context.ts";
-import { trips, vehicles, vehicleState } from "../db/schema/index.ts";
+import { gtfsTrips, trips, vehicles, vehicleState } from "../db/schema/index.ts";
 import type { Router } from "../openapi.ts";
 
 const { FeedMessage } = GtfsRealtimeBindings.transit_realtime;
@@ -41,10 +41,15 @@ export function registerGtfsRtRoutes(app: Router, { db, clock }: AppDeps) {
         lastTs: vehicleState.lastTs,
         tripId: trips.id,
         tripRouteId: trips.routeId,
+        timetableTripId: gtfsTrips.id,
+        timetableRouteId: gtfsTrips.routeId,
       })
       .from(vehicleState)
       .innerJoin(vehicles, eq(vehicles.id, vehicleState.vehicleId))
       .leftJoin(trips, eq(trips.id, vehicleState.openTripId))
+      // A trip that names a trip of the imported timetable (orderRef: the demo's buses, a replayed
+      // fleet file's trip_id) is published under the timetable's trip_id and route_id, as riders' apps expect.
+      .leftJoin(gtfsTrips, eq(gtfsTrips.id, trips.orderRef))
       .where(and(inArray(vehicles.kind, [...PUBLIC_KINDS]), isNotNull(vehicleState.lat), isNotNull(vehicleState.lastTs)));
 
     const message = FeedMessage.fromObject({
@@ -57,7 +62,7 @@ export function registerGtfsRtRoutes(app: Router, { db, clock }: AppDeps) {
         id: r.id,
         vehicle: {
           vehicle: { id: r.id, label: r.plate },
-          trip: r.tripId ? { tripId: r.tripId, routeId: r.tripRouteId ?? r.routeId ?? undefined } : undefined,
+          trip: r.tripId ? { tripId: r.timetableTripId ?? r.tripId, routeId: r.timetableRouteId ?? r.tripRouteId ?? r.routeId ?? undefined } : undefined,
           position: {
             latitude: r.lat!,
             longitude: r.lon!,

@@ -1,6 +1,6 @@
 import GtfsRealtimeBindings from "gtfs-realtime-bindings";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { vehicleState, trips } from "../db/schema/index.ts";
+import { gtfsTrips, vehicleState, trips } from "../db/schema/index.ts";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 
 const { FeedMessage } = GtfsRealtimeBindings.transit_realtime;
@@ -43,5 +43,20 @@ describe("GTFS-Realtime vehicle positions", () => {
     const json = await (await t.app.request("/api/v1/gtfs-rt/vehicle-positions?format=json")).json();
     expect(json.entity.map((e: { id: string }) => e.id)).toEqual([bus]);
     expect(JSON.stringify(json)).not.toContain(taxi);
+  });
+});
+
+describe("GTFS-Realtime with an imported timetable", () => {
+  it("names a trip of the timetable by its trip_id and route_id, and any other trip as before", async () => {
+    const admin = await t.staff("admin");
+    const scheduled = (await t.call("POST", "/api/v1/vehicles", { plate: "B-VB 653", kind: "bus", routeId: "653" }, admin)).json.id;
+    await t.deps.db.insert(gtfsTrips).values({ id: "146389748", routeId: "1923_700", serviceId: "3", headsign: "Dallgow-Döberitz, Havelpark" });
+    const tripId = "01937a3c-0000-7000-8000-000000000002";
+    await t.deps.db.insert(trips).values({ id: tripId, vehicleId: scheduled, startedAt: new Date("2026-11-28T07:55:00Z"), routeId: "653", orderRef: "146389748" });
+    await t.deps.db.insert(vehicleState).values({ vehicleId: scheduled, lastTs: new Date("2026-11-28T07:59:55Z"), lat: 52.52, lon: 13.4, online: true, openTripId: tripId });
+    const json = await (await t.app.request("/api/v1/gtfs-rt/vehicle-positions?format=json")).json();
+    const trip = (id: string) => json.entity.find((e: { id: string }) => e.id === id).vehicle.trip;
+    expect(trip(scheduled)).toEqual({ tripId: "146389748", routeId: "1923_700" });
+    expect(trip(bus)).toEqual({ tripId: "01937a3c-0000-7000-8000-000000000001", routeId: "K51" });
   });
 });

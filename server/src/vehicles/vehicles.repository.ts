@@ -87,6 +87,11 @@ export function createVehiclesRepository({ db, clock }: { db: Db; clock: Clock }
       return withCode(v);
     },
 
+    /** Puts the vehicle on a route (null: on none); the caller has checked the staff member may. */
+    async assignRoute(id: string, routeId: string | null) {
+      await db.update(vehicles).set({ routeId }).where(eq(vehicles.id, id));
+    },
+
     /** Issues a new agent password (the old one stops working); returns it, the only time it exists in plaintext. */
     async resetAgentPassword(id: string): Promise<string> {
       const agentPassword = generateSecret();

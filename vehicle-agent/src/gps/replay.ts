@@ -80,7 +80,8 @@ export async function runReplay(opts: ReplayOptions): Promise<"done" | "already-
     const open = trips.current();
     if (trip && open?.replayKey !== trip.key) {
       if (open) trips.end(previousTs);
-      trips.start({ ...(trip.routeId ? { routeId: trip.routeId } : {}), ...(trip.direction ? { direction: trip.direction } : {}) }, fix.ts, trip.key);
+      // The file's own trip id rides along as orderRef, so the server (and GTFS-Realtime) can name the timetable trip.
+      trips.start({ ...(trip.routeId ? { routeId: trip.routeId } : {}), ...(trip.direction ? { direction: trip.direction } : {}), orderRef: trip.key.slice(0, 64) }, fix.ts, trip.key);
     } else if (!trip && open?.replayKey !== undefined) {
       trips.end(previousTs);
     }

@@ -5,3 +5,4 @@ export * from "./movements.ts";
 export * from "./audit.ts";
 export * from "./traces.ts";
 export * from "./rate-limits.ts";
+export * from "./gtfs.ts";

@@ -1,0 +1,41 @@
+/**
+ * The demo's passengers and operator talk to the server as real clients do:
+ * over HTTP, with the admin's bearer token for staff calls and a device
+ * cookie per passenger, so every check-in takes the path a phone's takes.
+ */
+export async function demoApi(base: string, brokerUrl: string, admin: { username: string; password: string }) {
+  async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: T; setCookie: string | null }> {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T, setCookie: res.headers.get("set-cookie") };
+  }
+  const login = await call<{ token: string }>("POST", "/auth/login", admin);
+  if (login.status !== 200) throw new Error(`the demo could not sign in as ${admin.username} (HTTP ${login.status})`);
+  const staff = { authorization: `Bearer ${login.json.token}` };
+
+  async function must<T>(what: string, p: Promise<{ status: number; json: T }>): Promise<T> {
+    const res = await p;
+    if (res.status >= 300) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json;
+  }
+
+  return {
+    base,
+    brokerUrl,
+    call,
+    registerVehicle: (body: { plate: string; kind: string; routeId?: string; capacity?: number }) =>
+      must("registering a vehicle", call<{ id: string; code: { id: string; url: string }; agent: { username: string; password: string } }>("POST", "/vehicles", body, staff)),
+    issuePass: (phone: string, name: string) => must("issuing a pass", call<{ personId: string; pass: string }>("POST", "/passes", { phone, name }, staff)),
+    /** A passenger's scan: `code` is a poster code id or a live code token; `cookie` the device cookie of a returning passenger. */
+    checkIn: (body: { code: string; phone?: string }, cookie?: string) => call<{ checkinId: string; personId: string }>("POST", "/checkins", body, cookie ? { cookie } : {}),
+    alight: (checkinId: string, cookie: string) => call("POST", `/checkins/${checkinId}/alight`, {}, { cookie }),
+    trace: (body: { phone: string; from: string; to: string; reason: string; minOverlapMinutes?: number }) =>
+      must("tracing", call<{ contacts: { role: "passenger" | "driver"; phone: string | null; driverId: string | null }[] }>("POST", "/traces", body, staff)),
+  };
+}
+
+export type DemoApi = Awaited<ReturnType<typeof demoApi>>;

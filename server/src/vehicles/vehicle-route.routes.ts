@@ -1,0 +1,38 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AuthRepository } from "../auth/auth.repository.ts";
+import { requireStaff } from "../auth/auth.middleware.ts";
+import type { AppDeps } from "../context.ts";
+import { badRequest } from "../errors.ts";
+import type { NetworkRepository } from "../gtfs/network.repository.ts";
+import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
+import type { VehiclesRepository } from "./vehicles.repository.ts";
+
+const assign = createRoute({
+  method: "patch",
+  path: "/vehicles/{id}",
+  operationId: "updateVehicle",
+  tags: ["vehicles"],
+  summary: "Assign a vehicle to a route (null to clear); with a GTFS feed imported, the route must be one of its routes",
+  security: staffSecurity,
+  request: {
+    params: z.object({ id: z.string().uuid() }),
+    ...jsonBody(z.object({ routeId: z.string().trim().min(1).max(32).nullable() }).strict().openapi("UpdateVehicle")),
+  },
+  responses: { 200: json(z.object({ id: z.string(), routeId: z.string().nullable() })), ...errors(400, 401, 403, 404) },
+});
+
+export function registerVehicleRouteAssignment(app: Router, { logger }: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository, network: NetworkRepository) {
+  app.on("PATCH", "/vehicles/*", requireStaff(auth, "admin", "operator"));
+  app.openapi(assign, async (c) => {
+    const { id } = c.req.valid("param");
+    const { routeId } = c.req.valid("json");
+    // getFor answers 404 for an unknown vehicle and 403 for another operator's.
+    await vehicles.getFor(c.var.user, id);
+    if (routeId !== null && (await network.hasFeed()) && !(await network.routeExists(routeId))) {
+      throw badRequest("unknown_route", `Route ${routeId} is not in the imported GTFS feed`);
+    }
+    await vehicles.assignRoute(id, routeId);
+    logger.info({ vehicleId: id, routeId, by: c.var.user.id }, "vehicle assigned to route");
+    return c.json({ id, routeId }, 200);
+  });
+}
