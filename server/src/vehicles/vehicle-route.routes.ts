@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import { requireStaff } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
+import { text } from "../../../protocol/fields.ts";
 import { badRequest } from "../errors.ts";
 import type { NetworkRepository } from "../gtfs/network.repository.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
@@ -16,7 +17,8 @@ const assign = createRoute({
   security: staffSecurity,
   request: {
     params: z.object({ id: z.string().uuid() }),
-    ...jsonBody(z.object({ routeId: z.string().trim().min(1).max(32).nullable() }).strict().openapi("UpdateVehicle")),
+    // PATCH: a field left out is left as it is.
+    ...jsonBody(z.object({ routeId: text({ trim: true, min: 1, max: 32 }).nullable().optional() }).strict().openapi("UpdateVehicle")),
   },
   responses: { 200: json(z.object({ id: z.string(), routeId: z.string().nullable() })), ...errors(400, 401, 403, 404) },
 });
@@ -27,7 +29,8 @@ export function registerVehicleRouteAssignment(app: Router, { logger }: AppDeps,
     const { id } = c.req.valid("param");
     const { routeId } = c.req.valid("json");
     // getFor answers 404 for an unknown vehicle and 403 for another operator's.
-    await vehicles.getFor(c.var.user, id);
+    const vehicle = await vehicles.getFor(c.var.user, id);
+    if (routeId === undefined) return c.json({ id, routeId: vehicle.routeId }, 200);
     if (routeId !== null && (await network.hasFeed()) && !(await network.routeExists(routeId))) {
       throw badRequest("unknown_route", `Route ${routeId} is not in the imported GTFS feed`);
     }
