@@ -1,4 +1,12 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import pino, { type Logger } from "pino";
+
+/**
+ * The request being served, if any: every line logged while serving it, by
+ * any module through the one app logger, carries its id (X-Request-Id), so a
+ * reported error can be matched to every line of its request.
+ */
+export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
 /**
  * Structured logs. Phone numbers, names, passwords and tokens must never reach
@@ -59,5 +67,8 @@ export function serializeError(err: unknown): unknown {
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redactedPaths, censor: "[redacted]" }, serializers: { err: serializeError } }, destination);
+  return pino(
+    { level, redact: { paths: redactedPaths, censor: "[redacted]" }, serializers: { err: serializeError }, mixin: () => requestScope.getStore() ?? {} },
+    destination,
+  );
 }

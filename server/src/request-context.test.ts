@@ -47,4 +47,11 @@ describe("request ids", () => {
     expect(pageLines.some((l) => l.includes('"route":"/v/:code"'))).toBe(true);
     expect(lines.join("")).not.toContain(codeId);
   });
+
+  it("mark the lines other modules log while serving the request, such as the check-in's", async () => {
+    const res = await t.call("POST", "/api/v1/checkins", { code: codeId, phone: "13811119999" });
+    expect(res.status).toBe(201);
+    const mine = logOf(res.headers.get("x-request-id")!);
+    expect(mine.some((l) => l.includes("passenger checked in") && l.includes(res.json.checkinId))).toBe(true);
+  });
 });
