@@ -443,6 +443,10 @@ describe("bad input", () => {
     let last = 0;
     for (let i = 0; i < 12; i++) last = (await t.call("POST", "/api/v1/passes", { phone: `1391111${String(i).padStart(4, "0")}`, name: "x" })).status;
     expect(last).toBe(429);
+    // The printable form says so too, with when to try again.
+    const form = await t.app.request("/pass", { method: "POST", body: new URLSearchParams({ phone: "13911118888", name: "y" }) });
+    expect(form.status).toBe(429);
+    expect(Number(form.headers.get("retry-after"))).toBeGreaterThan(0);
     const staff = await t.call("POST", "/api/v1/passes", { phone: "13911119999", name: "desk" }, admin);
     expect(staff.status).toBe(201);
   });

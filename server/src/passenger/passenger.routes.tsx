@@ -106,6 +106,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
       return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
+      for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value); // Retry-After on a 429
       return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : 400);
     }
   });
