@@ -260,7 +260,7 @@ describe("tracer console", () => {
 
     await page.getByLabel("Language").selectOption("zh-CN");
     await page.getByRole("navigation", { name: "主导航" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "行程", "实时", "客流", "账户"]);
+    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "行程", "实时", "客流", "线路", "账户"]);
     expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
     await shot(page, "case-tablet-zh");
     expect(await unlabelledControls(page)).toEqual([]);
