@@ -48,7 +48,7 @@ describe("the demo city", () => {
     // What the server stored: scans (poster and live codes) and pass reads from the agents.
     await expect.poll(() => count(sql`select count(*) as n from checkins where source = 'pass'`), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect(await count(sql`select count(*) as n from checkins where source = 'scan'`)).toBeGreaterThanOrEqual(4);
-    expect(await count(sql`select count(*) as n from positions`)).toBeGreaterThan(50);
+    await expect.poll(() => count(sql`select count(*) as n from positions`), { timeout: 30_000 }).toBeGreaterThan(50);
   }, 240_000);
 
   it("seeds a confirmed case whose trace finds fellow passengers and the driver", async () => {
