@@ -7,6 +7,8 @@ import { tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
 export type CheckinRow = typeof checkins.$inferSelect;
 
 const DAY_MS = 86_400_000;
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+const LATEST_MS = Date.UTC(2100, 0, 1);
 
 /** The time (epoch ms) a UUID v7 was made, or null for any other UUID. */
 export function uuidV7Time(id: string): number | null {
@@ -44,7 +46,8 @@ export function createCheckinsRepository({ db }: { db: Db }) {
     // of them (3.4 ms of planning over 30 days, measured). Any other id, or
     // a ride boarded far from its id's time, falls back to every partition.
     const made = uuidV7Time(id);
-    if (made !== null) {
+    // Only a time a ride can have (the bounds every input has): a forged v7 id may claim the year 10000.
+    if (made !== null && made > EARLIEST_MS && made < LATEST_MS) {
       const [near] = await db
         .select()
         .from(checkins)

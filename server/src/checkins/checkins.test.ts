@@ -203,6 +203,12 @@ describe("companions", () => {
 });
 
 describe("alight", () => {
+  it("answers 404, not 500, for a ride id that claims a time no ride can have", async () => {
+    // A UUID v7 whose time is in the year 10000: the search by its time must not reach the database with it.
+    const res = await t.call("POST", "/api/v1/checkins/e7fffff2-f091-72f6-8163-e1fc38c1defc/alight", undefined, { authorization: (await t.staff("admin")).authorization });
+    expect(res.status).toBe(404);
+  });
+
   it("checks the passenger and their companions out, once, from their own device", async () => {
     const v = await vehicle();
     const res = await checkIn({ code: v.code.id, phone: "13811110030", companions: [{ name: "同伴" }] });
