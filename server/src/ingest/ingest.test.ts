@@ -236,7 +236,8 @@ describe("MQTT ingest", () => {
     const client = await sys.connect(v, { will });
     await publish(client, sys.topic(v.id, "status"), { online: true, agentVersion: "1.2.3" });
     await until(async () => (await count("vehicle_state", "vehicle_id = $1 and online", v.id)) === 1, "online");
-    expect(await (await sys.t.app.request("/metrics")).text()).toMatch(/vehicles_online [1-9]/);
+    // The gauge follows the stored presence a moment later: wait for it, as a scraper would see it.
+    await until(async () => /vehicles_online [1-9]/.test(await (await sys.t.app.request("/metrics")).text()), "the online gauge");
     client.stream.destroy(); // the connection drops without a DISCONNECT: the broker sends the will
     await until(async () => (await count("vehicle_state", "vehicle_id = $1 and online = false", v.id)) === 1, "offline");
   });
