@@ -2,9 +2,8 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../context.ts";
 import { badRequest } from "../errors.ts";
 import type { CodesRepository, CodeVehicle } from "../codes/codes.repository.ts";
-import { rowsOf } from "../db/client.ts";
 import { normalisePhone } from "../persons/phone.ts";
-import { companionKey, statusColour, toRef, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
+import { companionKey, statusColour, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
 import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository } from "./checkins.repository.ts";
 
 const phoneRequired = () => badRequest("phone_required", "phone is required: this device is not remembered yet");
@@ -37,19 +36,23 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
   }
 
   /** Companions are persons of their own, keyed by the main passenger when they have no phone. */
-  async function companionPersons(input: CheckinInput, who: ReturnType<typeof whoSql>): Promise<{ main: PersonRef; companions: PersonRef[] }> {
+  async function companionPersons(input: CheckinInput): Promise<{ main: PersonRef; companions: PersonRef[] }> {
     const companionPhones = (input.companions ?? []).map((c, i) => (c.phone ? phoneOrThrow(c.phone, `companions.${i}.phone`) : null));
-    const [main] = rowsOf<Parameters<typeof toRef>[0]>(await deps.db.execute(who));
+    const main =
+      input.phone !== undefined
+        ? await persons.findOrCreate({ phone: phoneOrThrow(input.phone, "phone"), name: input.name })
+        : input.devicePersonId
+          ? await persons.ref(input.devicePersonId)
+          : null;
     if (!main) throw phoneRequired();
-    const person = toRef(main);
     const companions: PersonRef[] = [];
     for (const [i, c] of (input.companions ?? []).entries()) {
       const phone = companionPhones[i];
-      const p = await persons.findOrCreate(phone ? { phone, name: c.name } : { phone: companionKey(person.id, c.name), name: c.name, hasPhone: false });
+      const p = await persons.findOrCreate(phone ? { phone, name: c.name } : { phone: companionKey(main.id, c.name), name: c.name, hasPhone: false });
       // The same person listed twice, or the passenger listing themselves, is one passenger.
-      if (p.id !== person.id && !companions.some((x) => x.id === p.id)) companions.push(p);
+      if (p.id !== main.id && !companions.some((x) => x.id === p.id)) companions.push(p);
     }
-    return { main: person, companions };
+    return { main, companions };
   }
 
   function present(row: CheckinRow, person: PersonRef, vehicle: CodeVehicle, tripId: string | null, companions: { row: CheckinRow; person: PersonRef }[]) {
@@ -92,7 +95,7 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       let who = whoSql(input);
       let companions: PersonRef[] = [];
       if (input.companions?.length) {
-        const found = await companionPersons(input, who);
+        const found = await companionPersons(input);
         who = persons.byIdSql(found.main.id);
         companions = found.companions;
       }
