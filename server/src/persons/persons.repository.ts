@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { decrypt, encrypt, lookupHash } from "../crypto/personal-data.ts";
 import { rowsOf, type Db } from "../db/client.ts";
+import { preparedRunner, rowOf } from "../db/prepared.ts";
 import { persons } from "../db/schema/index.ts";
 
 export type HealthStatus = "clear" | "close_contact" | "case";
@@ -37,6 +38,9 @@ interface RefRow {
 export const toRef = (r: RefRow): PersonRef => ({ id: r.id, status: r.status, statusSetAt: r.status_set_at === null ? null : new Date(r.status_set_at) });
 
 export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
+  // Every remembered passenger's page reads them: prepared, parsed and planned once per connection.
+  const prepared = preparedRunner(db);
+  const toPerson = rowOf(persons);
   const refColumns = { id: persons.id, status: persons.status, statusSetAt: persons.statusSetAt };
 
   /** findOrCreate as a statement returning (id, status, status_set_at), for the check-in to run in its own round trip. */
@@ -79,8 +83,9 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
 
     /** The person with their phone and name decrypted: only for the person themselves (their device) or tracers. */
     async reveal(id: string) {
-      const [row] = await db.select().from(persons).where(eq(persons.id, id));
-      if (!row) return null;
+      const [raw] = await prepared<Record<string, unknown>>(db.select().from(persons).where(eq(persons.id, id)).getSQL());
+      if (!raw) return null;
+      const row = toPerson(raw);
       const phone = decrypt(keys.personalData, row.phoneEnc);
       return {
         id: row.id,

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
-import { genericPlanRunner } from "./generic-plan.ts";
+import { genericPlanRunner } from "../db/prepared.ts";
 import type { HealthStatus } from "../persons/persons.repository.ts";
 import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS, type VehicleKind } from "./tracing.rules.ts";
 
