@@ -33,6 +33,8 @@ const envSchema = z.object({
     .refine((v) => decodeKey(v) !== null, "must be 32 bytes, base64 or hex (generate one with: openssl rand -base64 32)")
     .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(28),
+  /** How long a close contact stays yellow before their status expires to clear. */
+  QUARANTINE_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   TILE_URL: z.string().default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
   TILE_CRS: z.enum(["wgs84", "gcj02"]).default("wgs84"),
   TZ_DISPLAY: z
@@ -91,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ADMIN_PASSWORD,
     dataKey: e.DATA_KEY ? decodeKey(e.DATA_KEY)! : undefined,
     retentionDays: e.RETENTION_DAYS,
+    quarantineDays: e.QUARANTINE_DAYS,
     tileUrl: e.TILE_URL,
     tileCrs: e.TILE_CRS,
     tzDisplay: e.TZ_DISPLAY,

@@ -11,6 +11,7 @@ import { deriveKeys, resolveDataKey } from "./crypto/keys.ts";
 import { openDatabase } from "./db/client.ts";
 import { preparePartitions } from "./jobs/partitions.job.ts";
 import { applyRetention } from "./jobs/retention.job.ts";
+import { endQuarantines, QUARANTINE_JOB_EVERY_MS } from "./jobs/quarantine.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
 import { createLeaderLease, whileLeader } from "./jobs/leader-lease.ts";
 import { createMetrics } from "./metrics.ts";
@@ -57,6 +58,7 @@ export async function startServer(config: Config, logger: Logger) {
     const stops = [
       schedule(logger, "partitions", 6 * 3_600_000, () => preparePartitions(deps)),
       schedule(logger, "retention", 6 * 3_600_000, async () => void (await applyRetention(deps))),
+      schedule(logger, "quarantine", QUARANTINE_JOB_EVERY_MS, async () => void (await endQuarantines(deps))),
     ];
     return () => stops.forEach((stop) => stop());
   });
