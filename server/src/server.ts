@@ -14,6 +14,7 @@ import { applyRetention } from "./jobs/retention.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
 import { createMetrics } from "./metrics.ts";
 import { startMessaging } from "./mqtt/messaging.ts";
+import { createSms } from "./sms/sms.ts";
 
 /**
  * The whole server, as main.ts runs it and the demo reuses it: database,
@@ -32,8 +33,12 @@ export async function startServer(config: Config, logger: Logger) {
     await database.close();
     throw err;
   });
+  if (config.sms.gateway === "sink") {
+    logger.warn("SMS_GATEWAY=sink: texts are not sent; one-time codes are shown to anyone at /dev/sms. Set SMS_GATEWAY=smpp or http for real passengers.");
+  }
   const deps: AppDeps = {
     ...base,
+    sms: createSms(config.sms, logger),
     vehicleBus: messaging.vehicleBus,
     agentAccounts: messaging.agentAccounts,
     broker: { connected: () => messaging.brokerConnected() },
@@ -64,6 +69,7 @@ export async function startServer(config: Config, logger: Logger) {
       (server as import("node:http").Server).closeAllConnections();
       await new Promise((r) => server.close(r));
       await messaging.close();
+      await deps.sms.close();
       await database.close();
     },
   };

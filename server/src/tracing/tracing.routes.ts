@@ -13,6 +13,7 @@ import { createTraceService, type TraceContact, type TraceOutcome } from "./trac
 import { createTracesRepository, type HealthStatus, type TracesRepository } from "./traces.repository.ts";
 import { createTracingRepository } from "./tracing.repository.ts";
 import { isoTime, text } from "../../../protocol/fields.ts";
+import { tellCloseContacts } from "../sms/tell-contacts.ts";
 
 /** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
 export type StoredTrace = Omit<TraceOutcome, "contacts"> & {
@@ -55,6 +56,7 @@ const TraceSchema = z
         alightEstimated: z.boolean(),
         seat: z.string().nullable(),
         path: GeometrySchema,
+        unverified: z.boolean().openapi({ description: "A scan of this phone its owner had not proved: listed apart, not traced from" }),
       }),
     ),
     contacts: z.array(
@@ -77,6 +79,7 @@ const TraceSchema = z
         overlapMinutes: z.number(),
         risk: z.number(),
         via: z.object({ personId: z.string().nullable(), driverId: z.string().nullable() }).nullable(),
+        unverified: z.boolean().openapi({ description: "Met through a scan whose typed phone was not proved: maybe not the phone's owner (not followed to depth 2, not texted)" }),
       }),
     ),
   })
@@ -212,6 +215,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         }
         return marked;
       });
+      await tellCloseContacts(deps, { personIds: marked, status });
       return c.json({ marked, status }, 200);
     },
   );
@@ -239,6 +243,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         if (!marked) throw notFound("Person");
         await tx.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: id, reason: reason ?? null, details: { status } });
       });
+      await tellCloseContacts(deps, { personIds: [id], status });
       return c.json({ personId: id, status, statusSetAt: deps.clock.now().toISOString() }, 200);
     },
   );
