@@ -187,6 +187,15 @@ describe("proving a phone with a texted code", () => {
     expect(statuses[60]).toBe(429);
   });
 
+  it("shows the development sink's texts at /dev/sms and /dev/sms.json", async () => {
+    await sendCode("13822220055", {}, "192.0.2.55");
+    const json = await t.call("GET", "/dev/sms.json?phone=138 2222 0055");
+    expect(json.json.messages[0]).toEqual({ phone: "+8613822220055", text: expect.stringMatching(/\d{6}/), at: expect.any(String) });
+    const page = await t.call("GET", "/dev/sms");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(json.json.messages[0].text);
+  });
+
   it("answers bad phones and malformed codes with 400s", async () => {
     expect((await sendCode("12345")).json.error.code).toBe("invalid_phone");
     expect((await t.call("POST", "/api/v1/otp/verify", { phone: "13822220050", code: "12ab56" })).json.error.code).toBe("invalid_request");
