@@ -21,6 +21,7 @@ import { encrypt } from "../server/src/crypto/personal-data.ts";
 import { openDatabase, rowsOf } from "../server/src/db/client.ts";
 import { ensureDayPartitions } from "../server/src/db/partitions.ts";
 import { createMetrics } from "../server/src/metrics.ts";
+import { createSms } from "../server/src/sms/sms.ts";
 import { silentVehicleBus } from "../server/src/mqtt/vehicle-bus.ts";
 import { onBoardSql } from "../server/src/tracing/tracing.repository.ts";
 import { MAX_ON_BOARD_MS } from "../server/src/tracing/tracing.rules.ts";
@@ -64,14 +65,16 @@ async function main() {
     (select count(*) from trips) as trips, (select count(*) from positions) as positions, (select count(*) from persons) as persons`;
   console.log("City:", Object.fromEntries(Object.entries(counts!).map(([k, v]) => [k, Number(v)])));
 
+  const config = loadConfig({ DATABASE_URL: benchUrl.toString(), LOG_LEVEL: "silent", PUBLIC_URL: "http://bench.local" });
   const deps = {
-    config: loadConfig({ DATABASE_URL: benchUrl.toString(), LOG_LEVEL: "silent", PUBLIC_URL: "http://bench.local" }),
+    config,
     db: database.db,
     clock: { now: () => now },
     logger: pino({ level: "silent" }),
     keys,
     metrics: createMetrics(),
     vehicleBus: silentVehicleBus,
+    sms: createSms(config.sms, pino({ level: "silent" })),
   };
   const app = createApp(deps);
   const auth = createAuthRepository(deps);

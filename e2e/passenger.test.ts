@@ -42,7 +42,7 @@ afterAll(async () => {
 async function checkInBy(page: import("playwright-core").Page, button: import("playwright-core").Locator) {
   const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/api/v1/checkins")), button.click()]);
   await page.getByTestId("result").waitFor({ state: "visible" });
-  return (await response.json()) as { personId: string; checkinId: string; status: string };
+  return (await response.json()) as { personId: string | null; checkinId: string; status: string | null; verified: boolean };
 }
 
 const mobile = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -75,7 +75,7 @@ describe("passenger in a real browser", () => {
     const url = scanned[0]!;
     expect(url.startsWith(`${base}/v/`)).toBe(true);
 
-    // First scan: phone and name, then the result screen with the plate, a ticking clock and the status colour.
+    // First scan: phone and name, then the result screen with the plate and a ticking clock; the status waits for the texted code.
     const phone = await browser.newContext({ ...mobile, locale: "zh-CN" });
     const page = await phone.newPage();
     const errors: string[] = [];
@@ -84,8 +84,20 @@ describe("passenger in a real browser", () => {
     await page.locator("#phone").fill("138 0013 8000");
     await page.locator("#name").fill("张三");
     const first = await checkInBy(page, page.getByRole("button", { name: "登记乘车" }));
+    expect(first).toMatchObject({ verified: false, status: null, personId: null });
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E01");
-    expect(await page.getByTestId("result").getAttribute("class")).toContain("green");
+    expect(await page.getByTestId("result").getAttribute("class")).toContain("unverified");
+    await page.getByTestId("verify").waitFor({ state: "visible" });
+    await expect.poll(() => page.locator("#code-sent").textContent()).toContain("138 0013 8000");
+
+    // The owner reads the code from the text (here: the development SMS sink) and types it.
+    await expect.poll(() => t.lastText("13800138000")).toMatch(/\d{6}/);
+    await page.locator("#code").fill(/(\d{6})/.exec(t.lastText("13800138000")!)![1]!);
+    const [verifiedRes] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/api/v1/otp/verify")), page.getByRole("button", { name: "验证" }).click()]);
+    const verified = (await verifiedRes.json()) as { personId: string; status: string; checkinVerified: boolean };
+    expect(verified).toMatchObject({ status: "green", checkinVerified: true });
+    await expect.poll(() => page.getByTestId("result").getAttribute("class")).toContain("green");
+    expect(await page.getByTestId("verify").isHidden()).toBe(true);
     expect(await page.locator("#r-route").textContent()).toContain("K51");
     expect(await page.getByTestId("boarded-at").textContent()).toMatch(/\d{2}:\d{2}/);
     const tick = await page.getByTestId("clock").textContent();
@@ -98,7 +110,7 @@ describe("passenger in a real browser", () => {
     expect(await page.locator("#phone").count()).toBe(0);
     expect(await page.locator("#open-ride").getAttribute("data-checkin")).toBe(first.checkinId); // getting off needs no new check-in
     const again = await checkInBy(page, page.getByRole("button", { name: "一键登记" }));
-    expect(again.personId).toBe(first.personId);
+    expect(again).toMatchObject({ personId: verified.personId, verified: true, status: "green" });
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E01");
     await page.screenshot({ path: path.join(resultsDir, "passenger-one-tap.png") });
 
@@ -111,7 +123,7 @@ describe("passenger in a real browser", () => {
     const passText = await decodeQrPng(await page.getByTestId("pass-qr").screenshot());
     const key = (await (await fetch(`${base}/api/v1/passes/public-key`)).json()) as { pem: string };
     expect(passText).toHaveLength(1);
-    expect(verifyPass(createPublicKey(key.pem), passText[0]!)?.personId).toBe(first.personId);
+    expect(verifyPass(createPublicKey(key.pem), passText[0]!)?.personId).toBe(verified.personId);
 
     // Scanning again after getting off offers no ride to get off from.
     await page.goto(url);
@@ -138,7 +150,9 @@ describe("passenger in a real browser", () => {
     const [row] = await t.deps.db.select({ seat: checkins.seat }).from(checkins).where(eq(checkins.id, done.checkinId));
     expect(row?.seat).toBe("12A");
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E02");
-    expect(await page.getByRole("button", { name: "I'm getting off" }).isVisible()).toBe(true);
+    // Not verified on this phone yet: no status and no "getting off" until the texted code is typed.
+    expect(await page.getByRole("button", { name: "I'm getting off" }).isVisible()).toBe(false);
+    await expect.poll(() => page.locator("#code-sent").textContent()).toContain("We have texted a code");
 
     await fetch(`${base}/api/v1/vehicles/${vehicle.id}/code/rotate`, { method: "POST", headers: { authorization: admin.authorization } });
     const stale = await page.goto(vehicle.code.url);

@@ -14,11 +14,13 @@ import { ERROR_CODES } from "./errors.ts";
  */
 const STAFF: StaffRole[] = ["admin", "operator", "tracer"];
 const ACCESS: Record<string, StaffRole[] | "public"> = {
-  // Public by design: sign-in, passenger check-in (the device cookie or fleet staff may alight), passes, feeds.
+  // Public by design: sign-in, passenger check-in (the device cookie or fleet staff may alight), proving a phone, passes, feeds.
   postAuthLogin: "public",
   postCheckins: "public",
   postCheckinsByIdAlight: "public",
   postPasses: "public",
+  postOtp: "public",
+  postOtpVerify: "public",
   getPassesPublicKey: "public",
   getGtfsRtVehiclePositions: "public",
 
@@ -84,7 +86,8 @@ beforeAll(async () => {
   Object.assign(fleetA, { vehicleId: v.json.id, plate: v.json.plate });
   const now = t.clock.now();
   await t.deps.db.insert(trips).values({ id: fleetA.tripId, vehicleId: fleetA.vehicleId, startedAt: new Date(now.getTime() - 600_000) });
-  const checkin = await t.call("POST", "/api/v1/checkins", { code: v.json.code.id, phone: "13800001111" });
+  const device = await t.verifyPhone("13800001111");
+  const checkin = await t.call("POST", "/api/v1/checkins", { code: v.json.code.id }, { cookie: device.cookie });
   Object.assign(fleetA, { checkinId: checkin.json.checkinId, personId: checkin.json.personId });
 });
 afterAll(() => t.close());

@@ -9,6 +9,7 @@ import { RETRY_AFTER_SECONDS } from "./unavailable.ts";
 import { registerApiRoutes } from "./routes.ts";
 import { registerConsole } from "./console/console.routes.ts";
 import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
+import { registerDevSmsPages } from "./sms/dev-sms.routes.tsx";
 import { registerApiReference } from "./api-reference.ts";
 import { securityHeaders } from "./security/csp.ts";
 
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/v1", api);
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
+  registerDevSmsPages(app, deps);
 
   registerOps(app, deps);
 

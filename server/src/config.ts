@@ -51,6 +51,18 @@ const envSchema = z.object({
   SERVER_ROLE: z.enum(["all", "web", "ingest"], { message: "must be all, web or ingest" }).default("all"),
   /** How long the leader's lease lasts unrenewed: a dead leader's jobs move to another process within this. */
   LEADER_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(15),
+  /** Where one-time codes and contact messages go (server/src/sms): the development sink, an SMPP centre, or an HTTP provider. */
+  SMS_GATEWAY: z.enum(["sink", "smpp", "http"], { message: "must be sink, smpp or http" }).default("sink"),
+  SMPP_URL: optionalUrl(["smpp", "ssmpp"]),
+  SMPP_HOST: z.string().min(1).optional(),
+  SMPP_PORT: port.default(2775),
+  SMPP_SYSTEM_ID: z.string().min(1).max(15, "must be at most 15 characters (SMPP 3.4 system_id)").optional(),
+  SMPP_PASSWORD: z.string().max(8, "must be at most 8 characters (SMPP 3.4 password)").optional(),
+  SMS_HTTP_URL: optionalUrl(["http", "https"]),
+  SMS_HTTP_KEY: z.string().min(1).optional(),
+  SMS_SENDER: z.string().min(1).max(20, "must be at most 20 characters (an SMS sender id)").default("TransitCheckin"),
+  /** on: a person marked close contact gets a text telling them what to do (issue 11 part 8). */
+  TELL_CONTACTS: z.enum(["on", "off"], { message: "must be on or off" }).default("on"),
   /** 1: start with the simulated city (server/src/demo), as `npm run demo` does. */
   DEMO: z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0"),
 });
@@ -75,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         `run several processes against a real PostgreSQL and MQTT broker to split the roles.`,
     );
   }
+  const sms = smsConfig(e);
   return {
     role: e.SERVER_ROLE,
     leaderLeaseMs: e.LEADER_LEASE_SECONDS * 1000,
@@ -102,7 +115,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Who may set X-Forwarded-For; by default nobody, so the socket's peer is the client. */
     trustProxy: parseTrustProxy(e.TRUST_PROXY)!,
     demo: e.DEMO === "1",
+    sms,
+    tellContacts: e.TELL_CONTACTS === "on",
   };
+}
+
+export type SmsConfig =
+  | { gateway: "sink"; sender: string }
+  | { gateway: "smpp"; sender: string; url: string; systemId: string; password: string }
+  | { gateway: "http"; sender: string; url: string; key: string };
+
+/** The chosen SMS gateway with what it needs, or a ConfigError naming what is missing. */
+function smsConfig(e: z.infer<typeof envSchema>): SmsConfig {
+  const sender = e.SMS_SENDER;
+  if (e.SMS_GATEWAY === "http") {
+    const missing = [!e.SMS_HTTP_URL && "SMS_HTTP_URL", !e.SMS_HTTP_KEY && "SMS_HTTP_KEY"].filter(Boolean);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n  ${missing.join(", ")}: required when SMS_GATEWAY=http`);
+    return { gateway: "http", sender, url: e.SMS_HTTP_URL!, key: e.SMS_HTTP_KEY! };
+  }
+  if (e.SMS_GATEWAY === "smpp") {
+    // SMPP_URL (smpp://system_id:password@host:port) or its parts; the parts win where both are given.
+    const u = e.SMPP_URL ? new URL(e.SMPP_URL) : null;
+    const host = e.SMPP_HOST ?? u?.hostname;
+    const systemId = e.SMPP_SYSTEM_ID ?? (u?.username ? decodeURIComponent(u.username) : undefined);
+    const password = e.SMPP_PASSWORD ?? (u?.password ? decodeURIComponent(u.password) : undefined);
+    const missing = [!host && "SMPP_URL or SMPP_HOST", !systemId && "SMPP_SYSTEM_ID (or the user of SMPP_URL)", password === undefined && "SMPP_PASSWORD (or the password of SMPP_URL)"].filter(Boolean);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n  ${missing.join(", ")}: required when SMS_GATEWAY=smpp`);
+    const portNumber = e.SMPP_HOST ? e.SMPP_PORT : u?.port ? Number(u.port) : e.SMPP_PORT;
+    const scheme = u?.protocol === "ssmpp:" ? "ssmpp" : "smpp";
+    return { gateway: "smpp", sender, url: `${scheme}://${host}:${portNumber}`, systemId: systemId!, password: password! };
+  }
+  return { gateway: "sink", sender };
 }
 
 export function decodeKey(text: string): Buffer | null {

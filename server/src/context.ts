@@ -6,6 +6,7 @@ import type { Keys } from "./crypto/keys.ts";
 import type { Metrics } from "./metrics.ts";
 import type { VehicleBus } from "./mqtt/vehicle-bus.ts";
 import type { AgentAccounts } from "./mqtt/agent-accounts.ts";
+import type { Sms } from "./sms/sms.ts";
 
 /** Everything a route or job needs, built once in main.ts (or a test) and passed down. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   keys: Keys;
   metrics: Metrics;
   vehicleBus: VehicleBus;
+  /** Texts to passengers' phones (one-time codes, contact messages), through the configured gateway. */
+  sms: Sms;
   /** Broker logins for agents, handed the plaintext password at registration and reset; absent without a broker. */
   agentAccounts?: AgentAccounts;
   /** Whether this server is connected to its MQTT broker, for /health; absent without a broker. */

@@ -30,17 +30,21 @@ export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
   const prepared = preparedRunner(db);
   const toRow = rowOf(rateLimits);
 
-  /** Counts one event against each (limit, key) and answers for all of them, in one statement. */
-  async function take(...checks: { limit: Limit; key: string }[]): Promise<Verdict> {
+  /**
+   * Counts one event (or `cost` events: a check-in with companions counts
+   * each person) against each (limit, key) and answers for all of them, in
+   * one statement.
+   */
+  async function take(...checks: { limit: Limit; key: string; cost?: number }[]): Promise<Verdict> {
     const now = clock.now();
     const nowSql = sql`${now.toISOString()}::timestamptz`;
     const statement = db
       .insert(rateLimits)
-      .values(checks.map(({ limit, key }) => ({ bucket: limit.bucket, key, count: 1, windowEndsAt: new Date(now.getTime() + limit.windowMs) })))
+      .values(checks.map(({ limit, key, cost }) => ({ bucket: limit.bucket, key, count: cost ?? 1, windowEndsAt: new Date(now.getTime() + limit.windowMs) })))
       .onConflictDoUpdate({
         target: [rateLimits.bucket, rateLimits.key],
         set: {
-          count: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then 1 else ${rateLimits.count} + 1 end`,
+          count: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then excluded.count else ${rateLimits.count} + excluded.count end`,
           windowEndsAt: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then excluded.window_ends_at else ${rateLimits.windowEndsAt} end`,
         },
       })

@@ -25,6 +25,9 @@ import { registerFlowRoutes } from "./flow/flow.routes.ts";
 import { createNetworkRepository } from "./gtfs/network.repository.ts";
 import { registerNetworkRoutes } from "./gtfs/network.routes.ts";
 import { registerVehicleRouteAssignment } from "./vehicles/vehicle-route.routes.ts";
+import { createOtpRepository } from "./otp/otp.repository.ts";
+import { createOtpService } from "./otp/otp.service.ts";
+import { registerOtpRoutes } from "./otp/otp.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -42,6 +45,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerNetworkRoutes(api, auth, network);
   registerCodesRoutes(api, deps, auth, vehicles, codes);
   registerCheckinsRoutes(api, deps, { auth, vehicles, checkins, service: createCheckinService(deps, { codes, persons, checkins }) });
+  registerOtpRoutes(api, deps, createOtpService(deps, { otp: createOtpRepository(deps), persons, checkins }));
   registerPassesRoutes(api, deps, auth, createPassIssuer(deps, persons));
   registerGtfsRtRoutes(api, deps);
   registerLiveRoutes(api, deps, auth, createLiveRepository(deps));

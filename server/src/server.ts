@@ -16,6 +16,7 @@ import { schedule } from "./jobs/scheduler.ts";
 import { createLeaderLease, whileLeader } from "./jobs/leader-lease.ts";
 import { createMetrics } from "./metrics.ts";
 import { startMessaging } from "./mqtt/messaging.ts";
+import { createSms } from "./sms/sms.ts";
 
 /**
  * The whole server, as main.ts runs it and the demo reuses it: database,
@@ -46,8 +47,12 @@ export async function startServer(config: Config, logger: Logger) {
       throw err;
     },
   );
+  if (config.sms.gateway === "sink") {
+    logger.warn("SMS_GATEWAY=sink: texts are not sent; one-time codes are shown to anyone at /dev/sms. Set SMS_GATEWAY=smpp or http for real passengers.");
+  }
   const deps: AppDeps = {
     ...base,
+    sms: createSms(config.sms, logger),
     vehicleBus: messaging.vehicleBus,
     agentAccounts: messaging.agentAccounts,
     broker: { connected: () => messaging.brokerConnected() },
@@ -85,6 +90,7 @@ export async function startServer(config: Config, logger: Logger) {
       await messaging.close();
       // After ingest has drained, so the next leader starts where this one stopped.
       await lease.stop();
+      await deps.sms.close();
       await database.close();
     },
   };

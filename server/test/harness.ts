@@ -12,6 +12,8 @@ import { preparePartitions } from "../src/jobs/partitions.job.ts";
 import { createMetrics } from "../src/metrics.ts";
 import type { AgentAccounts } from "../src/mqtt/agent-accounts.ts";
 import { silentVehicleBus, type VehicleBus } from "../src/mqtt/vehicle-bus.ts";
+import { createSms } from "../src/sms/sms.ts";
+import { normalisePhone } from "../src/persons/phone.ts";
 
 /**
  * One migrated database per test file: PGlite in memory by default, or a fresh
@@ -58,14 +60,16 @@ export async function createTestApp(opts: TestAppOptions = {}) {
   const database = opts.database ?? (await createTestDatabase());
   const clock = opts.clock ?? manualClock(opts.now ?? new Date().toISOString());
   const config = loadConfig({ PUBLIC_URL: "http://transit.test", LOG_LEVEL: "silent", ...opts.env });
+  const logger = opts.logger ?? pino({ level: "silent" });
   const deps: AppDeps = {
     config,
     db: database.db,
     clock,
-    logger: opts.logger ?? pino({ level: "silent" }),
+    logger,
     keys: deriveKeys(TEST_DATA_KEY),
     metrics: createMetrics(),
     vehicleBus: opts.vehicleBus ?? silentVehicleBus,
+    sms: createSms(config.sms, logger),
     agentAccounts: opts.agentAccounts,
     broker: opts.broker,
   };
@@ -106,7 +110,33 @@ export async function createTestApp(opts: TestAppOptions = {}) {
     return { status: res.status, json: json as any, text, headers: res.headers };
   }
 
-  return { app, deps, database, clock, auth, staff, call, close: () => database.close() };
+  /** The latest text the development sink holds for `phone` (any way of writing it). */
+  function lastText(phone: string): string | null {
+    const e164 = normalisePhone(phone) ?? phone;
+    return deps.sms.sink?.messages(e164)[0]?.text ?? null;
+  }
+
+  /**
+   * Proves `phone` as its owner would (issue 11): asks for a code, reads it
+   * from the development sink, sends it back. Returns the device cookie the
+   * browser would keep, and the verify answer. Each call comes from an
+   * address of its own, so the per-address limits of one test do not meet another's.
+   */
+  async function verifyPhone(phone: string, extra: { name?: string; checkinId?: string } = {}) {
+    const from = `10.${(verifications >> 16) & 255}.${(verifications >> 8) & 255}.${verifications++ & 255}`;
+    const sent = await call("POST", "/api/v1/otp", { phone }, {}, from);
+    if (sent.status !== 202) throw new Error(`POST /otp answered ${sent.status}: ${sent.text}`);
+    const code = /\b(\d{6})\b/.exec(lastText(phone) ?? "")?.[1];
+    if (!code) throw new Error(`no code in the sink for ${phone}`);
+    const res = await call("POST", "/api/v1/otp/verify", { phone, code, ...extra }, {}, from);
+    if (res.status !== 200) throw new Error(`POST /otp/verify answered ${res.status}: ${res.text}`);
+    const cookie = /(tc_device=[^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+    if (!cookie) throw new Error("no device cookie after verifying");
+    return { cookie, personId: res.json.personId as string, status: res.json.status as string, checkinVerified: res.json.checkinVerified as boolean };
+  }
+  let verifications = 1;
+
+  return { app, deps, database, clock, auth, staff, call, lastText, verifyPhone, close: () => database.close() };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

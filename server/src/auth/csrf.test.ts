@@ -57,13 +57,15 @@ describe("cross-site request forgery", () => {
   it("guards agent reset, logout, alight and the passenger's device-cookie forms the same way", async () => {
     const v = await vehicle();
     const cookie = await sessionCookie(admin);
-    const checkin = await t.call("POST", "/api/v1/checkins", { code: v.code.id, phone: "13800000077" });
-    const device = /(tc_device=[^;]+)/.exec(checkin.headers.get("set-cookie") ?? "")![1]!;
+    const device = (await t.verifyPhone("13800000077")).cookie;
+    const checkin = await t.call("POST", "/api/v1/checkins", { code: v.code.id }, { cookie: device });
     for (const [path, c] of [
       [`/api/v1/vehicles/${v.id}/agent/reset`, cookie],
       ["/api/v1/auth/logout", cookie],
       [`/api/v1/checkins/${checkin.json.checkinId}/alight`, device],
       ["/passenger/forget", device],
+      ["/api/v1/otp", device],
+      ["/api/v1/otp/verify", device],
       ["/pass", device],
     ] as const) {
       const res = await post(path, { cookie: c, ...fromOtherPort });

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { genericPlanRunner, preparedRunner, rowOf } from "../db/prepared.ts";
-import { checkins, vehicles } from "../db/schema/index.ts";
+import { checkins, recentScans, vehicles } from "../db/schema/index.ts";
 import { toRef, type PersonRef } from "../persons/persons.repository.ts";
 import { tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
 
@@ -27,7 +27,8 @@ export interface ScanToRecord {
   checkinId: string;
   at: Date;
   seat: string | null;
-  companions: { checkinId: string; personId: string }[];
+  /** Whether the phone's owner is the one scanning (a verified device); an unverified scan has its own repeat-scan slot. */
+  verified: boolean;
   now: Date;
 }
 
@@ -79,19 +80,19 @@ export function createCheckinsRepository({ db }: { db: Db }) {
     /**
      * Records a phone scan in one statement (one round trip): the person
      * (`who`: a statement returning id, status, status_set_at), the
-     * repeat-scan claim, the ride and its companions' rows, and the trip it
-     * belongs to. A claim refused by the repeat-scan rule records nothing
-     * (`created` false). No row when `who` finds no one.
+     * repeat-scan claim, the ride, and the trip it belongs to. A claim
+     * refused by the repeat-scan rule records nothing (`created` false). No
+     * row when `who` finds no one. Companions are added after, and only to a
+     * ride that was created (addCompanions).
      */
     async recordScan(scan: ScanToRecord): Promise<RecordedScan | null> {
       const at = scan.at.toISOString();
-      const companions = JSON.stringify(scan.companions.map((c) => ({ id: c.checkinId, person_id: c.personId })));
       const [row] = await prepared<PersonRow & { created: boolean; trip_id: string | null }>(sql`
           with p as (${scan.who}),
           claim as (
-            insert into recent_scans as r (person_id, vehicle_id, checkin_id, boarded_at)
-            select p.id, ${scan.vehicleId}::uuid, ${scan.checkinId}::uuid, ${at}::timestamptz from p
-            on conflict (person_id) do update
+            insert into recent_scans as r (person_id, verified, vehicle_id, checkin_id, boarded_at)
+            select p.id, ${scan.verified}::boolean, ${scan.vehicleId}::uuid, ${scan.checkinId}::uuid, ${at}::timestamptz from p
+            on conflict (person_id, verified) do update
               set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at
               where not (r.vehicle_id = excluded.vehicle_id
                          and r.boarded_at >= excluded.boarded_at - ${`${REPEAT_SCAN_MS} milliseconds`}::interval
@@ -99,13 +100,9 @@ export function createCheckinsRepository({ db }: { db: Db }) {
             returning r.person_id
           ),
           ride as (
-            insert into checkins (id, vehicle_id, boarded_at, person_id, source, companion_of, seat, received_at)
-            select ${scan.checkinId}::uuid, ${scan.vehicleId}::uuid, ${at}::timestamptz, claim.person_id, 'scan'::checkin_source, null::uuid, ${scan.seat}::text, ${at}::timestamptz
+            insert into checkins (id, vehicle_id, boarded_at, person_id, source, companion_of, seat, received_at, verified)
+            select ${scan.checkinId}::uuid, ${scan.vehicleId}::uuid, ${at}::timestamptz, claim.person_id, 'scan'::checkin_source, null::uuid, ${scan.seat}::text, ${at}::timestamptz, ${scan.verified}::boolean
               from claim
-            union all
-            select c.id, ${scan.vehicleId}::uuid, ${at}::timestamptz, c.person_id, 'companion'::checkin_source, ${scan.checkinId}::uuid, null::text, ${at}::timestamptz
-              from jsonb_to_recordset(${companions}::jsonb) as c(id uuid, person_id uuid)
-             where exists (select 1 from claim)
             returning 1
           )
           select p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
@@ -115,8 +112,61 @@ export function createCheckinsRepository({ db }: { db: Db }) {
       return { person: toRef(row), created: row.created, tripId: row.trip_id };
     },
 
+    /** The companions' rides, beside a main ride just created (same vehicle and time, so the same partition). */
+    async addCompanions(main: { checkinId: string; vehicleId: string; at: Date }, companions: { checkinId: string; personId: string; verified: boolean }[]) {
+      if (companions.length === 0) return;
+      await db.insert(checkins).values(
+        companions.map((c) => ({
+          id: c.checkinId,
+          vehicleId: main.vehicleId,
+          boardedAt: main.at,
+          personId: c.personId,
+          source: "companion" as const,
+          companionOf: main.checkinId,
+          seat: null,
+          receivedAt: main.at,
+          verified: c.verified,
+        })),
+      );
+    },
+
+    /**
+     * Makes an unverified scan of the person's phone, made within the last
+     * hour, their verified ride: the device that made it has just proved the
+     * phone. It also takes the person's repeat-scan slot, so a one-tap scan a
+     * moment later is the same ride. False when there is no such scan.
+     */
+    async promote(checkinId: string, personId: string, now: Date): Promise<boolean> {
+      const made = uuidV7Time(checkinId);
+      if (made === null || made > now.getTime() + 60_000 || made < now.getTime() - 3_600_000) return false;
+      const [row] = await db
+        .update(checkins)
+        .set({ verified: true })
+        .where(
+          and(
+            eq(checkins.id, checkinId),
+            eq(checkins.personId, personId),
+            eq(checkins.source, "scan"),
+            eq(checkins.verified, false),
+            gte(checkins.boardedAt, new Date(made - 60_000)),
+            lte(checkins.boardedAt, new Date(made + 60_000)),
+          ),
+        )
+        .returning();
+      if (!row) return false;
+      await db
+        .insert(recentScans)
+        .values({ personId, verified: true, vehicleId: row.vehicleId, checkinId: row.id, boardedAt: row.boardedAt })
+        .onConflictDoUpdate({
+          target: [recentScans.personId, recentScans.verified],
+          set: { vehicleId: row.vehicleId, checkinId: row.id, boardedAt: row.boardedAt },
+          where: lte(recentScans.boardedAt, row.boardedAt),
+        });
+      return true;
+    },
+
     /** The person's own scan of this vehicle in [since, until]: the ride a repeat scan returns. */
-    async recentScan(personId: string, vehicleId: string, since: Date, until: Date): Promise<CheckinRow | null> {
+    async recentScan(personId: string, vehicleId: string, since: Date, until: Date, verified: boolean): Promise<CheckinRow | null> {
       return first(
         partitionRead,
         db
@@ -127,6 +177,7 @@ export function createCheckinsRepository({ db }: { db: Db }) {
               eq(checkins.personId, personId),
               eq(checkins.vehicleId, vehicleId),
               eq(checkins.source, "scan"),
+              eq(checkins.verified, verified),
               gte(checkins.boardedAt, since),
               lte(checkins.boardedAt, until),
             ),
@@ -137,14 +188,22 @@ export function createCheckinsRepository({ db }: { db: Db }) {
       );
     },
 
-    /** The person's latest ride on this vehicle since `since` that they have not checked out of. */
+    /** The person's latest verified ride on this vehicle since `since` that they have not checked out of. */
     async openRide(personId: string, vehicleId: string, since: Date): Promise<CheckinRow | null> {
       return first(
         partitionRead,
         db
           .select()
           .from(checkins)
-          .where(and(eq(checkins.personId, personId), eq(checkins.vehicleId, vehicleId), gte(checkins.boardedAt, since), isNull(checkins.alightedAt)))
+          .where(
+            and(
+              eq(checkins.personId, personId),
+              eq(checkins.vehicleId, vehicleId),
+              gte(checkins.boardedAt, since),
+              isNull(checkins.alightedAt),
+              eq(checkins.verified, true),
+            ),
+          )
           .orderBy(desc(checkins.boardedAt))
           .limit(1)
           .getSQL(),
@@ -201,6 +260,7 @@ export function createCheckinsRepository({ db }: { db: Db }) {
         .where(
           and(
             eq(checkins.personId, personId),
+            eq(checkins.verified, true),
             lte(checkins.boardedAt, before),
             gte(checkins.boardedAt, new Date(before.getTime() - days * 86_400_000)),
           ),

@@ -6,6 +6,7 @@ import { errors, json, jsonBody, type Router } from "../openapi.ts";
 import { staffFromRequest } from "../auth/auth.middleware.ts";
 import { devicePersonId, rememberDevice } from "../passenger/device.ts";
 import { clientAddress } from "../client-address.ts";
+import { pickLang } from "../passenger/i18n.ts";
 import { createRateLimits, type Limit } from "../rate-limit.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { CheckinsRepository } from "./checkins.repository.ts";
@@ -13,10 +14,12 @@ import type { CheckinService } from "./checkins.service.ts";
 import { text } from "../../../protocol/fields.ts";
 
 /**
- * Check-ins that type a phone, per client address: a check-in answers with that
- * person's status colour, so an unlimited endpoint would let a script read the
- * statuses of a list of phones. Generous, since many passengers share a
- * carrier's address; one-tap scans from a remembered device are not counted.
+ * Check-ins that type a phone, and companions, per client address: each
+ * makes or touches a person (and a companion's phone gets a text), so an
+ * unlimited endpoint would let a script fill the persons table or text a
+ * list of phones. A check-in counts 1 for a typed phone plus 1 per
+ * companion. Generous, since many passengers share a carrier's address; a
+ * verified device's one-tap scan without companions is not counted.
  */
 export const TYPED_PHONE_LIMIT: Limit = { bucket: "typed-phone", limit: 100, windowMs: 10 * 60_000 };
 
@@ -28,7 +31,8 @@ const CheckinRequest = z
     code: text({ min: 1, max: 300 }).openapi({ description: "A poster code id (the last part of /v/{codeId}) or a live display token (L1.…)" }),
     phone: phone.optional().openapi({
       description:
-        "Chinese mobile (13812345678, +8613812345678) or E.164. Required on a first scan; may be left out when the request carries the device cookie `tc_device` set by an earlier check-in (the one-tap form).",
+        "Chinese mobile (13812345678, +8613812345678) or E.164. Required on a first scan; may be left out when the request carries the device cookie `tc_device` set by POST /otp/verify (the one-tap form). " +
+        "A phone this device has not verified is recorded as an unverified check-in (see `verified`).",
     }),
     name: name.optional(),
     companions: z.array(z.object({ name, phone: phone.optional() })).max(9).optional(),
@@ -39,19 +43,22 @@ const CheckinRequest = z
 const CheckinResult = z
   .object({
     checkinId: z.string().uuid(),
-    personId: z.string().uuid(),
+    personId: z.string().uuid().nullable().openapi({ description: "The verified passenger's person id; null on an unverified check-in" }),
+    verified: z.boolean().openapi({
+      description: "True when this device has proved the phone (cookie `tc_device`). False: the ride is recorded, but no status is shown until the phone is verified (POST /otp, POST /otp/verify with this checkinId)",
+    }),
     boardedAt: z.string(),
     alightedAt: z.string().nullable(),
     vehicle: z.object({ plate: z.string(), kind: z.string(), routeId: z.string().nullable() }),
     tripId: z.string().nullable(),
-    status: z.enum(["green", "yellow", "red"]),
-    companions: z.array(z.object({ checkinId: z.string(), personId: z.string(), status: z.enum(["green", "yellow", "red"]) })),
+    status: z.enum(["green", "yellow", "red"]).nullable().openapi({ description: "The verified passenger's status colour; null on an unverified check-in" }),
+    companions: z.array(z.object({ checkinId: z.string() })).openapi({ description: "One entry per companion checked in (\"you + 2\"); their statuses are theirs alone" }),
   })
   .openapi("Checkin");
 
-/** The remembered device (signed, HttpOnly; holds only the person id). Documented so clients know the one-tap form. */
+/** The remembered device (signed, HttpOnly; holds only the verified person's id). Documented so clients know the one-tap form. */
 const deviceCookie = z.object({
-  tc_device: z.string().optional().openapi({ description: "Set by a check-in response; lets a later check-in omit phone, and lets this device alight its own rides" }),
+  tc_device: z.string().optional().openapi({ description: "Set by POST /otp/verify; lets a later check-in omit phone, shows the verified passenger's status, and lets this device alight its own rides" }),
 });
 
 const checkin = createRoute({
@@ -90,21 +97,25 @@ export function registerCheckinsRoutes(
 
   app.openapi(checkin, async (c) => {
     const body = c.req.valid("json");
-    if (body.phone !== undefined) {
-      const verdict = await limits.take({ limit: TYPED_PHONE_LIMIT, key: clientAddress(c, deps.config.trustProxy) });
+    const cost = (body.phone !== undefined ? 1 : 0) + (body.companions?.length ?? 0);
+    if (cost > 0) {
+      const verdict = await limits.take({ limit: TYPED_PHONE_LIMIT, key: clientAddress(c, deps.config.trustProxy), cost });
       if (!verdict.allowed && !(await staffFromRequest(c, repos.auth))) {
         throw tooManyRequests("Too many check-ins typed from this address; try again in a few minutes", verdict.retryAfterSeconds);
       }
     }
-    const result = await repos.service.checkIn({ ...body, devicePersonId: await devicePersonId(c, deps.keys.cookie) });
-    await rememberDevice(c, deps.keys.cookie, result.body.personId, deps.config.publicUrl);
+    const device = await devicePersonId(c, deps.keys.cookie);
+    const result = await repos.service.checkIn({ ...body, devicePersonId: device, lang: pickLang(c) });
+    // A verified device stays remembered for another half year from its latest ride.
+    if (result.verified && device) await rememberDevice(c, deps.keys.cookie, device, deps.config.publicUrl);
     return result.created ? c.json(result.body, 201) : c.json(result.body, 200);
   });
 
   app.openapi(alight, async (c) => {
     const row = await repos.checkins.byId(c.req.valid("param").id);
     if (!row) throw notFound("Check-in");
-    if ((await devicePersonId(c, deps.keys.cookie)) !== row.personId) {
+    // Only the verified owner's device may alight a verified ride; an unverified ride is alighted by staff (or by its end).
+    if ((await devicePersonId(c, deps.keys.cookie)) !== row.personId || !row.verified) {
       const staff = await staffFromRequest(c, repos.auth);
       if (!staff || staff.role === "tracer") throw forbidden("Only the passenger's own phone, or the fleet's staff, can check out this ride");
       await repos.vehicles.getFor(staff, row.vehicleId);

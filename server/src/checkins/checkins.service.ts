@@ -2,11 +2,21 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../context.ts";
 import { badRequest } from "../errors.ts";
 import type { CodesRepository, CodeVehicle } from "../codes/codes.repository.ts";
+import { lookupHash } from "../crypto/personal-data.ts";
+import { invalidPhone } from "../otp/otp.service.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import { companionKey, statusColour, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
+import { createRateLimits, type Limit } from "../rate-limit.ts";
 import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository } from "./checkins.repository.ts";
 
 const phoneRequired = () => badRequest("phone_required", "phone is required: this device is not remembered yet");
+
+/**
+ * Texts telling a companion they were checked in, per companion phone: enough
+ * for a family's daily rides, too few for anyone to use companions to send
+ * texts to a phone they do not own.
+ */
+export const COMPANION_TEXT_LIMIT: Limit = { bucket: "companion-text", limit: 3, windowMs: 24 * 3_600_000 };
 
 export interface CheckinInput {
   code: string;
@@ -14,69 +24,82 @@ export interface CheckinInput {
   name?: string;
   companions?: { name: string; phone?: string }[];
   seat?: string;
-  /** The person remembered by this device's signed cookie, if any. */
+  /** The verified person this device's signed cookie names, if any. */
   devicePersonId: string | null;
+  /** The language of texts sent on this check-in's behalf (companions'). */
+  lang: "zh" | "en";
 }
 
 function phoneOrThrow(phone: string, field: string): string {
   const e164 = normalisePhone(phone);
-  if (!e164) throw badRequest("invalid_phone", `${field}: not a phone number we can use; give a Chinese mobile (13812345678) or an E.164 number (+44…)`);
+  if (!e164) throw invalidPhone(field);
   return e164;
 }
 
-/** The passenger check-in (DESIGN §5): resolve the code, find the person, record the ride once, alert the driver about a flagged passenger. */
+const companionText = {
+  zh: (plate: string, when: string) => `【乘车登记】您的同行人已为您登记乘坐 ${plate}（${when}）。如您未乘坐该车，请忽略本短信。`,
+  en: (plate: string, when: string) => `Ride check-in: someone travelling with you checked you in on ${plate} at ${when}. If you were not on board, ignore this text.`,
+};
+
+interface Companion {
+  person: PersonRef;
+  phone: string | null;
+  /** A companion's own phone was not proved by them: their ride is a claim (unverified). One without a phone rides with the main passenger's proof. */
+  verified: boolean;
+}
+
+/**
+ * The passenger check-in (DESIGN §5): resolve the code, find who is scanning,
+ * record the ride once, alert the driver about a flagged passenger.
+ *
+ * Who is scanning decides what the answer shows (issue 11): a device that
+ * proved its phone with a one-time code (the signed cookie) checks in as its
+ * verified owner and sees their status. A typed phone without that proof is
+ * still recorded, for tracers, as an unverified ride of the phone's person,
+ * but the answer names no one and shows no status, nothing of the owner is
+ * changed (not their name, not their repeat-scan slot), and tracing keeps it
+ * apart from their verified rides.
+ */
 export function createCheckinService(deps: AppDeps, repos: { codes: CodesRepository; persons: PersonsRepository; checkins: CheckinsRepository }) {
   const { codes, persons, checkins } = repos;
+  const limits = createRateLimits(deps);
 
-  /** Who is checking in, as a statement for the check-in to run: the typed phone's person, or the device's. */
-  function whoSql(input: CheckinInput) {
-    if (input.phone !== undefined) return persons.upsertSql({ phone: phoneOrThrow(input.phone, "phone"), name: input.name });
-    if (!input.devicePersonId) throw phoneRequired();
-    return persons.byIdSql(input.devicePersonId);
-  }
-
-  /** Companions are persons of their own, keyed by the main passenger when they have no phone. */
-  async function companionPersons(input: CheckinInput): Promise<{ main: PersonRef; companions: PersonRef[] }> {
-    const companionPhones = (input.companions ?? []).map((c, i) => (c.phone ? phoneOrThrow(c.phone, `companions.${i}.phone`) : null));
-    const main =
-      input.phone !== undefined
-        ? await persons.findOrCreate({ phone: phoneOrThrow(input.phone, "phone"), name: input.name })
-        : input.devicePersonId
-          ? await persons.ref(input.devicePersonId)
-          : null;
-    if (!main) throw phoneRequired();
-    const companions: PersonRef[] = [];
+  /** Companions are persons of their own, keyed by the main passenger when they have no phone; made only for a ride that was created. */
+  async function companionPersons(main: PersonRef, input: CheckinInput, phones: (string | null)[], mainVerified: boolean): Promise<Companion[]> {
+    const companions: Companion[] = [];
     for (const [i, c] of (input.companions ?? []).entries()) {
-      const phone = companionPhones[i];
-      const p = await persons.findOrCreate(phone ? { phone, name: c.name } : { phone: companionKey(main.id, c.name), name: c.name, hasPhone: false });
+      const phone = phones[i] ?? null;
+      // Someone listing a companion's phone does not get to rename its owner; the name is set on first sight only.
+      const p = await persons.findOrCreate(phone ? { phone, name: c.name, keepName: true } : { phone: companionKey(main.id, c.name), name: c.name, hasPhone: false });
       // The same person listed twice, or the passenger listing themselves, is one passenger.
-      if (p.id !== main.id && !companions.some((x) => x.id === p.id)) companions.push(p);
+      if (p.id !== main.id && !companions.some((x) => x.person.id === p.id)) companions.push({ person: p, phone, verified: phone ? false : mainVerified });
     }
-    return { main, companions };
+    return companions;
   }
 
-  function present(row: CheckinRow, person: PersonRef, vehicle: CodeVehicle, tripId: string | null, companions: { row: CheckinRow; person: PersonRef }[]) {
+  function present(row: CheckinRow, person: PersonRef, verified: boolean, vehicle: CodeVehicle, tripId: string | null, companions: { checkinId: string }[]) {
     return {
       checkinId: row.id,
-      personId: person.id,
+      // Only a verified device learns whose ride it is and how they are.
+      personId: verified ? person.id : null,
+      verified,
       boardedAt: row.boardedAt.toISOString(),
       alightedAt: row.alightedAt?.toISOString() ?? null,
       vehicle: { plate: vehicle.plate, kind: vehicle.kind, routeId: vehicle.routeId },
       tripId,
-      status: statusColour(person.status),
-      companions: companions.map((c) => ({ checkinId: c.row.id, personId: c.person.id, status: statusColour(c.person.status) })),
+      status: verified ? statusColour(person.status) : null,
+      // "You + 2": companions' statuses and person ids are theirs, not the device's.
+      companions: companions.map((c) => ({ checkinId: c.checkinId })),
     };
   }
 
-  /** A repeat scan within the minute: the ride the first scan recorded, with its companions. */
-  async function repeated(person: PersonRef, vehicle: CodeVehicle, now: Date) {
-    const row = await checkins.recentScan(person.id, vehicle.id, new Date(now.getTime() - REPEAT_SCAN_MS), now);
+  /** A repeat scan within the minute: the ride the first scan recorded (in the same verified or unverified slot), with its companions. */
+  async function repeated(person: PersonRef, verified: boolean, vehicle: CodeVehicle, now: Date) {
+    const row = await checkins.recentScan(person.id, vehicle.id, new Date(now.getTime() - REPEAT_SCAN_MS), now, verified);
     if (!row) throw new Error("a repeat scan whose first ride is gone");
     const companionRows = await checkins.companionsOf(row.id, vehicle.id, row.boardedAt);
-    const companions = await Promise.all(
-      companionRows.map(async (c) => ({ row: c, person: (await persons.ref(c.personId)) ?? { id: c.personId, status: "clear" as const, statusSetAt: null } })),
-    );
-    return present(row, person, vehicle, await checkins.tripAt(row.vehicleId, row.boardedAt, deps.clock.now()), companions);
+    const tripId = await checkins.tripAt(row.vehicleId, row.boardedAt, deps.clock.now());
+    return present(row, person, verified, vehicle, tripId, companionRows.map((c) => ({ checkinId: c.id })));
   }
 
   async function alertIfFlagged(vehicleId: string, person: PersonRef, checkinId: string, at: Date) {
@@ -89,16 +112,47 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
     }
   }
 
+  /** Tells each companion with a phone that someone checked them in; a text that cannot go is logged, the ride stands. */
+  async function tellCompanions(companions: Companion[], vehicle: CodeVehicle, at: Date, lang: "zh" | "en") {
+    const when = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
+      timeZone: deps.config.tzDisplay,
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    }).format(at);
+    for (const c of companions) {
+      if (!c.phone) continue;
+      try {
+        const verdict = await limits.take({ limit: COMPANION_TEXT_LIMIT, key: lookupHash(deps.keys.phoneHash, c.phone) });
+        if (!verdict.allowed) continue;
+        await deps.sms.sendSms(c.phone, companionText[lang](vehicle.plate, when));
+      } catch (err) {
+        deps.logger.warn({ err, personId: c.person.id }, "could not tell a companion they were checked in");
+      }
+    }
+  }
+
   return {
     async checkIn(input: CheckinInput) {
-      const { vehicle } = await codes.resolve(input.code);
-      let who = whoSql(input);
-      let companions: PersonRef[] = [];
-      if (input.companions?.length) {
-        const found = await companionPersons(input);
-        who = persons.byIdSql(found.main.id);
-        companions = found.companions;
+      const { vehicle } = await codes.resolve(input.code, { pageTicket: true });
+      const typed = input.phone !== undefined ? phoneOrThrow(input.phone, "phone") : null;
+      // Every companion phone is checked before anything is recorded: a bad one refuses the whole check-in.
+      const companionPhones = (input.companions ?? []).map((c, i) => (c.phone ? phoneOrThrow(c.phone, `companions.${i}.phone`) : null));
+
+      let verified: boolean;
+      let who;
+      if (input.devicePersonId && (typed === null || (await persons.hasPhone(input.devicePersonId, typed)))) {
+        verified = true;
+        who = typed !== null ? persons.upsertSql({ phone: typed, name: input.name }) : persons.byIdSql(input.devicePersonId);
+      } else if (typed !== null) {
+        verified = false;
+        who = persons.upsertSql({ phone: typed, name: input.name, keepName: true });
+      } else {
+        throw phoneRequired();
       }
+
       const now = deps.clock.now();
       const row: CheckinRow = {
         id: uuidv7({ msecs: now.getTime() }),
@@ -110,27 +164,28 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
         seat: input.seat ?? null,
         alightedAt: null,
         receivedAt: now,
+        verified,
       };
-      const companionRows = companions.map((p) => ({ person: p, row: { ...row, id: uuidv7({ msecs: now.getTime() }), personId: p.id, source: "companion" as const, companionOf: row.id, seat: null } }));
-      const recorded = await checkins.recordScan({
-        who,
-        vehicleId: vehicle.id,
-        checkinId: row.id,
-        at: now,
-        seat: row.seat,
-        companions: companionRows.map((c) => ({ checkinId: c.row.id, personId: c.person.id })),
-        now,
-      });
+      const recorded = await checkins.recordScan({ who, vehicleId: vehicle.id, checkinId: row.id, at: now, seat: row.seat, verified, now });
       if (!recorded) throw phoneRequired();
       const { person } = recorded;
-      if (!recorded.created) return { created: false, body: await repeated(person, vehicle, now) };
+      if (!recorded.created) return { created: false, verified, body: await repeated(person, verified, vehicle, now) };
+
+      const companions = await companionPersons(person, input, companionPhones, verified);
+      const companionRows = companions.map((c) => ({ ...c, checkinId: uuidv7({ msecs: now.getTime() }) }));
+      await checkins.addCompanions(
+        { checkinId: row.id, vehicleId: vehicle.id, at: now },
+        companionRows.map((c) => ({ checkinId: c.checkinId, personId: c.person.id, verified: c.verified })),
+      );
 
       deps.metrics.checkins.inc({ source: "scan" });
       if (companionRows.length) deps.metrics.checkins.inc({ source: "companion" }, companionRows.length);
-      deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length }, "passenger checked in");
-      await alertIfFlagged(vehicle.id, person, row.id, now);
-      for (const c of companionRows) await alertIfFlagged(vehicle.id, c.person, c.row.id, now);
-      return { created: true, body: present({ ...row, personId: person.id }, person, vehicle, recorded.tripId, companionRows) };
+      deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length, verified }, "passenger checked in");
+      // The driver is told of a flagged passenger whose phone is proved; an unproved claim could be anyone's.
+      if (verified) await alertIfFlagged(vehicle.id, person, row.id, now);
+      for (const c of companionRows) if (c.verified) await alertIfFlagged(vehicle.id, c.person, c.checkinId, now);
+      void tellCompanions(companions, vehicle, now, input.lang);
+      return { created: true, verified, body: present({ ...row, personId: person.id }, person, verified, vehicle, recorded.tripId, companionRows) };
     },
   };
 }

@@ -7,6 +7,7 @@ import { preparedRunner } from "../db/prepared.ts";
 import { vehicleCodes } from "../db/schema/index.ts";
 import { AppError, gone } from "../errors.ts";
 import { newCodeId } from "../vehicles/vehicles.repository.ts";
+import { isPageTicket, verifyPageTicket } from "./live-code.ts";
 
 export interface CodeVehicle {
   id: string;
@@ -22,6 +23,9 @@ export const codeRevoked = () =>
   new AppError(410, "code_revoked", "This code is no longer valid: the vehicle has a new one. Scan the code posted in the vehicle now");
 export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
+
+export const ticketNotACode = () =>
+  gone("ticket_not_a_code", "This link only works from the page that made it; scan the code on the driver's screen again");
 
 export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
   const prepared = preparedRunner(db);
@@ -39,15 +43,25 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
     /**
      * The vehicle a scanned code stands for: a poster code id or a live
      * display token. Throws code_not_found (404), code_revoked or
-     * code_expired (410), so the page and the API refuse alike.
+     * code_expired (410), so the page and the API refuse alike. A page
+     * ticket is a code only where `pageTicket` says so (the check-in itself);
+     * anywhere else it is ticket_not_a_code.
      */
-    async resolve(code: string): Promise<{ vehicle: CodeVehicle; live: boolean }> {
+    async resolve(code: string, opts: { pageTicket?: boolean } = {}): Promise<{ vehicle: CodeVehicle; live: boolean; liveExpiresAt?: Date }> {
+      if (isPageTicket(code)) {
+        if (!opts.pageTicket) throw ticketNotACode();
+        const check = verifyPageTicket(keys.pageTicket, code, clock.now());
+        if (!check.ok) throw check.reason === "expired" ? codeExpired() : codeNotFound();
+        const vehicle = await vehicleById(check.vehicleId);
+        if (!vehicle) throw codeNotFound();
+        return { vehicle, live: false };
+      }
       if (isLiveCode(code)) {
         const check = verifyLiveCode(keys.liveCode, code, clock.now());
         if (!check.ok) throw check.reason === "expired" ? codeExpired() : codeNotFound();
         const vehicle = await vehicleById(check.vehicleId);
         if (!vehicle) throw codeNotFound();
-        return { vehicle, live: true };
+        return { vehicle, live: true, liveExpiresAt: check.expiresAt };
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
       const [row] = await prepared<CodeVehicle & { revoked: boolean }>(sql`

@@ -16,6 +16,10 @@ export interface Keys {
   phoneHash: Buffer;
   /** HMAC-SHA256 key for live codes on the driver's screen. */
   liveCode: Buffer;
+  /** HMAC-SHA256 key under which one-time phone codes are stored (never the code itself). */
+  phoneCode: Buffer;
+  /** HMAC-SHA256 key for the page ticket a live code's page carries (a token type of its own). */
+  pageTicket: Buffer;
   /** Secret for the signed device cookie on the passenger page. */
   cookie: string;
   /** Ed25519 key that signs personal passes; onboard scanners verify with the public half. */
@@ -37,6 +41,8 @@ export function deriveKeys(dataKey: Buffer): Keys {
     personalData: derive(dataKey, "personal-data"),
     phoneHash: derive(dataKey, "phone-hash"),
     liveCode: derive(dataKey, "live-code"),
+    phoneCode: derive(dataKey, "phone-code"),
+    pageTicket: derive(dataKey, "page-ticket"),
     cookie: derive(dataKey, "cookie").toString("base64url"),
     passSigning,
     passVerifying: createPublicKey(passSigning),

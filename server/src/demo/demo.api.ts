@@ -31,7 +31,24 @@ export async function demoApi(base: string, brokerUrl: string, admin: { username
       must("registering a vehicle", call<{ id: string; code: { id: string; url: string }; agent: { username: string; password: string } }>("POST", "/vehicles", body, staff)),
     issuePass: (phone: string, name: string) => must("issuing a pass", call<{ personId: string; pass: string }>("POST", "/passes", { phone, name }, staff)),
     /** A passenger's scan: `code` is a poster code id or a live code token; `cookie` the device cookie of a returning passenger. */
-    checkIn: (body: { code: string; phone?: string }, cookie?: string) => call<{ checkinId: string; personId: string }>("POST", "/checkins", body, cookie ? { cookie } : {}),
+    checkIn: (body: { code: string; phone?: string }, cookie?: string) =>
+      call<{ checkinId: string; personId: string | null; verified: boolean }>("POST", "/checkins", body, cookie ? { cookie } : {}),
+    /**
+     * Proves a phone as its owner would, reading the code from the SMS sink
+     * (/dev/sms.json, the demo's gateway), so the ride `checkinId` becomes
+     * verified. The device cookie, or null when no code could be had (a real
+     * gateway, or the per-address code limit that all demo riders share).
+     */
+    async verifyPhone(phone: string, checkinId: string): Promise<string | null> {
+      if ((await call("POST", "/otp", { phone })).status !== 202) return null;
+      const sink = await fetch(`${base}/dev/sms.json?phone=${encodeURIComponent(phone)}`);
+      if (!sink.ok) return null;
+      const { messages } = (await sink.json()) as { messages: { text: string }[] };
+      const code = /\b(\d{6})\b/.exec(messages[0]?.text ?? "")?.[1];
+      if (!code) return null;
+      const verified = await call("POST", "/otp/verify", { phone, code, checkinId });
+      return verified.status === 200 ? (verified.setCookie?.split(";")[0] ?? null) : null;
+    },
     alight: (checkinId: string, cookie: string) => call("POST", `/checkins/${checkinId}/alight`, {}, { cookie }),
     trace: (body: { phone: string; from: string; to: string; reason: string; minOverlapMinutes?: number }) =>
       must("tracing", call<{ contacts: { role: "passenger" | "driver"; phone: string | null; driverId: string | null }[] }>("POST", "/traces", body, staff)),

@@ -48,6 +48,8 @@ describe("the demo city", () => {
     // What the server stored: scans (poster and live codes) and pass reads from the agents.
     await expect.poll(() => count(sql`select count(*) as n from checkins where source = 'pass'`), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect(await count(sql`select count(*) as n from checkins where source = 'scan'`)).toBeGreaterThanOrEqual(4);
+    // The riders prove their phones with the code from the SMS sink, so their scans are verified rides.
+    expect(await count(sql`select count(*) as n from checkins where source = 'scan' and verified`)).toBeGreaterThanOrEqual(2);
     await expect.poll(() => count(sql`select count(*) as n from positions`), { timeout: 30_000 }).toBeGreaterThan(50);
   }, 240_000);
 

@@ -66,7 +66,12 @@ export function ErrorPage(props: { t: Strings; nonce: string; title: string; mes
 /** GET /v/{code}: the first-scan form or the one-tap button, and the result screen the script fills in. */
 export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
   const { t, me } = props;
-  const config = { code: props.code, lang: props.lang, tz: props.tz, t: { ...t, noticeRide: undefined } };
+  const config = {
+    code: props.code,
+    lang: props.lang,
+    tz: props.tz,
+    t: { ...t, noticeRide: undefined, codeSent: undefined, companionsCount: undefined, codeSentText: t.codeSent("{phone}"), companionsText: t.companionsCount(9).replace("9", "{n}") },
+  };
   return (
     <Page t={t} nonce={props.nonce} title={`${t.title} · ${props.vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};${checkinScript}`}>
       <VehicleCard t={t} lang={props.lang} vehicle={props.vehicle} />
@@ -129,8 +134,18 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
             <dt id="r-alighted-label" hidden>{t.alighted}</dt>
             <dd id="r-alighted" hidden />
           </dl>
-          <div id="r-companions" />
+          <div id="r-companions" data-testid="companions" />
         </div>
+        <section class="card" id="verify" data-testid="verify" hidden>
+          <strong>{t.verifyTitle}</strong>
+          <p class="small">{t.verifyHint}</p>
+          <p id="code-sent" />
+          <label for="code">{t.code}</label>
+          <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength={6} />
+          <button id="confirm-code" type="button">{t.confirmCode}</button>
+          <button id="resend-code" type="button" class="secondary">{t.resendCode}</button>
+          <div id="verify-error" class="error" role="alert" hidden />
+        </section>
         <p class="small center">{t.showDriver}</p>
         <button id="alight" type="button">{t.alight}</button>
         <a class="button secondary" href={`/pass?lang=${props.lang}`}>{t.myPass}</a>

@@ -4,8 +4,10 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 
 /**
  * The remembered device: a signed cookie holding only the passenger's person
- * id (never the phone), so later scans are one tap. Signed with a key derived
- * from DATA_KEY, so it cannot be forged to check in as someone else.
+ * id (never the phone), so later scans are one tap. Set only once the phone's
+ * owner proved it on this device with a one-time code (otp/), so the cookie
+ * means "this device belongs to this verified person". Signed with a key
+ * derived from DATA_KEY, so it cannot be forged to check in as someone else.
  */
 export const DEVICE_COOKIE = "tc_device";
 const HALF_YEAR_S = 183 * 86_400;
@@ -16,8 +18,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * remembered before keep working, but with node:crypto's synchronous HMAC: the
  * WebCrypto one hono uses cost more CPU than the rest of a one-tap check-in.
  */
-const sign = (value: string, secret: string) => createHmac("sha256", secret).update(value).digest("base64");
+const sign = (value: string, secret: string) => createHmac("sha256", secret).update(`verified:${value}`).digest("base64");
+// The "verified:" label: cookies signed before phones were verified (over the bare person id, by
+// whoever typed a phone) no longer check, so those devices are asked for a code once.
 
+/** The verified person this device belongs to, or null. */
 export async function devicePersonId(c: Context, secret: string): Promise<string | null> {
   const raw = getCookie(c, DEVICE_COOKIE);
   const dot = raw?.lastIndexOf(".") ?? -1;

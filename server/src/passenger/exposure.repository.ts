@@ -9,7 +9,7 @@ import type { Exposure } from "./checkin-page.tsx";
 
 /** Only what the notice needs from a stored trace result (DESIGN §5 contact rows). */
 const traceContacts = z.object({
-  contacts: z.array(z.object({ personId: z.string().nullable().optional(), vehicleId: z.string(), from: z.string() }).passthrough()),
+  contacts: z.array(z.object({ personId: z.string().nullable().optional(), vehicleId: z.string(), from: z.string(), unverified: z.boolean().optional() }).passthrough()),
 });
 
 /**
@@ -31,7 +31,8 @@ export function createExposureLookup({ db, keys, checkins }: { db: Db; keys: Key
     const [trace] = await db.select({ resultEnc: traces.resultEnc }).from(traces).where(eq(traces.id, traceId));
     if (!trace) return null; // removed by retention
     const parsed = traceContacts.safeParse(JSON.parse(decrypt(keys.personalData, trace.resultEnc)));
-    const contact = parsed.success ? parsed.data.contacts.find((c) => c.personId === personId) : undefined;
+    // A contact row found through an unverified check-in of their phone is someone else's ride: never told to them.
+    const contact = parsed.success ? parsed.data.contacts.find((c) => c.personId === personId && c.unverified !== true) : undefined;
     if (!contact) return null;
     const [v] = await db.select({ plate: vehicles.plate, routeId: vehicles.routeId }).from(vehicles).where(eq(vehicles.id, contact.vehicleId));
     return v ? { ...v, boardedAt: new Date(contact.from) } : null;

@@ -28,7 +28,7 @@ button:disabled{opacity:.6}
 .notice{border-left:6px solid #e0a800;background:#fff8e1}
 .notice.case{border-color:#c62828;background:#fdecea}
 .result{color:#fff;text-align:center;border-radius:16px;padding:20px 16px;overflow:hidden}
-.result.green{background:#0a7d3b}.result.yellow{background:#d9a400;color:#1d1600}.result.red{background:#c62828}
+.result.green{background:#0a7d3b}.result.yellow{background:#d9a400;color:#1d1600}.result.red{background:#c62828}.result.unverified{background:#5d6b62}
 .result .status{font-size:26px;font-weight:800}
 .result .plate{font-size:36px}
 .clock{font-size:44px;font-weight:800;font-variant-numeric:tabular-nums;letter-spacing:.02em}

@@ -34,31 +34,60 @@ export const checkinScript = String.raw`
     });
   }
 
-  var current = null;
-  function showResult(d) {
-    current = d;
-    $("start").hidden = true;
-    $("result").hidden = false;
-    $("result-card").className = "result " + d.status;
-    $("r-status").textContent = t.status[d.status];
-    $("r-plate").textContent = d.vehicle.plate;
-    $("r-route").textContent = d.vehicle.routeId ? t.route + " " + d.vehicle.routeId : "";
-    $("r-boarded").textContent = dateTimeText(new Date(d.boardedAt));
-    var list = $("r-companions");
-    list.textContent = "";
-    (d.companions || []).forEach(function (c, i) {
-      var line = document.createElement("div");
-      line.textContent = "+" + (i + 1) + " · " + t.status[c.status];
-      list.appendChild(line);
-    });
-    if (d.alightedAt) showAlighted(d.alightedAt);
-    if (d.status !== "green") {
+  var current = null, typed = null;
+  function showStatus(status) {
+    $("result-card").className = "result " + status;
+    $("r-status").textContent = t.status[status];
+    if (status !== "green") {
       fetch("/passenger/notice?lang=" + cfg.lang, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : ""; })
         // The server renders the notice with JSX, which escapes every stored text in it.
         .then(function (html) { if (!$("notice")) $("notice-slot").innerHTML = html; });
     }
   }
+  function showResult(d) {
+    current = d;
+    $("start").hidden = true;
+    $("result").hidden = false;
+    $("r-plate").textContent = d.vehicle.plate;
+    $("r-route").textContent = d.vehicle.routeId ? t.route + " " + d.vehicle.routeId : "";
+    $("r-boarded").textContent = dateTimeText(new Date(d.boardedAt));
+    // "You + 2": companions' statuses are theirs alone, never shown on this device.
+    $("r-companions").textContent = d.companions && d.companions.length ? t.companionsText.replace("{n}", String(d.companions.length)) : "";
+    if (d.alightedAt) showAlighted(d.alightedAt);
+    if (d.verified) { showStatus(d.status); return; }
+    // A phone this device has not proved yet: the ride is recorded; the status waits for the texted code.
+    $("result-card").className = "result unverified";
+    $("r-status").textContent = t.unverified;
+    $("alight").hidden = true;
+    $("verify").hidden = false;
+    sendCode();
+  }
+
+  function verifyError(message) { var e = $("verify-error"); e.textContent = message; e.hidden = !message; }
+  function sendCode() {
+    verifyError("");
+    $("code-sent").textContent = "";
+    send("POST", "/api/v1/otp", { phone: typed.phone, lang: cfg.lang }).then(function (r) {
+      if (r.ok) $("code-sent").textContent = t.codeSentText.replace("{phone}", typed.phone);
+      else verifyError(errorText(r.data));
+    }).catch(function () { verifyError(t.offline); });
+  }
+  $("resend-code").onclick = sendCode;
+  $("confirm-code").onclick = function () {
+    var code = $("code").value.replace(/\D/g, "");
+    var body = { phone: typed.phone, code: code, checkinId: current.checkinId };
+    if (typed.name) body.name = typed.name;
+    $("confirm-code").disabled = true;
+    send("POST", "/api/v1/otp/verify", body).then(function (r) {
+      $("confirm-code").disabled = false;
+      if (!r.ok) { verifyError(errorText(r.data)); return; }
+      // Proved: this device now checks in as its owner with one tap, and sees their status.
+      $("verify").hidden = true;
+      $("alight").hidden = !r.data.checkinVerified;
+      showStatus(r.data.status);
+    }).catch(function () { $("confirm-code").disabled = false; verifyError(t.offline); });
+  };
   function showAlighted(at) {
     $("r-alighted-label").hidden = false;
     $("r-alighted").hidden = false;
@@ -100,6 +129,7 @@ export const checkinScript = String.raw`
       if (!phone) { showError(t.errors.phone_required); return; }
       var body = { phone: phone };
       if (name) body.name = name;
+      typed = { phone: phone, name: name };
       var companions = [];
       var rows = document.querySelectorAll("#companions .companion");
       for (var i = 0; i < rows.length; i++) {

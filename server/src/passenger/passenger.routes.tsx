@@ -12,7 +12,9 @@ import { clientAddress } from "../client-address.ts";
 import { maskName, maskPhone, normalisePhone } from "../persons/phone.ts";
 import { createPersonsRepository } from "../persons/persons.repository.ts";
 import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";
-import { devicePersonId, forgetDevice } from "./device.ts";
+import { devicePersonId, forgetDevice, rememberDevice } from "./device.ts";
+import { createOtpRepository } from "../otp/otp.repository.ts";
+import { createOtpService } from "../otp/otp.service.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
 import { createAuditRepository } from "../audit/audit.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
@@ -38,6 +40,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     exposures: createExposureLookup({ ...deps, checkins }),
     audit: createAuditRepository(deps),
     passes: createPassIssuer(deps, persons),
+    otp: createOtpService(deps, { otp: createOtpRepository(deps), persons, checkins }),
   };
   const tz = deps.config.tzDisplay;
 
@@ -64,11 +67,12 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     let vehicle: CodeVehicle;
     let pageCode = code;
     try {
-      const resolved = await repos.codes.resolve(code);
+      const resolved = await repos.codes.resolve(code); // a page ticket here is ticket_not_a_code (410)
       vehicle = resolved.vehicle;
-      if (resolved.live) pageCode = pageTicket(deps, vehicle.id);
+      if (resolved.live) pageCode = pageTicket(deps, vehicle.id, resolved.liveExpiresAt!);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
+      // A page ticket opened as a page (a shared or reloaded link) is not renewed: scan the screen again.
       const gone = err.status === 410;
       const page = ErrorPage({ t, nonce: cspNonce(c), title: gone ? t.goneTitle : t.notFoundTitle, message: t.errors[err.code] ?? err.message });
       return html(c, page, gone ? 410 : 404);
@@ -97,20 +101,40 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(person.name, person.phone), qrSvg: await qrSvg(repos.passes.signFor(person.id), "M") }));
   });
 
+  // The pass form without JavaScript: phone and name → a code texted to the phone → code → the pass (issue 11 part 1).
   app.post("/pass", bodyLimit({ maxSize: 4096, onError: (c) => c.text("Form too large", 413) }), async (c) => {
     const lang = pickLang(c);
     const t = strings[lang];
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const phone = typeof form.phone === "string" ? form.phone : "";
     const name = typeof form.name === "string" ? form.name.trim().slice(0, 50) : "";
-    if (!phone || !name || !isPlainText(phone) || !isPlainText(name)) return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors.invalid_request }), 400);
+    const code = typeof form.code === "string" ? form.code.trim() : undefined;
+    if (!phone || !name || !isPlainText(phone) || !isPlainText(name) || phone.length > 32) return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors.invalid_request }), 400);
+    const e164 = normalisePhone(phone);
+    const codeFor = e164 ? { phone, name, masked: maskPhone(e164) } : undefined;
+    const address = clientAddress(c, deps.config.trustProxy);
     try {
-      const issued = await repos.passes.issue({ phone, name }, { address: clientAddress(c, deps.config.trustProxy), staff: false });
-      return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(name, normalisePhone(phone)), qrSvg: await qrSvg(issued.pass, "M") }));
+      let device = await devicePersonId(c, deps.keys.cookie);
+      const own = device !== null && e164 !== null && (await repos.persons.hasPhone(device, e164));
+      if (!own && code === undefined) {
+        // Not this device's verified phone yet: text a code, and ask for it.
+        await repos.otp.send({ phone, lang }, { address, device: `pass:${address}` });
+        return html(c, PassForm({ t, nonce: cspNonce(c), lang, codeFor }));
+      }
+      if (!own) {
+        if (!/^\d{6}$/.test(code ?? "")) return html(c, PassForm({ t, nonce: cspNonce(c), lang, codeFor, error: t.errors.otp_wrong }), 400);
+        const { person } = await repos.otp.verify({ phone, code: code!, name });
+        await rememberDevice(c, deps.keys.cookie, person.id, deps.config.publicUrl);
+        device = person.id;
+      }
+      const issued = await repos.passes.issue({ phone, name }, { address, staff: false, devicePersonId: device });
+      return html(c, PassCard({ t, nonce: cspNonce(c), who: masked(name, e164), qrSvg: await qrSvg(issued.pass, "M") }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value); // Retry-After on a 429
-      return html(c, PassForm({ t, nonce: cspNonce(c), lang, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : 400);
+      // A wrong code keeps the code step; anything else starts again from the phone.
+      const keep = err.code === "otp_wrong" ? codeFor : undefined;
+      return html(c, PassForm({ t, nonce: cspNonce(c), lang, codeFor: keep, error: t.errors[err.code] ?? err.message }), err.status === 429 ? 429 : err.status === 410 ? 410 : 400);
     }
   });
 }

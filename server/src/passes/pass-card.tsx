@@ -32,19 +32,36 @@ export function PassCard(props: { t: Strings; nonce: string; qrSvg: string; who:
   );
 }
 
-/** For a passenger without a remembered device: phone and name, posted as a plain form (works without JavaScript). */
-export function PassForm(props: { t: Strings; nonce: string; lang: string; error?: string }) {
-  const { t } = props;
+/**
+ * For a passenger whose device has not verified a phone: phone and name, then
+ * the one-time code texted to it, each posted as a plain form (works without
+ * JavaScript). A pass is only issued for a phone proved on this device.
+ */
+export function PassForm(props: { t: Strings; nonce: string; lang: string; error?: string; codeFor?: { phone: string; name: string; masked: string } }) {
+  const { t, codeFor } = props;
   return (
     <Page t={t} nonce={props.nonce} title={t.passTitle}>
       <form class="card" method="post" action={`/pass?lang=${props.lang}`}>
         <h1>{t.passTitle}</h1>
         <p class="small">{t.passHint}</p>
-        <label for="phone">{t.phone}</label>
-        <input id="phone" name="phone" type="tel" inputmode="tel" placeholder={t.phonePlaceholder} required />
-        <label for="name">{t.name}</label>
-        <input id="name" name="name" required maxlength={50} />
-        <button type="submit">{t.passIssue}</button>
+        {codeFor ? (
+          <div>
+            <input type="hidden" name="phone" value={codeFor.phone} />
+            <input type="hidden" name="name" value={codeFor.name} />
+            <p>{t.codeSent(codeFor.masked)}</p>
+            <label for="code">{t.code}</label>
+            <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength={6} pattern="[0-9]{6}" required />
+            <button type="submit">{t.passIssue}</button>
+          </div>
+        ) : (
+          <div>
+            <label for="phone">{t.phone}</label>
+            <input id="phone" name="phone" type="tel" inputmode="tel" placeholder={t.phonePlaceholder} required />
+            <label for="name">{t.name}</label>
+            <input id="name" name="name" required maxlength={50} />
+            <button type="submit">{t.sendCode}</button>
+          </div>
+        )}
         {props.error ? <div class="error" role="alert">{props.error}</div> : null}
       </form>
     </Page>

@@ -5,6 +5,7 @@ import type { AppDeps } from "../context.ts";
 import { ErrorSchema, errors, json, jsonBody, type Router } from "../openapi.ts";
 import type { PassIssuer } from "./passes.service.ts";
 import { clientAddress } from "../client-address.ts";
+import { devicePersonId } from "../passenger/device.ts";
 import { text } from "../../../protocol/fields.ts";
 
 const issue = createRoute({
@@ -26,7 +27,7 @@ const issue = createRoute({
   ),
   responses: {
     201: json(z.object({ personId: z.string().uuid(), pass: z.string().openapi({ example: "P1.eyJwIjoi….sig" }) }), "Issued"),
-    ...errors(400, 413),
+    ...errors(400, 403, 413),
     429: json(ErrorSchema, "Too many passes from this address"),
   },
 });
@@ -51,7 +52,11 @@ const publicKey = createRoute({
 export function registerPassesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, passes: PassIssuer) {
   app.openapi(issue, async (c) => {
     const staff = (await staffFromRequest(c, auth)) !== null;
-    const issued = await passes.issue(c.req.valid("json"), { address: clientAddress(c, deps.config.trustProxy), staff });
+    const issued = await passes.issue(c.req.valid("json"), {
+      address: clientAddress(c, deps.config.trustProxy),
+      staff,
+      devicePersonId: await devicePersonId(c, deps.keys.cookie),
+    });
     return c.json(issued, 201);
   });
 

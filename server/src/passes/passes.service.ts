@@ -1,6 +1,7 @@
 import { signPass } from "../../../protocol/codes.ts";
 import type { AppDeps } from "../context.ts";
-import { badRequest, tooManyRequests } from "../errors.ts";
+import { AppError, tooManyRequests } from "../errors.ts";
+import { invalidPhone } from "../otp/otp.service.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import type { PersonsRepository } from "../persons/persons.repository.ts";
 import { createRateLimits, type Limit } from "../rate-limit.ts";
@@ -22,7 +23,13 @@ export function createPassIssuer(deps: AppDeps, persons: PersonsRepository) {
   return {
     signFor,
 
-    async issue(input: { phone: string; name: string }, client: { address: string; staff: boolean }) {
+    /**
+     * A pass for a phone: to staff at a desk (who see the passenger), or to a
+     * device that proved this very phone with a one-time code. Anyone else
+     * gets phone_unverified: a pass is the phone's person, and the name on
+     * it is theirs to set.
+     */
+    async issue(input: { phone: string; name: string }, client: { address: string; staff: boolean; devicePersonId: string | null }) {
       if (!client.staff) {
         const verdict = await limits.take({ limit: PASS_LIMIT, key: client.address });
         if (!verdict.allowed) {
@@ -30,7 +37,10 @@ export function createPassIssuer(deps: AppDeps, persons: PersonsRepository) {
         }
       }
       const phone = normalisePhone(input.phone);
-      if (!phone) throw badRequest("invalid_phone", "phone: not a phone number we can use; give a Chinese mobile (13812345678) or an E.164 number (+44…)");
+      if (!phone) throw invalidPhone();
+      if (!client.staff && !(client.devicePersonId && (await persons.hasPhone(client.devicePersonId, phone)))) {
+        throw new AppError(403, "phone_unverified", "Verify this phone on this device first (POST /otp, then POST /otp/verify); a pass is only issued for your own verified phone");
+      }
       const person = await persons.findOrCreate({ phone, name: input.name });
       deps.logger.info({ personId: person.id, byStaff: client.staff }, "personal pass issued");
       return { personId: person.id, pass: signFor(person.id) };

@@ -45,7 +45,7 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
   const refColumns = () => ({ id: persons.id, status: sql<HealthStatus>`${effectiveStatusSql("persons", clock.now())}`, statusSetAt: persons.statusSetAt });
 
   /** findOrCreate as a statement returning (id, status, status_set_at), for the check-in to run in its own round trip. */
-  function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean }): SQL {
+  function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }): SQL {
     const now = clock.now().toISOString();
     const nameEnc = input.name ? encrypt(keys.personalData, input.name) : null;
     // A companion without a phone has none to store; the key itself is not personal data worth keeping.
@@ -54,7 +54,7 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
       insert into persons (id, phone_hash, phone_enc, name_enc, created_at, last_seen_at)
       values (${uuidv7()}::uuid, ${lookupHash(keys.phoneHash, input.phone)}, ${phoneEnc}, ${nameEnc}, ${now}::timestamptz, ${now}::timestamptz)
       on conflict (phone_hash) do update
-        set last_seen_at = excluded.last_seen_at, name_enc = coalesce(excluded.name_enc, persons.name_enc)
+        set last_seen_at = excluded.last_seen_at, name_enc = ${input.keepName ? sql`persons.name_enc` : sql`coalesce(excluded.name_enc, persons.name_enc)`}
       returning id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at`;
   }
 
@@ -65,9 +65,10 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
      * The person with this phone (E.164) or companion key, created on first
      * sight. One upsert, so two scans racing each other still make one person.
      * A given name replaces the stored one (people fix typos); a missing one
-     * keeps it.
+     * keeps it, and so does `keepName` (a claim nobody has proved must not
+     * rename the phone's owner: the name is only set on first sight).
      */
-    async findOrCreate(input: { phone: string; name?: string | null; hasPhone?: boolean }): Promise<PersonRef> {
+    async findOrCreate(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }): Promise<PersonRef> {
       const [row] = rowsOf<RefRow>(await db.execute(upsertSql(input)));
       return toRef(row!);
     },
@@ -75,6 +76,17 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
     /** The person remembered by a device, as a statement of the same shape as upsertSql. */
     byIdSql(id: string): SQL {
       return sql`select id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at from persons where id = ${id}::uuid`;
+    },
+
+    /** Whether `phone` (E.164) is the phone of person `id`: a verified device typing its own number again. */
+    async hasPhone(id: string, phone: string): Promise<boolean> {
+      const [row] = await db.select({ phoneHash: persons.phoneHash }).from(persons).where(eq(persons.id, id));
+      return row?.phoneHash === lookupHash(keys.phoneHash, phone);
+    },
+
+    /** Marks the phone as proved by its owner now (a one-time code was right). */
+    async markVerified(id: string): Promise<void> {
+      await db.update(persons).set({ phoneVerifiedAt: clock.now() }).where(eq(persons.id, id));
     },
 
     async ref(id: string): Promise<PersonRef | null> {
@@ -96,6 +108,7 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
         statusExpiresAt: now.expiresAt,
         phone: phone || null,
         name: row.nameEnc ? decrypt(keys.personalData, row.nameEnc) : null,
+        phoneVerifiedAt: row.phoneVerifiedAt,
       };
     },
   };

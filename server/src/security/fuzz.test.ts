@@ -50,7 +50,8 @@ beforeAll(async () => {
   sys = await startTestSystem();
   admin = { authorization: (await sys.t.staff("admin")).authorization };
   vehicle = await sys.registerVehicle({ routeId: "K51" });
-  const checkin = await sys.t.call("POST", "/api/v1/checkins", { code: vehicle.code.id, phone: "13800000001", name: "王芳" });
+  const device = await sys.t.verifyPhone("13800000001", { name: "王芳" });
+  const checkin = await sys.t.call("POST", "/api/v1/checkins", { code: vehicle.code.id }, { cookie: device.cookie });
   expect(checkin.status, checkin.text).toBe(201);
   const now = Date.now();
   const window = { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() };

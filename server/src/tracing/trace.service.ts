@@ -21,6 +21,8 @@ export interface TraceSegment {
   alightEstimated: boolean;
   seat: string | null;
   path: LineString | null;
+  /** A scan of the index person's phone not proved by its owner: listed apart, no contacts are traced from it. */
+  unverified: boolean;
 }
 
 export interface TraceContact {
@@ -44,6 +46,8 @@ export interface TraceContact {
   via: { personId: string | null; driverId: string | null } | null;
   /** The passenger's stored (encrypted) phone and name, for the tracer's view to decrypt. */
   identity: StoredIdentity | null;
+  /** Found through a check-in whose typed phone was not proved: maybe not the phone's owner (not traced further, not texted). */
+  unverified: boolean;
 }
 
 export interface TraceOutcome {
@@ -105,12 +109,24 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
     for (const e of exposures) {
       if (exclude.persons.has(e.personId)) continue;
       const s = sources[e.source]!;
-      push(s, e.source, { role: "passenger", personId: e.personId, driverId: null, tripId: e.tripId, checkinId: e.checkinId, seat: e.seat, boardedAt: iso(e.b), identity: e.person }, e.from, e.to);
+      push(
+        s,
+        e.source,
+        { role: "passenger", personId: e.personId, driverId: null, tripId: e.tripId, checkinId: e.checkinId, seat: e.seat, boardedAt: iso(e.b), identity: e.person, unverified: !e.verified },
+        e.from,
+        e.to,
+      );
     }
     sources.forEach((s, k) => {
       const t = s.trip;
       if (!t?.driverId || exclude.drivers.has(t.driverId)) return;
-      push(s, k, { role: "driver", personId: null, driverId: t.driverId, tripId: t.id, checkinId: null, seat: null, boardedAt: iso(t.start), identity: null }, Math.max(s.from, t.start), Math.min(s.to, t.end));
+      push(
+        s,
+        k,
+        { role: "driver", personId: null, driverId: t.driverId, tripId: t.id, checkinId: null, seat: null, boardedAt: iso(t.start), identity: null, unverified: false },
+        Math.max(s.from, t.start),
+        Math.min(s.to, t.end),
+      );
     });
     return rows;
   }
@@ -133,11 +149,14 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
       const [from, to] = [req.from.getTime(), req.to.getTime()];
       // The case's segments, their fellow passengers and their paths are three statements that each
       // work out the segments themselves, so they run side by side rather than one after another.
-      const [segments, exposures1, fixes] = await Promise.all([
+      const [allSegments, exposures1, fixes] = await Promise.all([
         tracing.segments([{ personId: req.personId, boardedFrom: from, boardedTo: to }], now),
         tracing.exposuresOfCase(req.personId, from, to, now),
         track.fixesAround(caseSpans(req.personId, from, to, now), from, to + MAX_ON_BOARD_MS),
       ]);
+      // Only the index person's verified rides are theirs to trace from; unverified scans of their phone are listed apart.
+      const segments = allSegments.filter((s) => s.verified);
+      const unverifiedSegments = allSegments.filter((s) => !s.verified);
       const sources1 = segments.map((s) => passengerSource(s, 1, null));
       const paths = pathsFromFixes(fixes, segments.map((s) => ({ from: s.b, to: s.a })));
       const depth1 = contactsFrom(sources1, exposures1, minMs, { persons: new Set([req.personId]), drivers: new Set() });
@@ -146,6 +165,8 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
       if (req.depth === 2 && depth1.length > 0) {
         const firstExposure = new Map<string, number>();
         for (const c of depth1) {
+          // A contact met through an unverified scan may not be the phone's owner: their own rides are not followed.
+          if (c.unverified) continue;
           const key = c.personId ? `p:${c.personId}` : `d:${c.driverId}`;
           firstExposure.set(key, Math.min(firstExposure.get(key) ?? Infinity, c.at));
         }
@@ -157,7 +178,7 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
           tracing.tripsOfDrivers(drivers.map((d) => ({ ...d, before })), now),
         ]);
         const sources2: SourceInfo[] = [
-          ...segs2.map((s) => passengerSource(s, 2, { personId: s.personId, driverId: null })),
+          ...segs2.filter((s) => s.verified).map((s) => passengerSource(s, 2, { personId: s.personId, driverId: null })),
           ...trips2.map((t) => ({
             vehicleId: t.vehicleId,
             vehicle: t.vehicle,
@@ -192,7 +213,22 @@ export function createTraceService(deps: { tracing: TracingRepository; track: Tr
           alightEstimated: s.alightEstimated,
           seat: s.seat,
           path: paths[k] ?? null,
-        })),
+          unverified: false,
+        })).concat(
+          unverifiedSegments.map((s) => ({
+            checkinId: s.checkinId,
+            vehicleId: s.vehicleId,
+            plate: s.vehicle.plate,
+            tripId: s.tripId,
+            routeId: s.routeId ?? s.vehicle.routeId,
+            from: iso(s.b),
+            to: iso(s.a),
+            alightEstimated: s.alightEstimated,
+            seat: s.seat,
+            path: null,
+            unverified: true,
+          })),
+        ),
         contacts: contacts.map(({ at: _at, ...c }) => c),
       };
     },

@@ -17,7 +17,10 @@ import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS, type VehicleKind } fro
  *             An open trip followed by a later trip of v ends where that one starts
  *             (a vehicle runs one trip at a time); trips whose start never arrived
  *             are not matched until it does.
- *   a        = least(own alight (if after b), end of trip(c), p's next check-in,
+ *   a        = least(own alight (if after b), end of trip(c), p's next check-in
+ *                    (of the same kind: a verified ride ends at p's next verified
+ *                    one, so a stranger's unverified scan of p's phone never cuts
+ *                    p's real ride short, issue 11),
  *                    b + DEFAULT_RIDE when there is no trip(c), b + MAX_ON_BOARD)
  *   alightEstimated unless a is the passenger's own alight.
  *
@@ -62,7 +65,7 @@ function onBoard(c: string, now: SQL, boarded: { from: number; to: number }): SQ
     ) ${TR} on ${TR}.end_at > ${C}.boarded_at
     left join lateral (
       select min(n.boarded_at) as at from checkins n
-      where n.person_id = ${C}.person_id and n.boarded_at > ${C}.boarded_at and n.boarded_at < ${C}.boarded_at + ${MAX_ON_BOARD}
+      where n.person_id = ${C}.person_id and n.verified = ${C}.verified and n.boarded_at > ${C}.boarded_at and n.boarded_at < ${C}.boarded_at + ${MAX_ON_BOARD}
         and n.boarded_at > ${ts(boarded.from)} and n.boarded_at < ${ts(boarded.to + MAX_ON_BOARD_MS)}
     ) ${NX} on true
     cross join lateral (
@@ -83,7 +86,7 @@ function segmentColumns(c: string): SQL {
   const C = sql.raw(c);
   const TR = sql.raw(`${c}_tr`);
   const OB = sql.raw(`${c}_ob`);
-  return sql`${C}.id as checkin_id, ${C}.person_id, ${C}.vehicle_id, ${C}.seat,
+  return sql`${C}.id as checkin_id, ${C}.person_id, ${C}.vehicle_id, ${C}.seat, ${C}.verified,
     ${ms(sql`${C}.boarded_at`)} as b, ${ms(sql`${OB}.a`)} as a, ${OB}.own_alight,
     ${TR}.id as trip_id, ${ms(sql`${TR}.started_at`)} as trip_start, ${ms(sql`${TR}.end_at`)} as trip_end,
     ${TR}.driver_id, ${TR}.route_id`;
@@ -94,6 +97,8 @@ export interface Segment {
   personId: string;
   vehicleId: string;
   seat: string | null;
+  /** False for a typed phone its owner had not proved on the scanning device: listed apart, never one of the owner's rides. */
+  verified: boolean;
   /** Boarded at, and on board until (epoch ms). */
   b: number;
   a: number;
@@ -110,6 +115,7 @@ type SegmentRow = {
   person_id: string;
   vehicle_id: string;
   seat: string | null;
+  verified: boolean;
   b: number;
   a: number;
   own_alight: boolean;
@@ -125,6 +131,7 @@ const toSegment = (r: SegmentRow): Segment => ({
   personId: r.person_id,
   vehicleId: r.vehicle_id,
   seat: r.seat,
+  verified: r.verified !== false,
   b: Number(r.b),
   a: Number(r.a),
   alightEstimated: !r.own_alight,
@@ -192,14 +199,15 @@ const earliestReaching = (v: SQL, lo: SQL) => sql`greatest(${lo} - ${MAX_ON_BOAR
 
 /**
  * A case's segments as SQL rows (k, v, lo, hi, person_id, trip_id): their
- * check-ins boarded in [from, to), in the order segments() returns them.
+ * verified check-ins boarded in [from, to), in the order segments() returns
+ * them (k counts verified segments only).
  */
 export function caseSpans(personId: string, from: number, to: number, now: Date): SQL {
   return sql`select (row_number() over (order by c.boarded_at, c.id) - 1)::int as k, c.vehicle_id as v, c.boarded_at as lo, c_ob.a as hi,
       c.person_id, null::uuid as trip_id
     from checkins c
     ${onBoard("c", ts(now), { from, to })}
-    where c.person_id = ${personId}::uuid and c.boarded_at >= ${ts(from)} and c.boarded_at < ${ts(to)}`;
+    where c.person_id = ${personId}::uuid and c.verified and c.boarded_at >= ${ts(from)} and c.boarded_at < ${ts(to)}`;
 }
 
 export function createTracingRepository({ db }: { db: Db }) {

@@ -15,6 +15,7 @@ import { createTracingRepository } from "./tracing.repository.ts";
 import { createStatusRepository, type StatusRepository } from "../persons/status.repository.ts";
 import { StatusChangeSchema, presentChange } from "../persons/status.schema.ts";
 import { isoTime, text } from "../../../protocol/fields.ts";
+import { tellCloseContacts } from "../sms/tell-contacts.ts";
 
 /** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
 export type StoredTrace = Omit<TraceOutcome, "contacts"> & {
@@ -57,6 +58,7 @@ const TraceSchema = z
         alightEstimated: z.boolean(),
         seat: z.string().nullable(),
         path: GeometrySchema,
+        unverified: z.boolean().openapi({ description: "A scan of this phone its owner had not proved: listed apart, not traced from" }),
       }),
     ),
     contacts: z.array(
@@ -79,6 +81,7 @@ const TraceSchema = z
         overlapMinutes: z.number(),
         risk: z.number(),
         via: z.object({ personId: z.string().nullable(), driverId: z.string().nullable() }).nullable(),
+        unverified: z.boolean().openapi({ description: "Met through a scan whose typed phone was not proved: maybe not the phone's owner (not followed to depth 2, not texted)" }),
       }),
     ),
   })
@@ -229,7 +232,9 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         }
         return changes;
       });
-      return c.json({ marked: changes.map((k) => k.personId), status, changes: changes.map(presentChange) }, 200);
+      const marked = changes.map((k) => k.personId);
+      await tellCloseContacts(deps, { personIds: marked, status });
+      return c.json({ marked, status, changes: changes.map(presentChange) }, 200);
     },
   );
 
@@ -263,6 +268,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         });
         return change;
       });
+      await tellCloseContacts(deps, { personIds: [id], status });
       return c.json(presentChange(change), 200);
     },
   );

@@ -24,10 +24,11 @@ describe("a tracer's day", () => {
     await t.deps.db.insert(trips).values({ id: "0193f0a0-0000-7000-8000-00000000a001", vehicleId: bus.json.id, startedAt: new Date("2026-11-27T08:01:00Z"), driverId: "driver-42" });
 
     const scan = async (phone: string, name: string) => {
-      const res = await t.call("POST", "/api/v1/checkins", { code: bus.json.code.id, phone, name });
+      // The phone's owner proves it once (the code from the SMS sink); the device cookie then names them.
+      const { cookie } = await t.verifyPhone(phone, { name });
+      const res = await t.call("POST", "/api/v1/checkins", { code: bus.json.code.id, phone, name }, { cookie });
       expect(res.status, res.text).toBe(201);
-      // The phone keeps its device cookie: only that phone may check its own ride out.
-      const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+      // Only that phone may check its own ride out.
       return { ...res.json, cookie };
     };
     const caseScan = await scan("13800000001", "Case");

@@ -36,6 +36,13 @@ export const checkins = pgTable(
     seat: text("seat"),
     alightedAt: timestamp("alighted_at", { withTimezone: true }),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * False for a scan made with a typed phone its owner has not proved on
+     * that device (a one-time code): recorded for tracers, but never shown to
+     * or counted as the phone's owner's ride (DESIGN §5, §7). Passes and
+     * rides recorded before verification existed count as verified.
+     */
+    verified: boolean("verified").notNull().default(true),
   },
   (t) => [
     primaryKey({ columns: [t.vehicleId, t.boardedAt, t.id] }),
@@ -50,12 +57,18 @@ export const checkins = pgTable(
  * this small table, whose row lock orders two racing taps, instead of a lock
  * and a search through the day partitions of checkins.
  */
-export const recentScans = pgTable("recent_scans", {
-  personId: uuid("person_id").primaryKey(),
-  vehicleId: uuid("vehicle_id").notNull(),
-  checkinId: uuid("checkin_id").notNull(),
-  boardedAt: timestamp("boarded_at", { withTimezone: true }).notNull(),
-});
+export const recentScans = pgTable(
+  "recent_scans",
+  {
+    personId: uuid("person_id").notNull(),
+    /** Unverified scans of a phone claim their own slot, so a stranger's never meets (or returns) the owner's ride. */
+    verified: boolean("verified").notNull().default(true),
+    vehicleId: uuid("vehicle_id").notNull(),
+    checkinId: uuid("checkin_id").notNull(),
+    boardedAt: timestamp("boarded_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.verified] })],
+);
 
 export const positions = pgTable(
   "positions",

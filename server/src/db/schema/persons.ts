@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const healthStatus = pgEnum("health_status", ["clear", "close_contact", "case"]);
 
@@ -23,6 +23,8 @@ export const persons = pgTable("persons", {
   erasedAt: timestamp("erased_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  /** When the phone's owner last proved it with a one-time code; null if never (then no text is sent to it but codes). */
+  phoneVerifiedAt: timestamp("phone_verified_at", { withTimezone: true }),
 }, (t) => [
   // The quarantine job finds lapsed statuses without reading every person.
   index("persons_status_expires_idx").on(t.statusExpiresAt).where(sql`${t.statusExpiresAt} is not null`),
@@ -53,3 +55,16 @@ export const personStatusChanges = pgTable(
   },
   (t) => [index("person_status_changes_person_idx").on(t.personId, t.at)],
 );
+
+/**
+ * The one-time code sent to a phone (DESIGN §5): one live code per phone,
+ * stored only as an HMAC under a server key, valid 5 minutes, 5 attempts.
+ */
+export const phoneCodes = pgTable("phone_codes", {
+  /** persons.phone_hash of the phone the code was sent to. */
+  phoneHash: text("phone_hash").primaryKey(),
+  codeHash: text("code_hash").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  attempts: integer("attempts").notNull().default(0),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+});
