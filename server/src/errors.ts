@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   "not_in_trace",
   "operator_required",
   "username_taken",
+  "plate_taken",
+  "vehicle_retired",
   "payload_too_large",
   "rate_limited",
   "console_unavailable",

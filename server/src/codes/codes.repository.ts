@@ -19,6 +19,8 @@ export const codeNotFound = () =>
   new AppError(404, "code_not_found", "This code is not one of ours; scan the code posted in the vehicle again");
 export const codeRevoked = () =>
   new AppError(410, "code_revoked", "This code is no longer valid: the vehicle has a new one. Scan the code posted in the vehicle now");
+export const vehicleRetired = () =>
+  gone("vehicle_retired", "This vehicle is no longer in service, so its code no longer works. Scan the code in the vehicle you are on");
 export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
 
@@ -33,8 +35,15 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
 
   async function vehicleById(id: string): Promise<CodeVehicle | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const [v] = await db.select(vehicleColumns).from(vehicles).leftJoin(operators, eq(operators.id, vehicles.operatorId)).where(eq(vehicles.id, id));
-    return v ?? null;
+    const [v] = await db
+      .select({ ...vehicleColumns, retiredAt: vehicles.retiredAt })
+      .from(vehicles)
+      .leftJoin(operators, eq(operators.id, vehicles.operatorId))
+      .where(eq(vehicles.id, id));
+    if (!v) return null;
+    if (v.retiredAt) throw vehicleRetired();
+    const { retiredAt: _retired, ...vehicle } = v;
+    return vehicle;
   }
 
   return {
@@ -53,14 +62,16 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
       const [row] = await db
-        .select({ ...vehicleColumns, revokedAt: vehicleCodes.revokedAt })
+        .select({ ...vehicleColumns, revokedAt: vehicleCodes.revokedAt, retiredAt: vehicles.retiredAt })
         .from(vehicleCodes)
         .innerJoin(vehicles, eq(vehicles.id, vehicleCodes.vehicleId))
         .leftJoin(operators, eq(operators.id, vehicles.operatorId))
         .where(eq(vehicleCodes.id, code));
       if (!row) throw codeNotFound();
+      // Retiring revokes the codes too: say why, not "the vehicle has a new one".
+      if (row.retiredAt) throw vehicleRetired();
       if (row.revokedAt) throw codeRevoked();
-      const { revokedAt: _revoked, ...vehicle } = row;
+      const { revokedAt: _revoked, retiredAt: _retired, ...vehicle } = row;
       return { vehicle, live: false };
     },
 
