@@ -155,8 +155,8 @@ describe("tracer console", () => {
 
     // Rotating the code (after a confirmation) gives a new poster URL; the old one stops working.
     const oldCode = (await page.evaluate(async (id) => (await (await fetch(`/api/v1/vehicles/${id}`)).json()).code.id, await row.getAttribute("data-vehicle")))!;
-    page.once("dialog", (d) => void d.accept());
     await row.getByRole("button", { name: /Rotate code/ }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Rotate code" }).click();
     await expect.poll(() => page.locator(".panel .status", { hasText: "New code" }).count()).toBe(1);
     expect(await page.locator(".panel .status", { hasText: "New code" }).textContent()).not.toContain(oldCode);
     expect((await t.call("POST", "/api/v1/checkins", { code: oldCode, phone: "13800138001" })).status).toBe(410);

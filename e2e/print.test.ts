@@ -89,6 +89,8 @@ describe("printed codes", () => {
       expect(await printedPages(page, size)).toBe(1);
       expect(await clipped(page, "main.poster")).toEqual([]);
       expect(await decodeQrPng(await page.getByTestId("qr").screenshot())).toEqual([res.json.code.url]);
+      // The fallback under the QR: the address to type, printed whole on the same page.
+      expect(await page.getByTestId("fallback").textContent()).toContain(res.json.code.url);
       await context.close();
     });
   }
