@@ -112,7 +112,7 @@ describe("case desk", () => {
     await context.close();
   });
 
-  it("re-opens a stored trace from its address without running it again, at every size in both languages with nothing clipped", async () => {
+  it("re-opens a stored trace from its address without running it again, at every size in both languages with nothing clipped", { timeout: 300_000 }, async () => {
     const tracer = await t.staff("tracer");
     const { context, page, errors } = await openPage(browser, LAPTOP);
     await signIn(page, server.base, tracer);
