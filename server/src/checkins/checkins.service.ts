@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../context.ts";
 import { badRequest } from "../errors.ts";
 import type { CodesRepository, CodeVehicle } from "../codes/codes.repository.ts";
-import { normalisePhone } from "../persons/phone.ts";
+import { maskName, normalisePhone } from "../persons/phone.ts";
 import { companionKey, statusColour, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
 import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository } from "./checkins.repository.ts";
 
@@ -79,10 +79,19 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
     return present(row, person, vehicle, await checkins.tripAt(row.vehicleId, row.boardedAt, deps.clock.now()), companions);
   }
 
-  async function alertIfFlagged(vehicleId: string, person: PersonRef, checkinId: string, at: Date) {
+  async function alertIfFlagged(vehicleId: string, person: PersonRef, checkinId: string, at: Date, seat?: string | null) {
     if (person.status === "clear") return;
     try {
-      await deps.vehicleBus.alert(vehicleId, { kind: "flagged_passenger", status: person.status, checkinId, ts: at.getTime() });
+      // The driver sees who to look for by the name's first character and the seat, never the whole name.
+      const name = (await persons.reveal(person.id))?.name;
+      await deps.vehicleBus.alert(vehicleId, {
+        kind: "flagged_passenger",
+        status: person.status,
+        checkinId,
+        ts: at.getTime(),
+        ...(name ? { maskedName: maskName(name) } : {}),
+        ...(seat ? { seat } : {}),
+      });
     } catch (err) {
       // The passenger is checked in either way; a missed driver alert is logged for the operator, never shown to them.
       deps.logger.error({ err, vehicleId, checkinId }, "could not publish flagged-passenger alert");
@@ -128,7 +137,7 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       deps.metrics.checkins.inc({ source: "scan" });
       if (companionRows.length) deps.metrics.checkins.inc({ source: "companion" }, companionRows.length);
       deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length }, "passenger checked in");
-      await alertIfFlagged(vehicle.id, person, row.id, now);
+      await alertIfFlagged(vehicle.id, person, row.id, now, row.seat);
       for (const c of companionRows) await alertIfFlagged(vehicle.id, c.person, c.row.id, now);
       return { created: true, body: present({ ...row, personId: person.id }, person, vehicle, recorded.tripId, companionRows) };
     },
