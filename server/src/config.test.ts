@@ -10,9 +10,12 @@ describe("configuration", () => {
       dataDir: "./data",
       databaseUrl: undefined,
       retentionDays: 28,
+      quarantineDays: 14,
       tileCrs: "wgs84",
       tzDisplay: "Asia/Shanghai",
       mqtt: { url: undefined, port: 1883 },
+      role: "all",
+      leaderLeaseMs: 15_000,
     });
   });
 
@@ -21,10 +24,14 @@ describe("configuration", () => {
     ["DATABASE_URL", "mysql://x"],
     ["MQTT_URL", "http://broker"],
     ["RETENTION_DAYS", "0"],
+    ["QUARANTINE_DAYS", "0"],
+    ["QUARANTINE_DAYS", "two weeks"],
     ["TILE_CRS", "bd09"],
     ["TZ_DISPLAY", "Mars/Olympus"],
     ["DATA_KEY", "too-short"],
     ["TRUST_PROXY", "yes"],
+    ["SERVER_ROLE", "worker"],
+    ["LEADER_LEASE_SECONDS", "0"],
   ])("stops with a message naming %s when it is %s", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
@@ -39,6 +46,17 @@ describe("configuration", () => {
     expect(loadConfig({}).trustProxy).toEqual({ hops: 0 });
     expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toEqual({ hops: 1 });
     expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8,192.168.1.5" }).trustProxy).toEqual({ networks: ["10.0.0.0/8", "192.168.1.5"] });
+  });
+
+  it("runs web or ingest only against a real database and broker: the embedded ones live in one process", () => {
+    const real = { DATABASE_URL: "postgres://db/transit", MQTT_URL: "mqtt://broker:1883" };
+    expect(loadConfig({ ...real, SERVER_ROLE: "web" }).role).toBe("web");
+    expect(loadConfig({ ...real, SERVER_ROLE: "ingest" }).role).toBe("ingest");
+    for (const role of ["web", "ingest"]) {
+      expect(() => loadConfig({ SERVER_ROLE: role })).toThrow(/SERVER_ROLE: "\w+" needs DATABASE_URL and MQTT_URL/);
+      expect(() => loadConfig({ SERVER_ROLE: role, DATABASE_URL: real.DATABASE_URL })).toThrow(/only SERVER_ROLE=all/);
+      expect(() => loadConfig({ SERVER_ROLE: role, MQTT_URL: real.MQTT_URL })).toThrow(ConfigError);
+    }
   });
 
   it("treats empty variables as unset", () => {

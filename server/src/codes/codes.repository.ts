@@ -1,9 +1,10 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { isLiveCode, verifyLiveCode } from "../../../protocol/codes.ts";
 import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import type { Db } from "../db/client.ts";
-import { operators, vehicleCodes, vehicles } from "../db/schema/index.ts";
+import { preparedRunner } from "../db/prepared.ts";
+import { vehicleCodes } from "../db/schema/index.ts";
 import { AppError, gone } from "../errors.ts";
 import { newCodeId } from "../vehicles/vehicles.repository.ts";
 
@@ -25,24 +26,17 @@ export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
 
 export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
-  const vehicleColumns = {
-    id: vehicles.id,
-    plate: vehicles.plate,
-    kind: vehicles.kind,
-    routeId: vehicles.routeId,
-    operator: operators.name,
-  };
+  const prepared = preparedRunner(db);
+  // Every scan starts here: prepared statements, parsed and planned once per connection.
+  const vehicleColumns = sql`v.id, v.plate, v.kind, v.route_id as "routeId", o.name as operator`;
 
   async function vehicleById(id: string): Promise<CodeVehicle | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const [v] = await db
-      .select({ ...vehicleColumns, retiredAt: vehicles.retiredAt })
-      .from(vehicles)
-      .leftJoin(operators, eq(operators.id, vehicles.operatorId))
-      .where(eq(vehicles.id, id));
+    const [v] = await prepared<CodeVehicle & { retired: boolean }>(sql`
+      select ${vehicleColumns}, v.retired_at is not null as retired from vehicles v left join operators o on o.id = v.operator_id where v.id = ${id}::uuid`);
     if (!v) return null;
-    if (v.retiredAt) throw vehicleRetired();
-    const { retiredAt: _retired, ...vehicle } = v;
+    if (v.retired) throw vehicleRetired();
+    const { retired: _retired, ...vehicle } = v;
     return vehicle;
   }
 
@@ -61,17 +55,17 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
         return { vehicle, live: true };
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
-      const [row] = await db
-        .select({ ...vehicleColumns, revokedAt: vehicleCodes.revokedAt, retiredAt: vehicles.retiredAt })
-        .from(vehicleCodes)
-        .innerJoin(vehicles, eq(vehicles.id, vehicleCodes.vehicleId))
-        .leftJoin(operators, eq(operators.id, vehicles.operatorId))
-        .where(eq(vehicleCodes.id, code));
+      const [row] = await prepared<CodeVehicle & { revoked: boolean; retired: boolean }>(sql`
+        select ${vehicleColumns}, c.revoked_at is not null as revoked, v.retired_at is not null as retired
+          from vehicle_codes c
+          join vehicles v on v.id = c.vehicle_id
+          left join operators o on o.id = v.operator_id
+         where c.id = ${code}`);
       if (!row) throw codeNotFound();
       // Retiring revokes the codes too: say why, not "the vehicle has a new one".
-      if (row.retiredAt) throw vehicleRetired();
-      if (row.revokedAt) throw codeRevoked();
-      const { revokedAt: _revoked, retiredAt: _retired, ...vehicle } = row;
+      if (row.retired) throw vehicleRetired();
+      if (row.revoked) throw codeRevoked();
+      const { revoked: _revoked, retired: _retired, ...vehicle } = row;
       return { vehicle, live: false };
     },
 
