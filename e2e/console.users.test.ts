@@ -48,6 +48,8 @@ describe("staff accounts in the console", () => {
     expect((await t.call("POST", "/api/v1/auth/login", { username: "desk.tracer", password: "second password 2" })).status).toBe(200);
 
     await row.getByRole("button", { name: "Disable" }).click();
+    // Disabling ends their sessions: asked first.
+    await page.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
     await expect.poll(() => row.getByText("disabled", { exact: true }).count()).toBe(1);
     expect((await t.call("POST", "/api/v1/auth/login", { username: "desk.tracer", password: "second password 2" })).status).toBe(401);
     expect(errors).toEqual([]);

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { decodeQrPng, launchChromium } from "../server/src/codes/qr.testing.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
 
@@ -82,6 +82,8 @@ describe("printed codes", () => {
       const operator = await t.staff("admin");
       const res = await t.call("POST", "/api/v1/vehicles", { kind: "coach", plate: LONGEST.plate, routeId: LONGEST.routeId, operator: LONGEST.operator }, { authorization: operator.authorization });
       expect(res.status).toBe(201);
+      // A plate is in service once per fleet: the next size registers it afresh once this one is retired.
+      onTestFinished(async () => void (await t.call("POST", `/api/v1/vehicles/${res.json.id}/retire`, {}, { authorization: operator.authorization })));
       const context = await browser.newContext({ extraHTTPHeaders: { authorization: operator.authorization } });
       const page = await context.newPage();
       await page.goto(`${base}/api/v1/vehicles/${res.json.id}/poster?size=${size}`);
@@ -89,6 +91,8 @@ describe("printed codes", () => {
       expect(await printedPages(page, size)).toBe(1);
       expect(await clipped(page, "main.poster")).toEqual([]);
       expect(await decodeQrPng(await page.getByTestId("qr").screenshot())).toEqual([res.json.code.url]);
+      // The fallback under the QR: the address to type, printed whole on the same page.
+      expect(await page.getByTestId("fallback").textContent()).toContain(res.json.code.url);
       await context.close();
     });
   }

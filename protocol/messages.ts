@@ -86,6 +86,9 @@ export const alertMessage = z.object({
   status: z.enum(["case", "close_contact"]),
   checkinId: uuid,
   ts: epochMs,
+  /** The passenger as the driver may see them: first character and stars ("张**"), never the whole name. */
+  maskedName: text({ max: 16 }).optional(),
+  seat: text({ max: 16 }).optional(),
 });
 export type AlertMessage = z.infer<typeof alertMessage>;
 

@@ -11,6 +11,8 @@ export interface Boot {
   tileCrs: "wgs84" | "gcj02";
   tzDisplay: string;
   publicUrl: string;
+  publicUrlSet: boolean;
+  mqttUrl: string;
   user: StaffUser | null;
 }
 
@@ -22,6 +24,8 @@ export function readBoot(): Boot {
     tileCrs: boot.tileCrs === "gcj02" ? "gcj02" : "wgs84",
     tzDisplay: boot.tzDisplay ?? "Asia/Shanghai",
     publicUrl: boot.publicUrl ?? location.origin,
+    publicUrlSet: boot.publicUrlSet ?? true,
+    mqttUrl: boot.mqttUrl ?? `mqtt://${location.hostname}:1883`,
     user: boot.user ?? null,
   };
 }

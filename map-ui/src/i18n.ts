@@ -1,3 +1,5 @@
+import { deskEn, deskZh } from "./i18n-desk.ts";
+
 /**
  * English and 简体中文. The choice is kept in localStorage; the first visit
  * follows the browser's language.
@@ -67,14 +69,9 @@ const en = {
   "case.run": "Run trace",
   "case.running": "Tracing…",
   "case.badWindow": "Choose a window whose start is before its end.",
-  "case.done": "Found {segments} segments and {contacts} contacts.",
   "case.resultTitle": "Result",
-  "case.summary": "{segments} segments ridden, {contacts} contacts.",
   "case.markCase": "Mark as case",
-  "case.markAll": "Mark listed depth-1 passengers as close contacts",
-  "case.markedAll": "Marked {n} passengers as close contacts.",
   "case.markContact": "Mark close contact",
-  "case.markedCase": "Marked as case",
   "case.markedContact": "Marked close contact",
   "case.exportCsv": "Export CSV",
   "case.exportGeojson": "Export GeoJSON",
@@ -88,7 +85,6 @@ const en = {
   "case.filterRole": "Role",
   "case.noContacts": "No contacts match.",
   "case.slider": "Moment on board",
-  "case.atTime": "{time}: {n} contacts on board; {caseOn}",
   "case.caseOnBoard": "the case is on board",
   "case.caseOff": "the case is not on board",
   "case.mapLabel": "Map of the case's rides and contacts",
@@ -183,7 +179,6 @@ const en = {
   "fleet.stored": "I have stored the password",
   "fleet.vehicles": "Vehicles",
   "fleet.refresh": "Refresh",
-  "fleet.count": "{n} vehicles, {online} online.",
   "fleet.status": "Status",
   "fleet.lastSeen": "Last fix",
   "fleet.rotate": "Rotate code",
@@ -269,14 +264,9 @@ const zh: Record<MessageKey, string> = {
   "case.run": "开始追踪",
   "case.running": "追踪中…",
   "case.badWindow": "开始时间必须早于结束时间。",
-  "case.done": "找到 {segments} 段乘车记录和 {contacts} 名接触者。",
   "case.resultTitle": "结果",
-  "case.summary": "乘车 {segments} 段，接触者 {contacts} 名。",
   "case.markCase": "标记为病例",
-  "case.markAll": "将列表中的一级乘客标记为密接",
-  "case.markedAll": "已将 {n} 名乘客标记为密接。",
   "case.markContact": "标记为密接",
-  "case.markedCase": "已标记为病例",
   "case.markedContact": "已标记为密接",
   "case.exportCsv": "导出 CSV",
   "case.exportGeojson": "导出 GeoJSON",
@@ -290,7 +280,6 @@ const zh: Record<MessageKey, string> = {
   "case.filterRole": "身份",
   "case.noContacts": "没有符合条件的接触者。",
   "case.slider": "车上时刻",
-  "case.atTime": "{time}：车上接触者 {n} 名；{caseOn}",
   "case.caseOnBoard": "病例在车上",
   "case.caseOff": "病例不在车上",
   "case.mapLabel": "病例乘车与接触者地图",
@@ -385,7 +374,6 @@ const zh: Record<MessageKey, string> = {
   "fleet.stored": "我已保存密码",
   "fleet.vehicles": "车辆列表",
   "fleet.refresh": "刷新",
-  "fleet.count": "共 {n} 辆车，{online} 辆在线。",
   "fleet.status": "状态",
   "fleet.lastSeen": "最后定位",
   "fleet.rotate": "更换场所码",
@@ -404,7 +392,8 @@ const zh: Record<MessageKey, string> = {
   "routes.noRoute": "（无）",
 };
 
-const dictionaries: Record<string, Record<MessageKey, string>> = { en, "zh-CN": zh };
+// The case desk's, fleet's, users' and trip's own words live in i18n-desk.ts, so this file stays readable.
+const dictionaries: Record<string, Record<string, string>> = { en: { ...en, ...deskEn }, "zh-CN": { ...zh, ...deskZh } };
 export const LANGS = [
   { code: "zh-CN", label: "简体中文" },
   { code: "en", label: "English" },
@@ -441,6 +430,21 @@ export const getLang = () => lang;
 
 /** The message in the current language, with {name} placeholders filled. Unknown keys show as themselves. */
 export function t(key: string, vars: Record<string, string | number> = {}): string {
-  const text = dictionaries[lang]?.[key as MessageKey] ?? en[key as MessageKey] ?? key;
+  const text = dictionaries[lang]?.[key] ?? dictionaries.en![key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
+}
+
+const pluralRules = new Map<string, Intl.PluralRules>();
+/**
+ * A message that counts something: `key.one`, `key.other` (and whatever other
+ * forms the language's Intl.PluralRules names), so "1 vehicle" and "2 vehicles"
+ * both read right; Chinese has one form. `n` is also a placeholder.
+ */
+export function tn(key: string, n: number, vars: Record<string, string | number> = {}): string {
+  let rules = pluralRules.get(lang);
+  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(lang)));
+  const form = rules.select(n);
+  const dict = dictionaries[lang] ?? dictionaries.en!;
+  const chosen = `${key}.${form}` in dict ? `${key}.${form}` : `${key}.other`;
+  return t(chosen, { n, ...vars });
 }

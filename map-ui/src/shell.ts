@@ -53,7 +53,8 @@ export function startShell(root: HTMLElement, boot: Boot, renderLogin: (root: HT
   onSignedOut(showLogin);
 
   const parse = () => {
-    const [path = "", ...params] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    // "#/case?trace=…": the query belongs to the view (it reads it from location.hash), not to the path.
+    const [path = "", ...params] = location.hash.replace(/^#\/?/, "").split("?")[0]!.split("/").map(decodeURIComponent);
     return { path, params };
   };
   const allowed = (path: string) => routes.some((r) => r.path === path && user && r.roles.includes(user.role));

@@ -10,6 +10,7 @@ export interface VehicleSummary {
   online: boolean;
   lastSeenAt: string | null;
   code: { id: string; url: string } | null;
+  retiredAt?: string | null;
 }
 
 /** The vehicles this user may see, for plates in lists; an empty list if the role may not list them. */

@@ -41,6 +41,7 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   getVehiclesByIdPoster: ["admin", "operator"],
   postVehiclesByIdCodeRotate: ["admin", "operator"],
   updateVehicle: ["admin", "operator"],
+  postVehiclesByIdRetire: ["admin", "operator"],
   listRoutes: STAFF,
   getRoute: STAFF,
   getLive: STAFF,

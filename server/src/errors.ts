@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   "invalid_cursor",
   "operator_required",
   "username_taken",
+  "plate_taken",
+  "vehicle_retired",
   "payload_too_large",
   "rate_limited",
   "console_unavailable",

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import net from "node:net";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +14,9 @@ import { startBroker, startCuttableLink, startFakeIngest, until } from "../test/
 import { createAgent, type Agent } from "./agent.ts";
 import { parseAgentArgs, type AgentConfig } from "./config.ts";
 import type { Log } from "./log.ts";
+
+/** Where the browser tests keep their screenshots (gitignored), beside the console's. */
+const SHOTS = path.resolve(import.meta.dirname, "../../test-results/console");
 
 // jsqr is CommonJS with an ES-style default export; under NodeNext the function sits on .default.
 const jsQR = (jsQRModule as unknown as { default: typeof jsQRModule.default }).default;
@@ -257,7 +260,8 @@ describe("vehicle agent over MQTT", () => {
     const { vehicle, agent, http } = await agentWith(["--plate", "鲁A12345"]);
     const url = `http://transit.test/v/L1.${vehicle}.1764300000.tablet`;
     await ingest.publish(vehicle, "display", { url, expiresAt: Date.now() + 60_000 }, true);
-    await ingest.publish(vehicle, "alerts", { kind: "flagged_passenger", status: "close_contact", checkinId: randomUUID(), ts: Date.now() });
+    const alertId = randomUUID();
+    await ingest.publish(vehicle, "alerts", { kind: "flagged_passenger", status: "close_contact", checkinId: alertId, ts: Date.now(), maskedName: "张**", seat: "12A" });
     await until(() => agent.state().display !== null && agent.state().alerts.length > 0, "display and alert");
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -271,12 +275,35 @@ describe("vehicle agent over MQTT", () => {
       const shot = PNG.sync.read(await page.locator("#qr").screenshot());
       expect(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data).toBe(url);
       await page.locator(".alert.close_contact").waitFor();
+      // The alert names whom to look for, masked, with the seat and time; never the check-in's id.
+      const alertText = await page.locator(".alert.close_contact").textContent();
+      expect(alertText).toMatch(/密接 Close contact — 张\*\* · 座位 seat 12A · \d\d:\d\d/);
+      expect(alertText).not.toContain(alertId);
+      expect(await page.locator("#clock").textContent()).toMatch(/^\d\d:\d\d:\d\d$/);
+      // The alert sits beside the code, not over it.
+      const qrBox = (await page.locator("#qr").boundingBox())!;
+      const alertBox = (await page.locator(".alert").boundingBox())!;
+      expect(alertBox.x >= qrBox.x + qrBox.width || alertBox.y >= qrBox.y + qrBox.height).toBe(true);
+      mkdirSync(SHOTS, { recursive: true });
+      for (const [name, viewport] of Object.entries({ laptop: { width: 1366, height: 768 }, tablet: { width: 768, height: 1024 }, phone: { width: 390, height: 844 } })) {
+        await page.setViewportSize(viewport);
+        await page.screenshot({ path: path.join(SHOTS, `driver-${name}-zh-CN.png`) });
+      }
+      await page.setViewportSize({ width: 1366, height: 768 });
+      // One touch acknowledges it.
+      await page.getByRole("button", { name: "知道了 OK" }).click();
+      await until(() => agent.state().alerts.length === 0, "alert acknowledged");
+      await page.locator(".alert").waitFor({ state: "detached" });
+      // A pass result, coloured, in both languages, gone after a few seconds.
+      await http("/pass", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pass: "not a pass at all" }) });
+      await page.locator("#scan.refused", { hasText: "✘ 无效乘车卡 Pass refused" }).waitFor();
+      await page.locator("#scan.refused").waitFor({ state: "detached", timeout: 15_000 });
       await page.fill("input[name=routeId]", "K51");
       await page.fill("input[name=direction]", "down");
       await page.click("#start button");
       await page.locator("#trip", { hasText: "K51 down" }).waitFor();
       await page.click("#end button");
-      await page.locator("#trip", { hasText: "No open trip" }).waitFor();
+      await page.locator("#trip", { hasText: "未发车 No open trip" }).waitFor();
     } finally {
       await browser.close();
     }

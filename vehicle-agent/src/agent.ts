@@ -185,7 +185,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
     }
   }
 
-  const web = config.httpPort >= 0 ? createDriverServer({ state, startTrip: (d: TripDetails) => trips.start(d), endTrip: () => trips.end(), scan, qrPng: () => screen.qrPng() }) : null;
+  const web = config.httpPort >= 0 ? createDriverServer({ state, startTrip: (d: TripDetails) => trips.start(d), endTrip: () => trips.end(), scan, qrPng: () => screen.qrPng(), ackAlert: (id) => screen.ackAlert(id) }) : null;
   let httpPort: number | null = null;
   let keyTimer: NodeJS.Timeout | null = null;
 

@@ -1,154 +1,162 @@
 import { api, apiRoutes, apiUrl, errorText } from "../api.ts";
+import { confirmAct } from "../confirm.ts";
 import { clear, field, h, select, status } from "../dom.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { createMap } from "../map.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
+import { fmtDateTime } from "../time.ts";
+import { caseForm, type TraceRequest } from "./case-form.ts";
 import { contactName, createTraceMap, type Places } from "./case-map.ts";
 import { contactPlaces } from "./case-places.ts";
-import { onBoardAt, readTrace, visibleContacts, type Contact, type ContactFilter, type Trace } from "./trace-model.ts";
+import { timeSlider } from "./case-slider.ts";
+import { peopleTable, segmentsTable } from "./case-tables.ts";
+import { markablePeople, personOnBoardAt, readTrace, visiblePeople, type ContactFilter, type PersonRow, type Trace } from "./trace-model.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type Status = "case" | "close_contact";
+const REVERT = "/persons/{id}/status/revert";
 
-/** Case view: find a person, trace their rides in a window, see and mark contacts, export. */
+/**
+ * Case view: find a person, trace their rides in a window (or re-open a stored
+ * trace from #/case?trace={id}), see the contacts one row per person, mark them
+ * after confirming, undo the last marking, export.
+ */
 export const caseView: View = (ctx, el) => {
-  const who = h("input", { name: "who", required: true, autocomplete: "off", inputmode: "text" });
-  const from = h("input", { name: "from", type: "datetime-local", required: true, value: toLocalInput(daysAgo(14)) });
-  const to = h("input", { name: "to", type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
-  const depth = select([["1", "1"], ["2", "2"]], "1", { name: "depth" });
-  const minOverlap = h("input", { name: "minOverlap", type: "number", min: "0", max: "600", step: "1", value: "1" });
-  const reason = h("input", { name: "reason", required: true, maxlength: "200" });
-  const run = h("button", { type: "submit" }, t("case.run"));
-  const formStatus = h("p", { className: "status", role: "status" });
-  const form = h(
-    "form",
-    { className: "trace-form", "aria-label": t("case.formLabel") },
-    field(t("case.who"), who, t("case.whoHint")),
-    h("div", { className: "row" }, field(`${t("case.from")} (${ctx.boot.tzDisplay})`, from), field(`${t("case.to")} (${ctx.boot.tzDisplay})`, to)),
-    h("div", { className: "row" }, field(t("case.depthLabel"), depth), field(t("case.minOverlap"), minOverlap)),
-    field(t("case.reason"), reason, t("case.reasonHint")),
-    run,
-    formStatus,
-  );
-
   const results = h("div", { className: "results", hidden: true });
+  const form = caseForm(ctx, runTrace);
   const mapEl = h("div", { id: "case-map" });
-  el.append(h("div", { className: "split" }, h("section", { className: "panel", "aria-label": t("nav.case") }, h("h1", {}, t("case.title")), form, results), h("div", { className: "map-wrap" }, mapEl)));
+  el.append(
+    h(
+      "div",
+      { className: "split case-split" },
+      h("section", { className: "panel", "aria-label": t("nav.case") }, h("h1", {}, t("case.title")), form.el, results),
+      h("div", { className: "map-wrap" }, mapEl),
+    ),
+  );
   const cm = createMap(mapEl, ctx.boot, { label: t("case.mapLabel") });
 
   let trace: Trace | null = null;
   let places = new Map<number, Places>();
+  let people: PersonRow[] = [];
   let selected: number | null = null;
+  let rowsByKey = new Map<number, HTMLTableRowElement>();
+  let slider: ReturnType<typeof timeSlider> = null;
+  let routes = new Set<string>();
+  /** Every lookup gets a number; an answer for an older one is dropped, never drawn over a newer one. */
+  let lookup = 0;
   const filter: ContactFilter = { depth: "all", role: "all", sort: "risk" };
-  const rowsByKey = new Map<number, HTMLTableRowElement>();
-  const traceMap = createTraceMap(cm, (key) => selectContact(key, true));
-
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const fromIso = fromLocalInput(from.value);
-    const toIso = fromLocalInput(to.value);
-    if (!fromIso || !toIso || fromIso >= toIso) return status(formStatus, t("case.badWindow"), "error");
-    const q = who.value.trim();
-    const body = {
-      ...(UUID.test(q) ? { personId: q } : { phone: q }),
-      from: fromIso,
-      to: toIso,
-      reason: reason.value.trim(),
-      depth: Number(depth.value),
-      minOverlapMinutes: Number(minOverlap.value || 1),
-    };
-    run.disabled = true;
-    status(formStatus, t("case.running"));
-    try {
-      const [raw, routes] = await Promise.all([api("POST", "/traces", body), apiRoutes()]);
-      trace = readTrace(raw);
-      places = await contactPlaces(trace, routes.has("/vehicles/{id}/track"));
-      if (!cm.alive()) return;
-      selected = null;
-      status(formStatus, t("case.done", { segments: trace.segments.length, contacts: trace.contacts.length }));
-      renderResults();
-    } catch (err) {
-      status(formStatus, errorText(err), "error");
-    } finally {
-      run.disabled = false;
-    }
+  const traceMap = createTraceMap(cm, (contactKey) => {
+    const person = people.find((p) => p.keys.includes(contactKey));
+    if (person) selectPerson(person.key, true);
   });
+  const actionStatus = h("div", { className: "status action-status", role: "status" });
+
+  /** Forgets the shown trace at once: nothing of the previous case stays on screen while the next one loads, or after it fails. */
+  function forget() {
+    slider?.stop();
+    slider = null;
+    trace = null;
+    people = [];
+    selected = null;
+    rowsByKey = new Map();
+    clear(results);
+    clear(actionStatus);
+    results.hidden = true;
+    traceMap.clear();
+  }
+
+  async function show(raw: unknown, mine: number) {
+    const tr = readTrace(raw);
+    const found = await contactPlaces(tr, routes.has("/vehicles/{id}/track"));
+    if (mine !== lookup || !cm.alive()) return;
+    trace = tr;
+    places = found;
+    form.status(t("case.done", { segments: tn("n.segments", tr.segments.length), contacts: tn("n.contacts", tr.contacts.length) }));
+    renderResults();
+    results.scrollIntoView({ block: "start" });
+  }
+
+  async function runTrace(body: TraceRequest) {
+    const mine = ++lookup;
+    forget();
+    form.status(t("case.running"));
+    try {
+      const [raw, r] = await Promise.all([api("POST", "/traces", body), apiRoutes()]);
+      routes = r;
+      if (mine !== lookup) return;
+      history.replaceState(null, "", `#/case?trace=${encodeURIComponent((raw as { id?: string }).id ?? "")}`);
+      await show(raw, mine);
+    } catch (err) {
+      if (mine === lookup) form.status(errorText(err), "error");
+    }
+  }
+
+  /** Re-opens a stored trace as it was run: GET /traces/{id} reads it, it does not run it again. */
+  async function reopen(id: string) {
+    const mine = ++lookup;
+    forget();
+    form.status(t("case.opening"));
+    try {
+      const [raw, r] = await Promise.all([api("GET", `/traces/${encodeURIComponent(id)}`), apiRoutes()]);
+      routes = r;
+      if (mine !== lookup) return;
+      await show(raw, mine);
+      if (trace) form.fill(trace.index.personId, trace.request, trace.reason);
+    } catch (err) {
+      if (mine === lookup) form.status(errorText(err), "error");
+    }
+  }
 
   function renderResults() {
     if (!trace) return;
     const tr = trace;
+    slider?.stop();
     clear(results);
     results.hidden = false;
-    rowsByKey.clear();
-    const rows = visibleContacts(tr.contacts, filter);
-    const actionStatus = h("p", { className: "status action-status", role: "status" });
-
-    const markCase = h("button", { type: "button", onclick: () => void markIndex(markCase, actionStatus) }, t("case.markCase"));
-    const markAll = h(
-      "button",
-      {
-        type: "button",
-        onclick: async () => {
-          const people = [...new Set(rows.filter((r) => r.contact.role === "passenger" && r.contact.personId && r.contact.depth === 1).map((r) => r.contact.personId!))];
-          if (people.length === 0 || !tr.id) return;
-          markAll.disabled = true;
-          try {
-            // One call for the lot: the server checks every person is in this trace and audits each.
-            await api("POST", `/traces/${encodeURIComponent(tr.id)}/mark`, { personIds: people, status: "close_contact" });
-            for (const c of tr.contacts) if (c.personId && people.includes(c.personId)) c.status = "close_contact";
-            renderResults();
-            status(results.querySelector<HTMLElement>(".action-status")!, t("case.markedAll", { n: people.length }));
-          } catch (err) {
-            status(actionStatus, errorText(err), "error");
-            markAll.disabled = false;
-          }
-        },
-      },
-      t("case.markAll"),
-    );
+    people = visiblePeople(tr.contacts, filter);
+    const markable = markablePeople(people);
+    const markCase = h("button", { type: "button", onclick: () => void markIndex() }, t("case.markCase"));
+    const markAll =
+      markable.length > 0 && tr.id
+        ? h("button", { type: "button", onclick: () => void mark(markable, "close_contact") }, tn("case.markAll", markable.length))
+        : null;
     const exports = tr.id
       ? [
-          h("a", { className: "button", href: apiUrl(`/traces/${encodeURIComponent(tr.id)}.csv`), download: `trace-${tr.id}.csv` }, t("case.exportCsv")),
-          h("a", { className: "button", href: apiUrl(`/traces/${encodeURIComponent(tr.id)}.geojson`), download: `trace-${tr.id}.geojson` }, t("case.exportGeojson")),
+          h("a", { className: "button secondary", href: apiUrl(`/traces/${encodeURIComponent(tr.id)}.csv`), download: `trace-${tr.id}.csv` }, t("case.exportCsv")),
+          h("a", { className: "button secondary", href: apiUrl(`/traces/${encodeURIComponent(tr.id)}.geojson`), download: `trace-${tr.id}.geojson` }, t("case.exportGeojson")),
         ]
       : h("span", { className: "hint" }, t("case.noExport"));
+    const table = peopleTable(people, {
+      select: (key) => selectPerson(key, false),
+      mark: (row) => void mark([row], "close_contact"),
+      personLink: (row) => (row.first.personId && routes.has("/persons/{id}") ? `#/person/${encodeURIComponent(row.first.personId)}` : null),
+    });
+    rowsByKey = table.rowsByKey;
+    slider = timeSlider(tr, (at) => {
+      const on = people.filter((p) => personOnBoardAt(p, at)).length;
+      const caseOn = tr.segments.some((s) => Date.parse(s.from) <= at && at < Date.parse(s.to));
+      for (const p of people) rowsByKey.get(p.key)?.classList.toggle("onboard", personOnBoardAt(p, at));
+      traceMap.setTime(at);
+      return t("case.atTime", { time: fmtDateTime(at), people: tn("n.people", on), caseOn: caseOn ? t("case.caseOnBoard") : t("case.caseOff") });
+    });
 
     results.append(
       h("h2", {}, t("case.resultTitle")),
-      h("p", {}, t("case.summary", { segments: tr.segments.length, contacts: tr.contacts.length })),
+      h(
+        "p",
+        { className: "trace-summary" },
+        t("case.summary", { segments: tn("n.segments", tr.segments.length), people: tn("n.people", people.length) }),
+        tr.reason ? ` ${t("case.reference", { reason: tr.reason })}` : "",
+      ),
       h("div", { className: "actions" }, markCase, markAll, exports),
       actionStatus,
       segmentsTable(tr),
       h("h3", { id: "contacts-title" }, t("case.contacts")),
       contactControls(),
-      contactsTable(rows, actionStatus),
-      timeSlider(tr) ?? "",
+      table.el,
+      slider?.el ?? "",
     );
-    traceMap.show(tr, rows, places);
-    if (selected !== null) selectContact(selected, false);
-  }
-
-  function segmentsTable(tr: Trace) {
-    return h(
-      "table",
-      { className: "segments", "aria-label": t("case.segments") },
-      h("caption", {}, t("case.segments")),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("col.vehicle")), h("th", { scope: "col" }, t("col.boarded")), h("th", { scope: "col" }, t("col.alighted")), h("th", { scope: "col" }, t("col.trip")))),
-      h(
-        "tbody",
-        {},
-        tr.segments.map((s) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, s.plate ?? s.vehicleId.slice(0, 8), s.routeId ? ` · ${s.routeId}` : ""),
-            h("td", {}, fmtDateTime(s.from)),
-            h("td", {}, fmtDateTime(s.to), s.alightEstimated ? h("span", { className: "badge" }, t("case.estimated")) : null),
-            h("td", {}, s.tripId ? h("a", { href: `#/trips/${encodeURIComponent(s.tripId)}` }, t("case.openTrip")) : "—"),
-          ),
-        ),
-      ),
-    );
+    traceMap.show(tr, places);
+    if (selected !== null) selectPerson(selected, false);
   }
 
   function contactControls() {
@@ -163,76 +171,14 @@ export const caseView: View = (ctx, el) => {
   // Re-rendering replaces the controls; keep keyboard focus where the user was.
   const focusControl = (i: number) => results.querySelectorAll<HTMLSelectElement>(".contact-controls select")[i]?.focus();
 
-  function contactsTable(rows: { key: number; contact: Contact }[], actionStatus: HTMLElement) {
-    const head = h(
-      "tr",
-      {},
-      [t("col.contact"), t("col.role"), t("col.depth"), t("col.vehicle"), t("col.onBoard"), t("col.overlap"), t("col.risk"), t("col.action")].map((c) => h("th", { scope: "col" }, c)),
-    );
-    const body = h("tbody", {});
-    for (const { key, contact: c } of rows) {
-      const pick = h("button", { type: "button", className: "link", "aria-pressed": "false", onclick: () => selectContact(key, false) }, contactName(c));
-      const marked = c.status === "close_contact" || c.status === "case";
-      const markBtn =
-        c.role === "passenger" && c.personId
-          ? h(
-              "button",
-              { type: "button", disabled: marked, "aria-label": `${t("case.markContact")}: ${contactName(c)}`, onclick: (e: Event) => void mark(c, e.currentTarget as HTMLButtonElement, actionStatus) },
-              marked ? t(`status.${c.status}`) : t("case.markContact"),
-            )
-          : null;
-      const row = h(
-        "tr",
-        { "data-key": key, className: `contact-row depth-${c.depth >= 2 ? 2 : 1}${places.get(key)?.board ? "" : " no-place"}` },
-        h("td", {}, pick),
-        h("td", {}, t(`role.${c.role}`)),
-        h("td", {}, String(c.depth)),
-        h("td", {}, c.plate ?? c.vehicleId.slice(0, 8)),
-        h("td", {}, `${fmtDateTime(c.from)}–${fmtTime(c.to).slice(0, 5)}`),
-        h("td", { className: "num" }, c.overlapMinutes.toFixed(c.overlapMinutes < 10 ? 1 : 0)),
-        h("td", { className: "num" }, c.risk.toFixed(2)),
-        h("td", {}, markBtn),
-      );
-      row.addEventListener("click", (e) => {
-        if ((e.target as HTMLElement).closest("button, a")) return;
-        selectContact(key, false);
-      });
-      rowsByKey.set(key, row);
-      body.append(row);
-    }
-    const table = h("table", { className: "contacts", "aria-labelledby": "contacts-title" }, h("thead", {}, head), body);
-    return rows.length ? h("div", { className: "table-scroll" }, table) : h("p", {}, t("case.noContacts"));
-  }
-
-  function timeSlider(tr: Trace) {
-    const times = [...tr.segments, ...tr.contacts].flatMap((x) => [Date.parse(x.from), Date.parse(x.to)]).filter(Number.isFinite);
-    if (times.length === 0) return null;
-    const min = Math.min(...times);
-    const max = Math.max(...times);
-    const slider = h("input", { type: "range", min: String(min), max: String(max), step: "60000", value: String(min) });
-    const out = h("output", { "aria-live": "polite" });
-    const update = () => {
-      const at = Number(slider.value);
-      const on = tr.contacts.filter((c) => onBoardAt(c, at)).length;
-      const caseOn = tr.segments.some((s) => onBoardAt(s, at));
-      out.textContent = t("case.atTime", { time: fmtDateTime(at), n: on, caseOn: caseOn ? t("case.caseOnBoard") : t("case.caseOff") });
-      slider.setAttribute("aria-valuetext", fmtDateTime(at));
-      for (const [key, row] of rowsByKey) row.classList.toggle("onboard", onBoardAt(tr.contacts[key]!, at));
-      traceMap.setTime(at);
-    };
-    slider.addEventListener("input", update);
-    queueMicrotask(update);
-    return h("div", { className: "slider" }, field(t("case.slider"), slider), out);
-  }
-
-  function selectContact(key: number, fromMap: boolean) {
+  function selectPerson(key: number, fromMap: boolean) {
     selected = key;
     for (const [k, row] of rowsByKey) {
       const on = k === key;
       row.classList.toggle("selected", on);
       row.querySelector("button.link")?.setAttribute("aria-pressed", String(on));
     }
-    traceMap.select(key);
+    traceMap.select(people.find((p) => p.key === key)?.keys ?? []);
     const row = rowsByKey.get(key);
     if (row && fromMap) {
       row.scrollIntoView({ block: "nearest" });
@@ -240,24 +186,82 @@ export const caseView: View = (ctx, el) => {
     }
   }
 
-  async function setStatus(personId: string, to: "case" | "close_contact", button: HTMLButtonElement, out: HTMLElement) {
-    button.disabled = true;
+  /** Sets these people's status after the tracer confirms, naming and counting them. */
+  async function mark(rows: PersonRow[], to: Status) {
+    const tr = trace;
+    if (!tr || rows.length === 0) return;
+    const names = rows.map((r) => contactName(r.first));
+    const ok = await confirmAct({
+      title: tn(to === "case" ? "confirm.markCase" : "confirm.markContacts", rows.length),
+      body: t("confirm.markBody", { reason: tr.reason ?? "" }),
+      names,
+      confirm: tn("confirm.markButton", rows.length),
+    });
+    if (!ok || tr !== trace) return;
+    const ids = rows.map((r) => r.first.personId!);
     try {
-      await api("POST", `/persons/${encodeURIComponent(personId)}/status`, { status: to, reason: trace?.reason || undefined });
-      button.textContent = t(`status.${to}`);
-      status(out, to === "case" ? t("case.markedCase") : t("case.markedContact"));
-      return true;
+      if (ids.length > 1 && tr.id) {
+        // One call for the lot: the server checks every person is in this trace and audits each.
+        await api("POST", `/traces/${encodeURIComponent(tr.id)}/mark`, { personIds: ids, status: to });
+      } else {
+        await api("POST", `/persons/${encodeURIComponent(ids[0]!)}/status`, { status: to, reason: tr.reason ?? undefined });
+      }
+      const previous = new Map(tr.contacts.filter((c) => c.personId && ids.includes(c.personId)).map((c) => [c.personId!, c.status ?? null]));
+      for (const c of tr.contacts) if (c.personId && ids.includes(c.personId)) c.status = to;
+      renderResults();
+      announceMarked(ids, names, to, previous);
     } catch (err) {
-      button.disabled = false;
-      status(out, errorText(err), "error");
-      return false;
+      status(actionStatus, errorText(err), "error");
     }
   }
-  const markIndex = (button: HTMLButtonElement, out: HTMLElement) => trace && setStatus(trace.index.personId, "case", button, out);
-  async function mark(c: Contact, button: HTMLButtonElement, out: HTMLElement) {
-    if (c.personId && (await setStatus(c.personId, "close_contact", button, out))) c.status = "close_contact";
+
+  async function markIndex() {
+    const tr = trace;
+    if (!tr) return;
+    const ok = await confirmAct({ title: tn("confirm.markCase", 1), body: t("confirm.markBody", { reason: tr.reason ?? "" }), names: [t("case.indexPerson")], confirm: tn("confirm.markButton", 1) });
+    if (!ok || tr !== trace) return;
+    try {
+      await api("POST", `/persons/${encodeURIComponent(tr.index.personId)}/status`, { status: "case", reason: tr.reason ?? undefined });
+      announceMarked([tr.index.personId], [t("case.indexPerson")], "case", new Map());
+    } catch (err) {
+      status(actionStatus, errorText(err), "error");
+    }
   }
 
-  who.focus();
-  return { destroy: () => cm.destroy() };
+  /** What was just done, with an Undo where the server offers the revert (POST /persons/{id}/status/revert). */
+  function announceMarked(ids: string[], names: string[], to: Status, previous: Map<string, string | null>) {
+    clear(actionStatus);
+    actionStatus.classList.remove("error");
+    actionStatus.append(tn(to === "case" ? "case.markedCase" : "case.markedContacts", ids.length, { names: names.slice(0, 3).join("、") }));
+    if (!routes.has(REVERT)) return;
+    const tr = trace;
+    const undo = h("button", { type: "button", className: "secondary undo" }, t("case.undo"));
+    undo.addEventListener("click", async () => {
+      undo.disabled = true;
+      try {
+        for (const id of ids) await api("POST", `/persons/${encodeURIComponent(id)}/status/revert`, { reason: `${t("case.undoReason")}: ${tr?.reason ?? ""}`.trim() });
+        if (tr && tr === trace) {
+          for (const c of tr.contacts) if (c.personId && previous.has(c.personId)) c.status = (previous.get(c.personId) ?? null) as typeof c.status;
+          renderResults();
+        }
+        clear(actionStatus);
+        actionStatus.append(tn("case.undone", ids.length));
+      } catch (err) {
+        undo.disabled = false;
+        status(actionStatus, errorText(err), "error");
+      }
+    });
+    actionStatus.append(" ", undo);
+  }
+
+  const wanted = new URLSearchParams(location.hash.split("?")[1] ?? "").get("trace");
+  if (wanted) void reopen(wanted);
+  else form.focus();
+  return {
+    destroy: () => {
+      lookup += 1;
+      slider?.stop();
+      cm.destroy();
+    },
+  };
 };

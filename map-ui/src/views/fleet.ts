@@ -1,25 +1,26 @@
 import { api, apiUrl, errorText } from "../api.ts";
+import { confirmAct } from "../confirm.ts";
 import { clear, field, h, select, status } from "../dom.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
 import { loadVehicles, type VehicleSummary } from "../vehicles.ts";
+import { showCredentials, type AgentCredentials } from "./fleet-credentials.ts";
 import { routeAssign } from "./route-assign.ts";
 
-interface Registered {
-  id: string;
-  plate: string;
-  code: { id: string; url: string };
-  agent: { username: string; password: string };
-}
-
 const REFRESH_MS = 15_000;
+const KINDS = (): [string, string][] => [
+  ["bus", t("kind.bus")],
+  ["taxi", t("kind.taxi")],
+  ["ride_hail", t("kind.ride_hail")],
+  ["coach", t("kind.coach")],
+];
 
-/** Fleet pages for operators: vehicles and their online status, register, posters, code rotation. */
+/** Fleet pages for operators: vehicles and their online status, register, correct, retire, posters, code rotation, agent resets. */
 export const fleetView: View = (ctx, el) => {
   const isAdmin = ctx.user.role === "admin";
   const plate = h("input", { name: "plate", required: true, minlength: "2", maxlength: "20", autocomplete: "off" });
-  const kind = select([["bus", t("kind.bus")], ["taxi", t("kind.taxi")], ["ride_hail", t("kind.ride_hail")], ["coach", t("kind.coach")]], "bus", { name: "kind" });
+  const kind = select(KINDS(), "bus", { name: "kind" });
   const route = h("input", { name: "routeId", maxlength: "32", autocomplete: "off" });
   const capacity = h("input", { name: "capacity", type: "number", min: "1", max: "500" });
   const operator = h("input", { name: "operator", maxlength: "100", autocomplete: "organization" });
@@ -37,15 +38,20 @@ export const fleetView: View = (ctx, el) => {
   );
   const tableMsg = h("p", { className: "status", role: "status" });
   const tableSlot = h("div", { className: "table-scroll" });
+  // Printed codes carry PUBLIC_URL: unset, they point at localhost and no passenger's phone can open them.
+  const publicUrlWarning = ctx.boot.publicUrlSet
+    ? null
+    : h("p", { className: "banner warning public-url-warning", role: "alert" }, t("fleet.publicUrlUnset", { url: ctx.boot.publicUrl }));
   el.append(
     h(
       "section",
       { className: "panel wide" },
       h("h1", {}, t("fleet.title")),
+      publicUrlWarning,
       credentials,
       form,
       h("h2", { id: "vehicles-title" }, t("fleet.vehicles")),
-      h("button", { type: "button", onclick: () => void refresh() }, t("fleet.refresh")),
+      h("button", { type: "button", className: "secondary", onclick: () => void refresh() }, t("fleet.refresh")),
       tableMsg,
       tableSlot,
     ),
@@ -61,47 +67,29 @@ export const fleetView: View = (ctx, el) => {
       ...(isAdmin && operator.value.trim() ? { operator: operator.value.trim() } : {}),
     };
     try {
-      const created = await api<Registered>("POST", "/vehicles", body);
+      const created = await api<AgentCredentials>("POST", "/vehicles", body);
       status(formMsg, t("fleet.registered", { plate: created.plate }));
       form.reset();
-      showCredentials(created);
+      showCredentials(credentials, ctx.boot, created, t("fleet.credentialsTitle", { plate: created.plate }));
       await refresh();
     } catch (err) {
       status(formMsg, errorText(err), "error");
+      plate.focus();
     }
   });
 
-  /** The agent's password exists only in this response; show it once, with a way to copy it. */
-  function showCredentials(v: Registered) {
-    clear(credentials);
-    const close = h("button", { type: "button", onclick: () => clear(credentials) }, t("fleet.stored"));
-    const box = h(
-      "section",
-      { className: "credentials", role: "alertdialog", "aria-labelledby": "cred-title", "aria-describedby": "cred-warning" },
-      h("h2", { id: "cred-title" }, t("fleet.credentialsTitle", { plate: v.plate })),
-      h("p", { id: "cred-warning", className: "warning" }, t("fleet.onceWarning")),
-      h(
-        "dl",
-        { className: "facts" },
-        h("dt", {}, t("fleet.agentUser")),
-        h("dd", {}, h("code", { className: "agent-username" }, v.agent.username)),
-        h("dt", {}, t("fleet.agentPassword")),
-        h("dd", {}, h("code", { className: "agent-password" }, v.agent.password)),
-        h("dt", {}, t("fleet.codeUrl")),
-        h("dd", {}, h("code", {}, v.code.url)),
-      ),
-      h("p", {}, h("a", { href: apiUrl(`/vehicles/${v.id}/poster`), target: "_blank", rel: "noopener", className: "button poster-link" }, t("fleet.poster"))),
-      close,
-    );
-    credentials.append(box);
-    close.focus();
-  }
+  /** Rows being edited are kept across the 15 s refresh, so a correction in progress is not wiped. */
+  let editing = 0;
 
   async function refresh() {
+    if (editing > 0) return;
     const vehicles = [...(await loadVehicles()).values()];
     clear(tableSlot);
-    status(tableMsg, t("fleet.count", { n: vehicles.length, online: vehicles.filter((v) => v.online).length }));
-    if (vehicles.length === 0) return;
+    status(tableMsg, t("fleet.count", { vehicles: tn("n.vehicles", vehicles.length), online: vehicles.filter((v) => v.online).length }));
+    if (vehicles.length === 0) {
+      tableSlot.append(h("p", { className: "empty" }, t("fleet.empty")));
+      return;
+    }
     tableSlot.append(
       h(
         "table",
@@ -116,28 +104,64 @@ export const fleetView: View = (ctx, el) => {
     );
   }
 
-  function row(v: VehicleSummary) {
+  const act = (fn: () => Promise<void>) => async () => {
+    try {
+      await fn();
+    } catch (err) {
+      status(tableMsg, errorText(err), "error");
+    }
+  };
+
+  function row(v: VehicleSummary): HTMLTableRowElement {
     const rotate = h(
       "button",
       {
         type: "button",
+        className: "secondary",
         "aria-label": `${t("fleet.rotate")} ${v.plate}`,
-        onclick: async () => {
-          if (!confirm(t("fleet.rotateConfirm", { plate: v.plate }))) return;
-          try {
-            const res = await api<{ url?: string; code?: { url: string } }>("POST", `/vehicles/${v.id}/code/rotate`);
-            status(tableMsg, t("fleet.rotated", { plate: v.plate, url: res.code?.url ?? res.url ?? "" }));
-          } catch (err) {
-            status(tableMsg, errorText(err), "error");
-          }
-        },
+        onclick: act(async () => {
+          if (!(await confirmAct({ title: t("fleet.rotateConfirm", { plate: v.plate }), confirm: t("fleet.rotate") }))) return;
+          const res = await api<{ url?: string; code?: { url: string } }>("POST", `/vehicles/${v.id}/code/rotate`);
+          status(tableMsg, t("fleet.rotated", { plate: v.plate, url: res.code?.url ?? res.url ?? "" }));
+        }),
       },
       t("fleet.rotate"),
     );
-    return h(
+    const reset = h(
+      "button",
+      {
+        type: "button",
+        className: "secondary",
+        "aria-label": `${t("fleet.resetAgent")} ${v.plate}`,
+        onclick: act(async () => {
+          if (!(await confirmAct({ title: t("fleet.resetConfirm", { plate: v.plate }), body: t("fleet.resetBody"), confirm: t("fleet.resetAgent") }))) return;
+          const res = await api<{ agent: { username: string; password: string } }>("POST", `/vehicles/${v.id}/agent/reset`);
+          showCredentials(credentials, ctx.boot, { id: v.id, plate: v.plate, agent: res.agent }, t("fleet.resetTitle", { plate: v.plate }));
+          status(tableMsg, t("fleet.resetDone", { plate: v.plate }));
+        }),
+      },
+      t("fleet.resetAgent"),
+    );
+    const retire = h(
+      "button",
+      {
+        type: "button",
+        className: "danger",
+        "aria-label": `${t("fleet.retire")} ${v.plate}`,
+        onclick: act(async () => {
+          if (!(await confirmAct({ title: t("fleet.retireConfirm", { plate: v.plate }), body: t("fleet.retireBody"), confirm: t("fleet.retire") }))) return;
+          await api("POST", `/vehicles/${v.id}/retire`);
+          status(tableMsg, t("fleet.retired", { plate: v.plate }));
+          await refresh();
+        }),
+      },
+      t("fleet.retire"),
+    );
+    const edit = h("button", { type: "button", className: "secondary", "aria-label": `${t("fleet.edit")} ${v.plate}`, onclick: () => startEdit() }, t("fleet.edit"));
+    const tr = h(
       "tr",
       { "data-vehicle": v.id },
-      h("td", {}, v.plate),
+      h("td", { className: "plate" }, v.plate),
       h("td", {}, t(`kind.${v.kind}`)),
       h("td", {}, v.routeId ?? "—"),
       h("td", {}, v.operator ?? "—"),
@@ -145,16 +169,52 @@ export const fleetView: View = (ctx, el) => {
       h("td", {}, v.lastSeenAt ? fmtDateTime(v.lastSeenAt) : "—"),
       h(
         "td",
-        { className: "actions" },
-        h("a", { href: apiUrl(`/vehicles/${v.id}/poster`), target: "_blank", rel: "noopener", "aria-label": `${t("fleet.poster")} ${v.plate}` }, t("fleet.poster")),
-        " ",
-        rotate,
-        " ",
-        h("a", { href: `#/trips/vehicle/${v.id}`, "aria-label": `${t("nav.trips")} ${v.plate}` }, t("nav.trips")),
-        " ",
-        routeAssign(v, tableMsg),
+        {},
+        h(
+          "div",
+          { className: "row-actions" },
+          edit,
+          h("a", { href: apiUrl(`/vehicles/${v.id}/poster`), target: "_blank", rel: "noopener", className: "button secondary", "aria-label": `${t("fleet.poster")} ${v.plate}` }, t("fleet.poster")),
+          rotate,
+          reset,
+          h("a", { href: `#/trips/vehicle/${v.id}`, "aria-label": `${t("nav.trips")} ${v.plate}` }, t("nav.trips")),
+          routeAssign(v, tableMsg),
+          retire,
+        ),
       ),
     );
+
+    /** The row turns into a small form: plate, kind, capacity; saved with PATCH /vehicles/{id}. */
+    function startEdit() {
+      editing += 1;
+      const plateIn = h("input", { value: v.plate, required: true, minlength: "2", maxlength: "20", "aria-label": `${t("fleet.plate")} (${v.plate})` });
+      const kindIn = select(KINDS(), v.kind, { "aria-label": `${t("fleet.kind")} (${v.plate})` });
+      const capIn = h("input", { type: "number", min: "1", max: "500", value: v.capacity ?? "", "aria-label": `${t("fleet.capacity")} (${v.plate})` });
+      const msg = h("p", { className: "status", role: "status" });
+      const save = h("button", { type: "submit" }, t("fleet.save"));
+      const cancel = h("button", { type: "button", className: "secondary", onclick: () => done() }, t("common.cancel"));
+      const editForm = h("form", { className: "vehicle-edit row" }, field(t("fleet.plate"), plateIn), field(t("fleet.kind"), kindIn), field(t("fleet.capacity"), capIn), save, cancel, msg);
+      const editRow = h("tr", { className: "editing", "data-vehicle": v.id }, h("td", { colspan: 7 }, editForm));
+      const done = (reload = false) => {
+        editing -= 1;
+        editRow.replaceWith(tr);
+        if (reload) void refresh();
+      };
+      editForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        try {
+          await api("PATCH", `/vehicles/${v.id}`, { plate: plateIn.value.trim(), kind: kindIn.value, capacity: capIn.value ? Number(capIn.value) : null });
+          status(tableMsg, t("fleet.saved", { plate: plateIn.value.trim() }));
+          done(true);
+        } catch (err) {
+          status(msg, errorText(err), "error");
+          plateIn.focus();
+        }
+      });
+      tr.replaceWith(editRow);
+      plateIn.focus();
+    }
+    return tr;
   }
 
   void refresh().catch((err) => status(tableMsg, errorText(err), "error"));

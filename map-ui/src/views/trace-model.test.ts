@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { onBoardAt, readTrace, visibleContacts, type Contact } from "./trace-model.ts";
+import { contactsByPerson, markablePeople, onBoardAt, readTrace, visibleContacts, visiblePeople, type Contact } from "./trace-model.ts";
 
 const contact = (over: Partial<Contact>): Contact => ({
   personId: "p",
@@ -46,5 +46,30 @@ describe("the case view's contact list", () => {
   it("reads a trace with missing optional parts without throwing", () => {
     const tr = readTrace({ index: { personId: "x" }, traceId: "t1" });
     expect(tr).toMatchObject({ id: "t1", segments: [], contacts: [] });
+  });
+});
+
+describe("the case view's people", () => {
+  const rides = [
+    contact({ personId: "a", name: "A", depth: 2, overlapMinutes: 5, risk: 0.1, from: "2026-11-28T09:00:00Z", to: "2026-11-28T09:05:00Z" }),
+    contact({ personId: "a", name: "A", depth: 1, overlapMinutes: 20, risk: 0.4 }),
+    contact({ role: "driver", personId: null, driverId: "D1", name: null, overlapMinutes: 30, risk: 0.3 }),
+    contact({ role: "driver", personId: null, driverId: "D1", name: null, overlapMinutes: 10, risk: 0.2, from: "2026-11-28T10:00:00Z", to: "2026-11-28T10:10:00Z" }),
+    contact({ personId: "b", name: "B", overlapMinutes: 3, risk: 0.05, status: "close_contact" }),
+  ];
+
+  it("makes one row per person or driver, with the nearest depth, total overlap, highest risk and segments in time order", () => {
+    const people = contactsByPerson(rides);
+    expect(people).toHaveLength(3);
+    const a = people.find((p) => p.first.personId === "a")!;
+    expect(a).toMatchObject({ depth: 1, totalOverlap: 25, maxRisk: 0.4, keys: [1, 0] });
+    const d = people.find((p) => p.first.driverId === "D1")!;
+    expect(d).toMatchObject({ totalOverlap: 40, maxRisk: 0.3 });
+  });
+
+  it("sorts people by their highest risk and offers only unmarked depth-1 passengers for marking", () => {
+    const people = visiblePeople(rides, { depth: "all", role: "all", sort: "risk" });
+    expect(people.map((p) => p.first.personId ?? p.first.driverId)).toEqual(["a", "D1", "b"]);
+    expect(markablePeople(people).map((p) => p.first.personId)).toEqual(["a"]);
   });
 });

@@ -34,6 +34,8 @@ export interface Trace {
   id: string | null;
   /** The case reference the trace was run for; status changes carry it to the audit log. */
   reason: string | null;
+  /** The window and settings the trace was run with, to show with a re-opened trace. */
+  request: { from: string; to: string; depth: number; minOverlapMinutes: number } | null;
   index: { personId: string };
   segments: Segment[];
   contacts: Contact[];
@@ -43,10 +45,11 @@ export function readTrace(raw: unknown): Trace {
   const r = (raw ?? {}) as Record<string, unknown>;
   const index = (r.index ?? {}) as { personId?: string };
   const id = (r.id ?? r.traceId ?? null) as string | null;
-  const request = (r.request ?? {}) as { reason?: string };
+  const request = (r.request ?? {}) as { reason?: string; from?: string; to?: string; depth?: number; minOverlapMinutes?: number };
   return {
     id,
     reason: request.reason ?? null,
+    request: request.from && request.to ? { from: request.from, to: request.to, depth: request.depth ?? 1, minOverlapMinutes: request.minOverlapMinutes ?? 1 } : null,
     index: { personId: index.personId ?? "" },
     segments: Array.isArray(r.segments) ? (r.segments as Segment[]) : [],
     contacts: Array.isArray(r.contacts) ? (r.contacts as Contact[]).map((c) => ({ ...c, depth: c.depth ?? 1, risk: Number(c.risk ?? 0) })) : [],
@@ -77,3 +80,66 @@ export function visibleContacts(contacts: Contact[], f: ContactFilter): { key: n
 
 /** Was this contact on board at `t` (epoch ms)? Intervals are inclusive-exclusive, as in the API. */
 export const onBoardAt = (c: { from: string; to: string }, t: number) => Date.parse(c.from) <= t && t < Date.parse(c.to);
+
+/** One person (or driver) among the contacts, with every segment they shared with the case or its contacts. */
+export interface PersonRow {
+  /** Stable while the trace is shown: the person's first contact's index in the trace. */
+  key: number;
+  /** The indexes in trace.contacts of this person's segments, earliest first. */
+  keys: number[];
+  first: Contact;
+  segments: Contact[];
+  depth: number;
+  totalOverlap: number;
+  maxRisk: number;
+}
+
+const identityOf = (c: Contact) => (c.role === "driver" ? `d|${c.driverId ?? c.name ?? ""}` : `p|${c.personId ?? c.phone ?? c.name ?? ""}`);
+
+/**
+ * The contacts as one row per person: a passenger met on two rides, or a
+ * driver seen from two segments, is one person to call, not two. The row's
+ * depth is the nearest, its risk the highest, its overlap the sum.
+ */
+export function contactsByPerson(contacts: Contact[]): PersonRow[] {
+  const rows = new Map<string, PersonRow>();
+  contacts.forEach((c, i) => {
+    const id = identityOf(c);
+    const row = rows.get(id);
+    if (!row) {
+      rows.set(id, { key: i, keys: [i], first: c, segments: [c], depth: c.depth, totalOverlap: c.overlapMinutes, maxRisk: c.risk });
+      return;
+    }
+    row.keys.push(i);
+    row.segments.push(c);
+    row.depth = Math.min(row.depth, c.depth);
+    row.totalOverlap += c.overlapMinutes;
+    row.maxRisk = Math.max(row.maxRisk, c.risk);
+  });
+  for (const row of rows.values()) {
+    const order = row.keys.map((k, i) => ({ k, c: row.segments[i]! })).sort((a, b) => Date.parse(a.c.from) - Date.parse(b.c.from));
+    row.keys = order.map((o) => o.k);
+    row.segments = order.map((o) => o.c);
+  }
+  return [...rows.values()];
+}
+
+/** The people to show, in order. */
+export function visiblePeople(contacts: Contact[], f: ContactFilter): PersonRow[] {
+  const rows = contactsByPerson(contacts)
+    .filter((r) => f.depth === "all" || String(r.depth) === f.depth)
+    .filter((r) => f.role === "all" || r.first.role === f.role);
+  const by: Record<SortKey, (a: PersonRow, b: PersonRow) => number> = {
+    risk: (a, b) => b.maxRisk - a.maxRisk || b.totalOverlap - a.totalOverlap,
+    overlap: (a, b) => b.totalOverlap - a.totalOverlap || b.maxRisk - a.maxRisk,
+    time: (a, b) => Date.parse(a.segments[0]!.from) - Date.parse(b.segments[0]!.from),
+  };
+  return rows.sort((a, b) => by[f.sort](a, b) || a.key - b.key);
+}
+
+/** Is any of this person's segments on board at `t`? */
+export const personOnBoardAt = (r: PersonRow, t: number) => r.segments.some((c) => onBoardAt(c, t));
+
+/** The people a bulk mark would reach: depth-1 passengers with a person id, not yet marked. */
+export const markablePeople = (rows: PersonRow[]) =>
+  rows.filter((r) => r.first.role === "passenger" && r.first.personId && r.depth === 1 && r.first.status !== "case" && r.first.status !== "close_contact");

@@ -1,4 +1,5 @@
 import { api, errorText } from "../api.ts";
+import { confirmAct } from "../confirm.ts";
 import { clear, field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
@@ -8,6 +9,7 @@ interface Account {
   username: string;
   role: "admin" | "operator" | "tracer";
   operatorId: string | null;
+  operator?: string | null;
   disabledAt: string | null;
 }
 
@@ -54,30 +56,36 @@ export const usersView: View = (ctx, el) => {
     const newPassword = h("input", { type: "password", minlength: "10", autocomplete: "new-password", "aria-label": t("users.newPasswordFor", { username: u.username }) });
     const act = (fn: () => Promise<unknown>, done: string) => async () => {
       try {
-        await fn();
+        if ((await fn()) === false) return; // cancelled at the confirmation
         status(msg, done);
         await refresh();
       } catch (err) {
         status(msg, errorText(err), "error");
       }
     };
+    // Disabling ends the user's sessions at once: asked first, naming them.
+    const disable = async () => {
+      if (!(await confirmAct({ title: t("users.disableConfirm", { username: u.username }), body: t("users.disableBody"), confirm: t("users.disable") }))) return false;
+      await api("POST", `/users/${u.id}/disable`);
+      return true;
+    };
     const toggle = u.disabledAt
-      ? h("button", { type: "button", onclick: act(() => api("POST", `/users/${u.id}/enable`), t("users.enabled")) }, t("users.enable"))
+      ? h("button", { type: "button", className: "secondary", "aria-label": `${t("users.enable")} ${u.username}`, onclick: act(() => api("POST", `/users/${u.id}/enable`), t("users.enabled")) }, t("users.enable"))
       : u.id === ctx.user.id
         ? null
-        : h("button", { type: "button", onclick: act(() => api("POST", `/users/${u.id}/disable`), t("users.disabled")) }, t("users.disable"));
+        : h("button", { type: "button", className: "danger", "aria-label": `${t("users.disable")} ${u.username}`, onclick: act(disable, t("users.disabled")) }, t("users.disable"));
     const reset = h(
       "button",
-      { type: "button", onclick: act(() => api("PUT", `/users/${u.id}/password`, { password: newPassword.value }), t("users.passwordSet")) },
+      { type: "button", className: "secondary", "aria-label": `${t("users.setPassword")} ${u.username}`, onclick: act(() => api("PUT", `/users/${u.id}/password`, { password: newPassword.value }), t("users.passwordSet")) },
       t("users.setPassword"),
     );
     return h(
       "tr",
       {},
-      h("td", {}, u.username),
-      h("td", {}, t(`role.${u.role}`)),
+      h("td", { className: "username" }, u.username),
+      h("td", {}, t(`role.${u.role}`), u.operator ? h("div", { className: "hint" }, u.operator) : null),
       h("td", {}, u.disabledAt ? t("users.stateDisabled") : t("users.stateActive")),
-      h("td", {}, toggle, " ", newPassword, reset, " ", msg),
+      h("td", {}, h("div", { className: "row-actions" }, toggle, h("span", { className: "password-reset" }, newPassword, reset)), msg),
     );
   }
 
@@ -88,7 +96,7 @@ export const usersView: View = (ctx, el) => {
       tableSlot.append(
         h(
           "table",
-          {},
+          { className: "users" },
           h("thead", {}, h("tr", {}, h("th", {}, t("login.username")), h("th", {}, t("users.role")), h("th", {}, t("users.state")), h("th", {}, ""))),
           h("tbody", {}, users.map(row)),
         ),

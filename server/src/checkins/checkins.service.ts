@@ -4,7 +4,7 @@ import { badRequest } from "../errors.ts";
 import type { CodesRepository, CodeVehicle } from "../codes/codes.repository.ts";
 import { lookupHash } from "../crypto/personal-data.ts";
 import { invalidPhone } from "../otp/otp.service.ts";
-import { normalisePhone } from "../persons/phone.ts";
+import { maskName, normalisePhone } from "../persons/phone.ts";
 import { companionKey, statusColour, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
 import { createRateLimits, type Limit } from "../rate-limit.ts";
 import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository } from "./checkins.repository.ts";
@@ -102,10 +102,19 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
     return present(row, person, verified, vehicle, tripId, companionRows.map((c) => ({ checkinId: c.id })));
   }
 
-  async function alertIfFlagged(vehicleId: string, person: PersonRef, checkinId: string, at: Date) {
+  async function alertIfFlagged(vehicleId: string, person: PersonRef, checkinId: string, at: Date, seat?: string | null) {
     if (person.status === "clear") return;
     try {
-      await deps.vehicleBus.alert(vehicleId, { kind: "flagged_passenger", status: person.status, checkinId, ts: at.getTime() });
+      // The driver sees who to look for by the name's first character and the seat, never the whole name.
+      const name = (await persons.reveal(person.id))?.name;
+      await deps.vehicleBus.alert(vehicleId, {
+        kind: "flagged_passenger",
+        status: person.status,
+        checkinId,
+        ts: at.getTime(),
+        ...(name ? { maskedName: maskName(name) } : {}),
+        ...(seat ? { seat } : {}),
+      });
     } catch (err) {
       // The passenger is checked in either way; a missed driver alert is logged for the operator, never shown to them.
       deps.logger.error({ err, vehicleId, checkinId }, "could not publish flagged-passenger alert");
@@ -182,7 +191,7 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       if (companionRows.length) deps.metrics.checkins.inc({ source: "companion" }, companionRows.length);
       deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length, verified }, "passenger checked in");
       // The driver is told of a flagged passenger whose phone is proved; an unproved claim could be anyone's.
-      if (verified) await alertIfFlagged(vehicle.id, person, row.id, now);
+      if (verified) await alertIfFlagged(vehicle.id, person, row.id, now, row.seat);
       for (const c of companionRows) if (c.verified) await alertIfFlagged(vehicle.id, c.person, c.checkinId, now);
       void tellCompanions(companions, vehicle, now, input.lang);
       return { created: true, verified, body: present({ ...row, personId: person.id }, person, verified, vehicle, recorded.tripId, companionRows) };

@@ -20,6 +20,8 @@ h1 small { display: block; font-size: 0.5em; color: #333; font-weight: normal; }
 .plate { font-size: ${size === "A4" ? "34pt" : "24pt"}; line-height: 1.2; font-weight: bold; letter-spacing: 0.05em; margin: ${size === "A4" ? "4mm" : "2mm"} 0 1mm; }
 .meta { font-size: ${size === "A4" ? "12pt" : "10pt"}; color: #333; }
 .qr svg { width: ${size === "A4" ? "120mm" : "80mm"}; max-width: 100%; height: auto; display: block; margin: 3mm auto; }
+.fallback { font-size: ${size === "A4" ? "10pt" : "8pt"}; margin: 0 0 ${size === "A4" ? "3mm" : "2mm"}; color: #333; }
+.fallback code { font-family: "DejaVu Sans Mono", "Noto Sans Mono", monospace; font-size: 1.05em; color: #111; word-break: break-all; }
 .how { display: flex; gap: ${size === "A4" ? "6mm" : "4mm"}; text-align: left; font-size: ${size === "A4" ? "10.5pt" : "8.5pt"}; }
 .how div { flex: 1; min-width: 0; }
 .how ol { margin: 1mm 0 0; padding-left: 5mm; }
@@ -33,6 +35,9 @@ h1 small { display: block; font-size: 0.5em; color: #333; font-weight: normal; }
   .qr svg { width: auto; height: 100%; max-height: ${size === "A4" ? "120mm" : "80mm"}; margin: 2mm auto; }
 }
 `;
+
+/** "AbCdEfGhIj" → "AbCd EfGh Ij": easier to read out and type than one run of characters. */
+const groupsOfFour = (code: string) => code.match(/.{1,4}/g)?.join(" ") ?? code;
 
 /** The printable poster hung inside the vehicle: plate, route, kind, the code and how to use it, in Chinese and English. */
 // A listener, not an onclick attribute: the CSP lets no inline handler run.
@@ -65,6 +70,12 @@ export function Poster(props: { vehicle: CodeVehicle; qrSvg: string; url: string
             {vehicle.operator ? ` · ${vehicle.operator}` : ""}
           </div>
           <div class="qr" data-testid="qr" dangerouslySetInnerHTML={{ __html: props.qrSvg }} />
+          {/* For a phone whose camera cannot read the code: the address to type, and the code in groups of four to read out. */}
+          <p class="fallback" data-testid="fallback">
+            无法扫码？请在浏览器中打开 Can't scan? Open <code>{props.url}</code>
+            <br />
+            代码 Code <code>{groupsOfFour(props.url.slice(props.url.lastIndexOf("/") + 1))}</code>
+          </p>
           <div class="how">
             <div lang="zh-CN">
               <strong>如何登记</strong>

@@ -6,6 +6,10 @@ export interface ConsoleBootstrap {
   tileCrs: "wgs84" | "gcj02";
   tzDisplay: string;
   publicUrl: string;
+  /** False while PUBLIC_URL is unset: printed codes would point at localhost, so the fleet page warns. */
+  publicUrlSet: boolean;
+  /** The broker address a vehicle agent connects to, for the ready-to-paste agent command. */
+  mqttUrl: string;
   user: StaffUser | null;
 }
 

@@ -24,6 +24,8 @@ export function registerConsole(app: Hono<AppEnv>, deps: AppDeps) {
       tileCrs: deps.config.tileCrs,
       tzDisplay: deps.config.tzDisplay,
       publicUrl: deps.config.publicUrl,
+      publicUrlSet: deps.config.publicUrlSet,
+      mqttUrl: deps.config.mqtt.url ?? `mqtt://${new URL(deps.config.publicUrl).hostname}:${deps.config.mqtt.port}`,
       user,
     };
     c.header("cache-control", "no-store");

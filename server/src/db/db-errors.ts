@@ -61,3 +61,13 @@ export function sqlState(err: unknown): string | null {
   }
   return null;
 }
+
+/** A unique index refused the row (SQLSTATE 23505), optionally a named one. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  for (const e of chain(err)) {
+    if (e.code !== "23505") continue;
+    const named = (e as { constraint?: unknown; constraint_name?: unknown }).constraint ?? (e as { constraint_name?: unknown }).constraint_name;
+    return !constraint || named === undefined || named === constraint || String(e.message).includes(constraint);
+  }
+  return false;
+}

@@ -141,7 +141,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
         metrics.checkins.inc({ source: "pass" });
         if (status === "case" || status === "close_contact") {
           void bus
-            .alert(vehicleId, { kind: "flagged_passenger", status, checkinId: m.checkinId, ts: m.ts })
+            .alert(vehicleId, { kind: "flagged_passenger", status, checkinId: m.checkinId, ts: m.ts, ...(m.seat ? { seat: m.seat } : {}) })
             .catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish alert"));
         }
       }

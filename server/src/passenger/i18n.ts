@@ -50,6 +50,7 @@ const zh = {
   errors: {
     code_not_found: "无法识别此二维码，请重新扫描车内张贴的二维码。",
     code_revoked: "此二维码已失效，车辆已更换新码。请扫描车内现在张贴的二维码。",
+    vehicle_retired: "此车辆已停止运营，二维码不再有效。请扫描您所乘车辆内的二维码。",
     code_expired: "此动态码已过期（照片只在一分钟内有效），请重新扫描司机屏幕上的二维码。",
     invalid_phone: "手机号格式不正确，请输入11位手机号（如13812345678）或带国家码的号码。",
     phone_required: "请填写手机号。",
@@ -125,6 +126,7 @@ const en: Strings = {
   errors: {
     code_not_found: "This code is not recognised. Scan the code posted in the vehicle again.",
     code_revoked: "This code is no longer valid: the vehicle has a new one. Scan the code posted in the vehicle now.",
+    vehicle_retired: "This vehicle is no longer in service, so its code no longer works. Scan the code in the vehicle you are on.",
     code_expired: "This live code has expired (a photo of it only lasts a minute). Scan the code on the driver's screen again.",
     invalid_phone: "That mobile number does not look right. Enter an 11-digit Chinese mobile (13812345678) or a number with its country code.",
     phone_required: "Please enter your mobile number.",

@@ -7,7 +7,8 @@ import type { VehiclesRepository } from "./vehicles.repository.ts";
 import { provisionAgent, registerVehicleAgentRoutes } from "./vehicle-agent.routes.ts";
 import { text } from "../../../protocol/fields.ts";
 
-export const VehicleKindSchema = z.enum(["bus", "taxi", "ride_hail", "coach"]);
+import { VehicleKindSchema } from "./vehicle-kind.ts";
+export { VehicleKindSchema };
 
 const VehicleSchema = z
   .object({
@@ -21,6 +22,8 @@ const VehicleSchema = z
     online: z.boolean(),
     lastSeenAt: z.string().nullable(),
     code: z.object({ id: z.string(), url: z.string() }).nullable(),
+    /** Set once the vehicle is out of service (it then leaves GET /vehicles; its history stays). */
+    retiredAt: z.string().nullable(),
   })
   .openapi("Vehicle");
 
@@ -40,6 +43,7 @@ const register = createRoute({
   path: "/vehicles",
   tags: ["vehicles"],
   summary: "Register a vehicle: returns its code and, only this once, the agent's password",
+  description: "A plate already on a vehicle in service in the same fleet → 409 plate_taken.",
   security: staffSecurity,
   request: jsonBody(RegisterSchema),
   responses: {
@@ -53,7 +57,7 @@ const register = createRoute({
       }),
       "Registered",
     ),
-    ...errors(400, 401, 403),
+    ...errors(400, 401, 403, 409),
   },
 });
 
@@ -75,6 +79,16 @@ const get = createRoute({
   responses: { 200: json(VehicleSchema), ...errors(400, 401, 403, 404) },
 });
 
+const retire = createRoute({
+  method: "post",
+  path: "/vehicles/{id}/retire",
+  tags: ["vehicles"],
+  summary: "Take a vehicle out of service: its codes stop working, its agent cannot log in, lists hide it; its trips and check-ins stay",
+  security: staffSecurity,
+  request: { params: z.object({ id: z.string().uuid() }) },
+  responses: { 200: json(z.object({ id: z.string(), retiredAt: z.string() }), "Retired"), ...errors(400, 401, 403, 404) },
+});
+
 export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository) {
   const codeUrl = (codeId: string) => `${deps.config.publicUrl}/v/${codeId}`;
   const present = (v: Awaited<ReturnType<VehiclesRepository["getFor"]>> | (Awaited<ReturnType<VehiclesRepository["list"]>>[number] & { codeId?: string | null })) => ({
@@ -88,6 +102,7 @@ export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRep
     online: v.online ?? false,
     lastSeenAt: v.lastTs?.toISOString() ?? null,
     code: v.codeId ? { id: v.codeId, url: codeUrl(v.codeId) } : null,
+    retiredAt: v.retiredAt?.toISOString() ?? null,
   });
 
   app.on("POST", "/vehicles", requireStaff(auth, "admin", "operator"));
@@ -117,5 +132,17 @@ export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRep
     return c.json({ vehicles: rows.map((v) => present({ ...v, codeId: null })) }, 200);
   });
   app.openapi(get, async (c) => c.json(present(await vehicles.getFor(c.var.user, c.req.valid("param").id)), 200));
+
+  app.on("POST", "/vehicles/:id/retire", requireStaff(auth, "admin", "operator"));
+  app.openapi(retire, async (c) => {
+    const { id } = c.req.valid("param");
+    const vehicle = await vehicles.getFor(c.var.user, id); // 404 / 403 for another operator's vehicle
+    if (vehicle.retiredAt) return c.json({ id, retiredAt: vehicle.retiredAt.toISOString() }, 200);
+    const retiredAt = await vehicles.retire(id);
+    // A fresh password nobody holds: the broker forgets (or re-keys) the agent's login.
+    await provisionAgent(deps, id, await vehicles.resetAgentPassword(id));
+    deps.logger.info({ vehicleId: id, by: c.var.user.id }, "vehicle retired");
+    return c.json({ id, retiredAt: retiredAt.toISOString() }, 200);
+  });
   registerVehicleAgentRoutes(app, deps, auth, vehicles);
 }

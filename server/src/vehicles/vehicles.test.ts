@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
+import { createVehiclesRepository } from "./vehicles.repository.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -57,5 +58,54 @@ describe("vehicle registry", () => {
     expect(badId.status).toBe(400);
     const huge = await t.call("POST", "/api/v1/vehicles", { plate: "X".repeat(100_000), kind: "bus" }, admin);
     expect(huge.status).toBe(413);
+  });
+
+  it("refuses a plate already in service in the same fleet with 409 plate_taken, and lets another fleet use it", async () => {
+    const a = await t.staff("operator", "Plate Co A");
+    const b = await t.staff("operator", "Plate Co B");
+    expect((await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·DUP01", kind: "bus" }, a)).status).toBe(201);
+    const again = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·DUP01", kind: "taxi" }, a);
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe("plate_taken");
+    expect(again.json.error.message).toContain("鲁A·DUP01");
+    expect((await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·DUP01", kind: "bus" }, b)).status).toBe(201);
+  });
+
+  it("corrects a plate, kind and capacity, refusing a plate another vehicle of the fleet has", async () => {
+    const op = await t.staff("operator", "Edit Co");
+    const one = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·ED001", kind: "bus" }, op);
+    await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·ED002", kind: "bus" }, op);
+    const fixed = await t.call("PATCH", `/api/v1/vehicles/${one.json.id}`, { plate: "鲁A·ED003", kind: "coach", capacity: 45 }, op);
+    expect(fixed.status).toBe(200);
+    expect(fixed.json).toMatchObject({ plate: "鲁A·ED003", kind: "coach", capacity: 45 });
+    expect((await t.call("GET", `/api/v1/vehicles/${one.json.id}`, undefined, op)).json).toMatchObject({ plate: "鲁A·ED003", kind: "coach", capacity: 45 });
+    const clash = await t.call("PATCH", `/api/v1/vehicles/${one.json.id}`, { plate: "鲁A·ED002" }, op);
+    expect(clash.status).toBe(409);
+    expect(clash.json.error.code).toBe("plate_taken");
+    // Its own plate again is no clash.
+    expect((await t.call("PATCH", `/api/v1/vehicles/${one.json.id}`, { plate: "鲁A·ED003" }, op)).status).toBe(200);
+  });
+
+  it("retires a vehicle: its code answers 410 vehicle_retired, its agent cannot log in, lists hide it, its record stays and its plate is free again", async () => {
+    const op = await t.staff("operator", "Retire Co");
+    const v = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·RT001", kind: "bus" }, op);
+    const retired = await t.call("POST", `/api/v1/vehicles/${v.json.id}/retire`, {}, op);
+    expect(retired.status).toBe(200);
+    expect(retired.json.retiredAt).toEqual(expect.any(String));
+
+    const scan = await t.call("POST", "/api/v1/checkins", { code: v.json.code.id, phone: "13800000001" });
+    expect(scan.status).toBe(410);
+    expect(scan.json.error.code).toBe("vehicle_retired");
+    const page = await t.call("GET", `/v/${v.json.code.id}`);
+    expect(page.status).toBe(410);
+    expect(page.text).toContain("停止运营");
+    expect(await createVehiclesRepository(t.deps).agentPasswordHash(v.json.id)).toBeNull();
+
+    const listed = await t.call("GET", "/api/v1/vehicles", undefined, op);
+    expect(listed.json.vehicles.map((x: { id: string }) => x.id)).not.toContain(v.json.id);
+    const kept = await t.call("GET", `/api/v1/vehicles/${v.json.id}`, undefined, op);
+    expect(kept.status).toBe(200);
+    expect(kept.json.retiredAt).toBe(retired.json.retiredAt);
+    expect((await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·RT001", kind: "bus" }, op)).status).toBe(201);
   });
 });

@@ -2,58 +2,94 @@ import { createHash } from "node:crypto";
 
 /**
  * The tablet page: the live code large, the vehicle and its trip, alerts, and
- * buttons to start and end a trip. Plain HTML polling /state every two
- * seconds: nothing to build, and it works on an old tablet's browser.
+ * buttons to start and end a trip. Plain HTML polling /state every
+ * second: nothing to build, and it works on an old tablet's browser.
+ * Alerts sit beside the code (below it on a portrait screen), never over it.
  */
 const STYLE = `
- body{font-family:system-ui,sans-serif;margin:0;background:#111;color:#eee;display:flex;flex-direction:column;align-items:center}
- header{width:100%;display:flex;justify-content:space-between;padding:.6em 1em;box-sizing:border-box;background:#222}
- #plate{font-size:1.6em;font-weight:700}
+ *{box-sizing:border-box}
+ body{font-family:"Noto Sans CJK SC","PingFang SC",system-ui,sans-serif;margin:0;background:#111;color:#eee;min-height:100vh;display:flex;flex-direction:column}
+ header{width:100%;display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center;justify-content:space-between;padding:.5em 1em;background:#222}
+ #plate{font-size:1.5em;font-weight:700}
+ #clock{font-size:1.6em;font-variant-numeric:tabular-nums;font-weight:700}
  .dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;background:#c33;margin-right:.4em}
  .dot.on{background:#3c3}
- #qr{background:#fff;padding:1em;margin:1em;border-radius:8px;width:min(80vw,60vh);aspect-ratio:1;display:flex;align-items:center;justify-content:center;color:#333}
+ main{flex:1;display:grid;grid-template-columns:minmax(0,1fr) minmax(16em,24em);gap:1em;padding:1em;align-items:start}
+ @media (max-aspect-ratio:1/1){main{grid-template-columns:1fr}}
+ #code{display:flex;flex-direction:column;align-items:center}
+ #qr{background:#fff;padding:1em;border-radius:8px;width:min(100%,70vh);aspect-ratio:1;display:flex;align-items:center;justify-content:center;color:#333}
  #qr img{width:100%;height:100%;image-rendering:pixelated}
- #expires{color:#aaa}
- #trip{font-size:1.2em;margin:.5em}
- #alerts{width:min(90vw,40em)}
- .alert{background:#a00;color:#fff;padding:.7em;margin:.4em 0;border-radius:6px;font-weight:600}
- .alert.close_contact{background:#b80}
- form{display:flex;gap:.5em;margin:.5em;flex-wrap:wrap;justify-content:center}
- input,button{font-size:1.1em;padding:.5em}
- #scan{margin:.5em;font-size:1.2em}
+ #expires{color:#aaa;margin-top:.3em}
+ aside{display:flex;flex-direction:column;gap:.6em}
+ #alerts:empty{display:none}
+ .alert{display:flex;gap:.6em;align-items:center;justify-content:space-between;background:#a00;color:#fff;padding:.6em .7em;margin:0 0 .4em;border-radius:6px;font-weight:600}
+ .alert.close_contact{background:#b45309}
+ .alert button{background:#fff;color:#111;border:0;border-radius:6px;font-weight:700;padding:.6em .9em;min-width:5.5em}
+ #scan{border-radius:6px;padding:.7em;font-size:1.25em;font-weight:700;text-align:center}
+ #scan:empty{display:none}
+ #scan.accepted{background:#15803d}
+ #scan.repeat{background:#1d4ed8}
+ #scan.refused{background:#b91c1c}
+ #trip{font-size:1.1em}
+ form{display:flex;gap:.5em;flex-wrap:wrap}
+ input,button{font-size:1.05em;padding:.5em;min-width:0}
+ input{flex:1 1 6em}
 `;
 
 // Text goes in as text (textContent, DOM nodes): the trip's route or an alert's fields can never become markup.
+// Chinese first, English beside it: the drivers read Chinese; English is for visitors and support.
 const SCRIPT = `
 const $ = (id) => document.getElementById(id);
+const SCAN_SHOWN_MS = 6000;
 let qrUrl = null;
+const hm = (t) => { const d = new Date(t); return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0"); };
 async function post(path, body) {
   const res = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok) alert((await res.json()).error?.message ?? res.statusText);
+  if (!res.ok && path !== "/alerts/ack") alert((await res.json()).error?.message ?? res.statusText);
   refresh();
 }
 $("start").onsubmit = (e) => { e.preventDefault(); const f = new FormData(e.target); const b = {}; for (const [k, v] of f) if (v) b[k] = v; post("/trip/start", b); };
 $("end").onsubmit = (e) => { e.preventDefault(); post("/trip/end", {}); };
+const SCAN_TEXT = {
+  accepted: "✔ 登记成功 Checked in",
+  repeat: "… 已登记 Already checked in",
+  refused: "✘ 无效乘车卡 Pass refused",
+};
+function tick() {
+  const now = new Date();
+  $("clock").textContent = now.toLocaleTimeString("zh-CN", { hour12: false });
+}
 async function refresh() {
   try {
     const s = await (await fetch("/state")).json();
     $("plate").textContent = s.plate ?? s.vehicleId;
     $("dot").className = "dot" + (s.online ? " on" : "");
-    $("link").textContent = (s.online ? "online" : "offline") + " · outbox " + s.outbox.pending;
-    if (s.display && s.display.url !== qrUrl) { qrUrl = s.display.url; const img = document.createElement("img"); img.alt = "live code"; img.src = "/qr.png?v=" + encodeURIComponent(s.display.expiresAt); $("qr").replaceChildren(img); }
-    $("expires").textContent = s.display ? "expires " + new Date(s.display.expiresAt).toLocaleTimeString() : "";
-    $("trip").textContent = s.trip ? "Trip 行程: " + [s.trip.routeId, s.trip.direction, s.trip.orderRef].filter(Boolean).join(" ") + " since " + new Date(s.trip.startedAt).toLocaleTimeString() : "No open trip 未发车";
-    $("scan").textContent = s.lastScan ? s.lastScan.text : "";
+    $("link").textContent = (s.online ? "在线 online" : "离线 offline") + (s.outbox.pending ? " · 待发 " + s.outbox.pending : "");
+    if (s.display && s.display.url !== qrUrl) { qrUrl = s.display.url; const img = document.createElement("img"); img.alt = "乘车码 live code"; img.src = "/qr.png?v=" + encodeURIComponent(s.display.expiresAt); $("qr").replaceChildren(img); }
+    $("expires").textContent = s.display ? "有效至 valid until " + hm(s.display.expiresAt) : "";
+    $("trip").textContent = s.trip ? "行程 Trip: " + [s.trip.routeId, s.trip.direction, s.trip.orderRef].filter(Boolean).join(" ") + " · 发车 since " + hm(s.trip.startedAt) : "未发车 No open trip";
+    const shown = s.lastScan && Date.now() - s.lastScan.at < SCAN_SHOWN_MS;
+    $("scan").className = shown ? s.lastScan.result.outcome : "";
+    $("scan").textContent = shown ? SCAN_TEXT[s.lastScan.result.outcome] ?? s.lastScan.text : "";
     $("alerts").replaceChildren();
     for (const a of s.alerts) {
       const d = document.createElement("div");
       d.className = "alert " + a.status;
-      d.textContent = (a.status === "case" ? "确诊 Confirmed case" : "密接 Close contact") + " — check-in " + a.checkinId + " at " + new Date(a.ts).toLocaleTimeString();
+      d.setAttribute("role", "alert");
+      const text = document.createElement("span");
+      const who = [a.maskedName, a.seat ? "座位 seat " + a.seat : null].filter(Boolean).join(" · ");
+      text.textContent = (a.status === "case" ? "确诊 Case" : "密接 Close contact") + (who ? " — " + who : "") + " · " + hm(a.ts);
+      const ok = document.createElement("button");
+      ok.type = "button";
+      ok.textContent = "知道了 OK";
+      ok.onclick = () => post("/alerts/ack", { checkinId: a.checkinId });
+      d.append(text, ok);
       $("alerts").appendChild(d);
     }
-  } catch { $("link").textContent = "agent not reachable"; }
+  } catch { $("link").textContent = "终端无响应 agent not reachable"; }
 }
-refresh(); setInterval(refresh, 2000);
+tick(); setInterval(tick, 1000);
+refresh(); setInterval(refresh, 1000);
 `;
 
 const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
@@ -77,15 +113,18 @@ export const TABLET_CSP = [
 export const TABLET_PAGE = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Vehicle code · 乘车码</title>
+<title>乘车码 Vehicle code</title>
 <style>${STYLE}</style></head>
 <body>
-<header><span id="plate">…</span><span><span id="dot" class="dot"></span><span id="link">offline</span></span></header>
-<div id="qr">waiting for the live code…</div>
-<div id="expires"></div>
-<div id="scan"></div>
+<header><span id="plate">…</span><span id="clock"></span><span><span id="dot" class="dot"></span><span id="link">离线 offline</span></span></header>
+<main>
+<section id="code"><div id="qr">等待乘车码… waiting for the live code…</div><div id="expires"></div></section>
+<aside>
+<div id="alerts" aria-live="assertive"></div>
+<div id="scan" role="status"></div>
 <div id="trip"></div>
-<form id="start"><input name="routeId" placeholder="route 线路"><input name="direction" placeholder="direction 方向" size="8"><input name="orderRef" placeholder="order 订单" size="10"><button>Start trip 发车</button></form>
-<form id="end"><button>End trip 收车</button></form>
-<div id="alerts"></div>
+<form id="start"><input name="routeId" placeholder="线路 route" aria-label="线路 route"><input name="direction" placeholder="方向 direction" aria-label="方向 direction"><input name="orderRef" placeholder="订单 order" aria-label="订单 order"><button>发车 Start trip</button></form>
+<form id="end"><button>收车 End trip</button></form>
+</aside>
+</main>
 <script>${SCRIPT}</script></body></html>`;

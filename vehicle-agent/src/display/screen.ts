@@ -24,6 +24,13 @@ export function createScreen() {
       display = message;
       return changed;
     },
+    /** The driver has seen it (one touch on the screen): it leaves the screen. */
+    ackAlert(checkinId: string): boolean {
+      const i = alerts.findIndex((a) => a.checkinId === checkinId);
+      if (i < 0) return false;
+      alerts.splice(i, 1);
+      return true;
+    },
     addAlert(alert: AlertMessage): void {
       alerts.unshift({ ...alert, receivedAt: Date.now() });
       alerts.length = Math.min(alerts.length, 20);

@@ -15,12 +15,15 @@ export interface DriverControls {
   startTrip(details: TripDetails): unknown;
   endTrip(): unknown | null;
   scan(pass: string): unknown;
+  /** The driver touched "seen" on an alert: false if there is no such alert (any more). */
+  ackAlert(checkinId: string): boolean;
   qrPng(): Promise<Buffer | null>;
 }
 
 const optionalText = z.string().trim().min(1).max(64).optional();
 const tripStartBody = z.object({ routeId: optionalText, direction: optionalText, orderRef: optionalText, driverId: optionalText }).strict();
 const passBody = z.object({ pass: z.string().min(1).max(512) }).strict();
+const ackBody = z.object({ checkinId: z.string().uuid() }).strict();
 
 const MAX_BODY = 4096;
 
@@ -82,6 +85,10 @@ export function createDriverServer(controls: DriverControls) {
           const ended = controls.endTrip();
           return ended ? json(200, { trip: ended }) : json(409, { error: { code: "no_open_trip", message: "No trip is open" } });
         }
+        case "POST /alerts/ack":
+          return controls.ackAlert(validate(ackBody, await readJson(req)).checkinId)
+            ? json(200, { acknowledged: true })
+            : json(404, { error: { code: "no_such_alert", message: "No such alert on the screen" } });
         case "POST /pass":
           return json(200, controls.scan(validate(passBody, await readJson(req)).pass));
         default:

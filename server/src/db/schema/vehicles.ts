@@ -1,4 +1,5 @@
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { operators } from "./staff.ts";
 
 export const vehicleKind = pgEnum("vehicle_kind", ["bus", "taxi", "ride_hail", "coach"]);
@@ -15,8 +16,18 @@ export const vehicles = pgTable(
     /** scrypt hash of the agent's MQTT password; the password itself is shown once at registration. */
     agentPasswordHash: text("agent_password_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Out of service: codes stop working, the agent cannot log in, lists hide it; its rides stay for tracing. */
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
-  (t) => [index("vehicles_operator_idx").on(t.operatorId), index("vehicles_plate_idx").on(t.plate)],
+  (t) => [
+    index("vehicles_operator_idx").on(t.operatorId),
+    index("vehicles_plate_idx").on(t.plate),
+    // One vehicle in service per plate and operator (vehicles with no operator count as one fleet);
+    // a retired vehicle's plate may be registered again.
+    uniqueIndex("vehicles_operator_plate_uq")
+      .on(sql`coalesce(${t.operatorId}, '00000000-0000-0000-0000-000000000000'::uuid)`, t.plate)
+      .where(sql`${t.retiredAt} is null`),
+  ],
 );
 
 /** The poster code: an unguessable id printed inside the vehicle. Rotation revokes the old one. */
