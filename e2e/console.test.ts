@@ -40,7 +40,7 @@ describe("tracer console", () => {
     await signIn(page, server.base, tracer);
     // A tracer's menu: cases, trips, live, flow — not the operators' fleet pages.
     const menu = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
-    expect(menu).toEqual(["Cases", "Trips", "Live", "Flow", "Routes", "Account"]);
+    expect(menu).toEqual(["Cases", "Case list", "Trips", "Live", "Flow", "Routes", "Account"]);
 
     await runTrace(page, casePhone, "1");
     const rows = page.locator("table.contacts tbody tr");
@@ -263,7 +263,7 @@ describe("tracer console", () => {
 
     await page.getByLabel("Language").selectOption("zh-CN");
     await page.getByRole("navigation", { name: "主导航" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "行程", "实时", "客流", "线路", "账户"]);
+    expect(await page.getByRole("navigation", { name: "主导航" }).getByRole("link").allTextContents()).toEqual(["病例", "案例列表", "行程", "实时", "客流", "线路", "账户"]);
     expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
     await shot(page, "case-tablet-zh");
     expect(await unlabelledControls(page)).toEqual([]);

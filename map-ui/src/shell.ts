@@ -19,17 +19,22 @@ interface Route {
   label: string;
   roles: StaffUser["role"][];
   load: () => Promise<View>;
+  /** Reached by links (a person's page), not from the menu. */
+  hidden?: boolean;
 }
 
 /** The views, in menu order, with the roles that see them (the API enforces the same). */
 const routes: Route[] = [
   { path: "case", label: "nav.case", roles: ["tracer", "admin"], load: async () => (await import("./views/case.ts")).caseView },
+  { path: "cases", label: "nav.cases", roles: ["tracer", "admin"], load: async () => (await import("./views/cases.ts")).casesView },
+  { path: "person", label: "nav.person", roles: ["tracer", "admin"], load: async () => (await import("./views/person.ts")).personView, hidden: true },
   { path: "trips", label: "nav.trips", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/trip.ts")).tripView },
   { path: "live", label: "nav.live", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/live.ts")).liveView },
   { path: "flow", label: "nav.flow", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/flow.ts")).flowView },
   { path: "routes", label: "nav.routes", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/routes.ts")).routesView },
   { path: "fleet", label: "nav.fleet", roles: ["operator", "admin"], load: async () => (await import("./views/fleet.ts")).fleetView },
   { path: "users", label: "nav.users", roles: ["admin"], load: async () => (await import("./views/users.ts")).usersView },
+  { path: "audit", label: "nav.audit", roles: ["admin"], load: async () => (await import("./views/audit.ts")).auditView },
   { path: "account", label: "nav.account", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/account.ts")).accountView },
 ];
 
@@ -91,7 +96,7 @@ export function startShell(root: HTMLElement, boot: Boot, renderLogin: (root: HT
           "ul",
           {},
           routes
-            .filter((r) => r.roles.includes(me.role))
+            .filter((r) => r.roles.includes(me.role) && !r.hidden)
             .map((r) => h("li", {}, h("a", { href: `#/${r.path}`, "aria-current": r.path === active ? "page" : null }, t(r.label)))),
         ),
       ),

@@ -142,3 +142,20 @@ describe("the audit log, readable", () => {
     expect((await reads.readsOf(s.id("P"))).count).toBe(2);
   });
 });
+
+describe("the passenger's own page", () => {
+  it("says how many times and when their records were read for tracing, never by whom", async () => {
+    const v = (await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·READS", kind: "bus" }, admin)).json;
+    const checkin = await t.call("POST", "/api/v1/checkins", { code: v.code.id, phone: "13912340000", name: "Reader" });
+    expect(checkin.status, checkin.text).toBe(201);
+    const cookie = /(tc_device=[^;]+)/.exec(checkin.headers.get("set-cookie") ?? "")?.[1];
+    expect(cookie).toBeTruthy();
+    const page = async () => (await t.app.request(`/v/${v.code.id}?lang=en`, { headers: { cookie: cookie! } })).text();
+    expect(await page()).toContain("Contact tracers have not read your ride records.");
+    await trace("case 2026-801", tracer, { personId: checkin.json.personId });
+    const after = await page();
+    expect(after).toContain("Contact tracers read your ride records for tracing 1 time.");
+    expect(after).toContain("2026-11-28 16:00"); // when, in TZ_DISPLAY
+    expect(after).not.toContain(tracerName);
+  });
+});

@@ -1,0 +1,101 @@
+import { api, errorText } from "../api.ts";
+import { clear, field, h, select, status } from "../dom.ts";
+import { t } from "../i18n.ts";
+import type { View } from "../shell.ts";
+import { fmtDateTime, fromLocalInput } from "../time.ts";
+import { personHref, traceHref } from "./cases.ts";
+
+interface AuditEntry {
+  id: string;
+  at: string;
+  userId: string | null;
+  user: string;
+  action: string;
+  personId: string | null;
+  reason: string | null;
+  traceId: string | null;
+}
+
+/** The audit log for admins (issue 11 part 6): who read or changed what, about whom, why; filtered and paged. */
+export const auditView: View = (_ctx, el, params) => {
+  const person = h("input", { name: "personId", maxlength: "36", autocomplete: "off", value: params[0] ?? "" });
+  const user = select([["", t("audit.anyone")]], "", { name: "userId" });
+  const reason = h("input", { name: "reason", maxlength: "200", autocomplete: "off" });
+  const from = h("input", { name: "from", type: "datetime-local" });
+  const to = h("input", { name: "to", type: "datetime-local" });
+  const msg = h("p", { className: "status", role: "status" });
+  const body = h("tbody", {});
+  const more = h("button", { type: "button", hidden: true }, t("audit.more"));
+  const form = h(
+    "form",
+    { className: "filters", "aria-label": t("audit.filter") },
+    h("div", { className: "row" }, field(t("audit.person"), person), field(t("audit.user"), user), field(t("audit.reason"), reason)),
+    h("div", { className: "row" }, field(t("audit.from"), from), field(t("audit.to"), to), h("button", { type: "submit" }, t("audit.search"))),
+  );
+  const head = [t("audit.at"), t("audit.user"), t("audit.action"), t("audit.subject"), t("audit.reason"), t("audit.trace")];
+  el.append(
+    h(
+      "section",
+      { className: "panel wide" },
+      h("h1", {}, t("audit.title")),
+      form,
+      msg,
+      h("div", { className: "table-scroll" }, h("table", { className: "audit-log" }, h("thead", {}, h("tr", {}, head.map((x) => h("th", { scope: "col" }, x)))), body)),
+      more,
+    ),
+  );
+
+  let next: string | null = null;
+  let shown = 0;
+  const short = (id: string) => `…${id.slice(-8)}`;
+
+  const row = (e: AuditEntry) =>
+    h(
+      "tr",
+      {},
+      h("td", { className: "nowrap" }, fmtDateTime(e.at)),
+      h("td", {}, e.user),
+      h("td", {}, h("code", {}, e.action)),
+      h("td", {}, e.personId ? h("a", { href: personHref(e.personId), title: e.personId }, short(e.personId)) : ""),
+      h("td", {}, e.reason ?? ""),
+      h("td", {}, e.traceId ? h("a", { href: traceHref(e.traceId), title: e.traceId }, short(e.traceId)) : ""),
+    );
+
+  async function load(reset: boolean) {
+    const q = new URLSearchParams({ limit: "50" });
+    if (person.value.trim()) q.set("personId", person.value.trim());
+    if (user.value) q.set("userId", user.value);
+    if (reason.value.trim()) q.set("reason", reason.value.trim());
+    const f = fromLocalInput(from.value);
+    const u = fromLocalInput(to.value);
+    if (f) q.set("from", f);
+    if (u) q.set("to", u);
+    if (!reset && next) q.set("cursor", next);
+    try {
+      const res = await api<{ entries: AuditEntry[]; next: string | null }>("GET", `/audit?${q}`);
+      if (reset) {
+        clear(body);
+        shown = 0;
+      }
+      body.append(...res.entries.map(row));
+      shown += res.entries.length;
+      next = res.next;
+      more.hidden = !next;
+      status(msg, shown === 0 ? t("audit.none") : t("cases.shown", { count: shown }));
+    } catch (err) {
+      status(msg, errorText(err), "error");
+    }
+  }
+
+  // The staff list names the users to filter by; the log itself keeps each act's username too.
+  void api<{ users: { id: string; username: string }[] }>("GET", "/users").then(
+    ({ users }) => user.append(...users.map((u) => h("option", { value: u.id }, u.username))),
+    () => undefined,
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void load(true);
+  });
+  more.addEventListener("click", () => void load(false));
+  void load(true);
+};
