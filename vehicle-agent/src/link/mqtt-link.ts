@@ -114,7 +114,13 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
         { qos: 1 },
         (err) => {
           if (client !== c) return;
-          if (err) opts.log.warn(`subscribe failed: ${err.message}`);
+          if (err) {
+            // Without its ack subscription the agent would send for ever and never hear back (a NATS node
+            // whose JetStream is electing a leader refuses it): drop this connection and try again.
+            opts.log.warn(`subscribe failed: ${err.message}; reconnecting`);
+            c.end(true, () => closed(c, reachedBroker));
+            return;
+          }
           c.publish(topic("status"), online, { qos: 1, retain: true });
           opts.log.info(`connected to ${url} (MQTT ${version === 5 ? "5" : "3.1.1"}${connack.sessionPresent ? ", session resumed" : ""})`);
           ready = true;
@@ -141,24 +147,27 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
         report(`MQTT: ${err.message}`);
       }
     });
-    c.on("close", () => {
-      if (client !== c) return;
-      client = null;
-      c.removeAllListeners("close");
-      c.end(true);
-      ready = false;
-      // Closed unanswered: perhaps a broker that drops MQTT 5, perhaps the network.
-      // Until either version is known to work (or 5 refused outright), alternate.
-      if (!connected && reachedBroker && opts.version === "auto" && !versionKnown) version = version === 5 ? 4 : 5;
-      // A cluster: the next node, whose copy of the session (JetStream on NATS) takes the agent back.
-      else current = (current + 1) % urls.length;
-      if (connected) {
-        connected = false;
-        opts.log.warn("disconnected from the broker; the outbox keeps everything until it is back");
-        handlers.onDisconnect();
-      }
-      schedule(backoff.next());
-    });
+    c.on("close", () => closed(c, reachedBroker));
+  }
+
+  /** A connection ended (by the broker, the network, or us): count it lost and schedule the next attempt, once per client. */
+  function closed(c: MqttClient, reachedBroker: boolean) {
+    if (client !== c) return;
+    client = null;
+    c.removeAllListeners("close");
+    c.end(true);
+    ready = false;
+    // Closed unanswered: perhaps a broker that drops MQTT 5, perhaps the network.
+    // Until either version is known to work (or 5 refused outright), alternate.
+    if (!connected && reachedBroker && opts.version === "auto" && !versionKnown) version = version === 5 ? 4 : 5;
+    // A cluster: the next node, whose copy of the session (JetStream on NATS) takes the agent back.
+    else current = (current + 1) % urls.length;
+    if (connected) {
+      connected = false;
+      opts.log.warn("disconnected from the broker; the outbox keeps everything until it is back");
+      handlers.onDisconnect();
+    }
+    schedule(backoff.next());
   }
 
   function report(message: string) {
