@@ -13,13 +13,25 @@ const optionalUrl = (protocols: string[]) =>
     .refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), `must start with ${protocols.map((p) => `${p}://`).join(" or ")}`)
     .optional();
 
+const urlList = (protocols: string[]) =>
+  z
+    .string()
+    .refine(
+      (v) => v.split(",").every((u) => protocols.some((p) => u.trim().startsWith(`${p}://`)) && URL.canParse(u.trim())),
+      `must be ${protocols.map((p) => `${p}://`).join(" or ")} URLs, several separated by commas`,
+    )
+    .optional();
+
 const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
   DATA_DIR: z.string().min(1).default("./data"),
-  MQTT_URL: optionalUrl(["mqtt", "mqtts", "ws", "wss"]),
+  /** One broker, or the nodes of a cluster separated by commas (the server moves to the next when one is lost). */
+  MQTT_URL: urlList(["mqtt", "mqtts", "ws", "wss"]),
+  /** A NATS cluster's client URLs (comma list): ingest takes the agents' messages through a queue group there (docs/DESIGN.md §2). */
+  NATS_URL: urlList(["nats", "tls"]),
   MQTT_PORT: port.default(1883),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
@@ -80,6 +92,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.NATS_URL && !e.MQTT_URL) {
+    throw new ConfigError(
+      `Invalid configuration:\n  NATS_URL: needs MQTT_URL too (the cluster's MQTT listeners): vehicles speak MQTT, the server publishes to them there and takes their messages over NATS.`,
+    );
+  }
   if (e.SERVER_ROLE !== "all" && (!e.DATABASE_URL || !e.MQTT_URL)) {
     throw new ConfigError(
       `Invalid configuration:\n  SERVER_ROLE: "${e.SERVER_ROLE}" needs DATABASE_URL and MQTT_URL. ` +
@@ -99,6 +116,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     mqtt: {
       url: e.MQTT_URL,
+      urls: e.MQTT_URL ? e.MQTT_URL.split(",").map((u) => u.trim()) : [],
+      natsUrls: e.NATS_URL ? e.NATS_URL.split(",").map((u) => u.trim()) : [],
       port: e.MQTT_PORT,
       username: e.MQTT_USERNAME,
       password: e.MQTT_PASSWORD,

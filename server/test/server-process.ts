@@ -111,11 +111,11 @@ export async function spawnServer(name: string, env: Record<string, string>): Pr
         );
       },
       `${name} to answer /health`,
-      90_000,
+      180_000,
     );
   } catch (err) {
     await proc.kill();
-    throw err;
+    throw new Error(`${(err as Error).message}\n${out.slice(-3000)}`);
   }
   return proc;
 }

@@ -28,6 +28,12 @@ describe("agent configuration", () => {
     }
   });
 
+  it("takes several broker URLs, the nodes of a cluster, separated by commas", () => {
+    const url = "mqtt://n1:1883,mqtt://n2:1883, mqtt://n3:1883";
+    expect(parseAgentArgs(["--url", url, "--vehicle", vehicle, "--password", "pw"])).toMatchObject({ url });
+    expect(() => parseAgentArgs(["--url", "mqtt://n1:1883,http://n2", "--vehicle", vehicle, "--password", "pw"])).toThrow(/--url: .*several separated by commas/);
+  });
+
   it("names the flag of a bad or missing value", () => {
     expect(() => parseAgentArgs(["--url", "http://x", "--vehicle", "bus-1", "--password", "pw"])).toThrow(/--url: .*mqtt:\/\/[\s\S]*--vehicle: must be the vehicle id/);
     expect(() => parseAgentArgs([...required, "--keepalive", "300"])).toThrow(/--keepalive/);

@@ -14,10 +14,13 @@ const positiveNumber = z.coerce.number().positive();
 
 export const agentConfigSchema = z
   .object({
+    // Several brokers (the nodes of a cluster) separated by commas: the agent moves to the next when one is lost.
     url: z
       .string()
-      .url()
-      .refine((v) => /^(mqtts?|wss?):/.test(v), "must start with mqtt://, mqtts://, ws:// or wss://"),
+      .refine(
+        (v) => v.split(",").every((u) => /^(mqtts?|wss?):\/\/[^\s/]+/.test(u.trim())),
+        "must be mqtt://, mqtts://, ws:// or wss:// URLs, several separated by commas",
+      ),
     vehicle: z.string().uuid("must be the vehicle id (a UUID) shown at registration"),
     password: z.string().min(1),
     server: z.string().url().optional(),

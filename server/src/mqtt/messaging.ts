@@ -11,6 +11,7 @@ import type { AgentAccounts } from "./agent-accounts.ts";
 import { createAgentAuth } from "./broker-auth.ts";
 import type { BrokerLink } from "./broker-link.ts";
 import { createDynsec } from "./dynsec.ts";
+import { subscribeIngestOverNats } from "./nats-ingest.ts";
 import { startEmbeddedBroker } from "./embedded-broker.ts";
 import { connectRemoteBroker, redactUrl } from "./remote-broker.ts";
 import { createVehicleBus, type VehicleBus } from "./vehicle-bus.ts";
@@ -74,6 +75,7 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
 
   let brokerUrl: string;
   let agentAccounts: AgentAccounts;
+  let natsIngest: Awaited<ReturnType<typeof subscribeIngestOverNats>> | null = null;
   if (!config.mqtt.url) {
     const vehiclesRepo = createVehiclesRepository(deps);
     const auth = createAgentAuth({ topicPrefix: prefix, passwordHash: (id) => vehiclesRepo.agentPasswordHash(id), logger });
@@ -94,24 +96,28 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     });
     link = remote;
     brokerUrl = config.mqtt.url;
-    const dynsec = createDynsec(remote.client, { topicPrefix: prefix, logger, timeoutMs: opts.dynsecTimeoutMs ?? 1_500, serverUsername: config.mqtt.username });
-    const hasDynsec = await dynsec.probe();
-    if (hasDynsec) await dynsec.ensureServerRole();
-    else {
-      logger.warn(
-        { url: redactUrl(config.mqtt.url) },
-        "the MQTT broker has no dynamic-security plugin (or MQTT_USERNAME is not its admin): vehicle logins and ACLs are not provisioned; configure the broker's authentication yourself",
-      );
-    }
-    if (opts.ingest !== false) await remote.subscribeAgents();
-    agentAccounts = {
-      provision: async (vehicleId, password) => {
-        if (hasDynsec) await dynsec.provisionVehicle(vehicleId, password);
-      },
-    };
-    // Once per deployment, not once per process: the leader compares.
-    if (hasDynsec && leadership.isLeader()) {
-      void reportUnprovisioned(deps, dynsec).catch((err: unknown) => logger.warn({ err }, "could not compare vehicles with broker logins"));
+    if (config.mqtt.natsUrls.length) {
+      // A NATS cluster: vehicle logins come from its config file (nats-users.ts), ingest from a queue group.
+      if (opts.ingest !== false) {
+        natsIngest = await subscribeIngestOverNats({
+          servers: config.mqtt.natsUrls,
+          username: config.mqtt.username,
+          password: config.mqtt.password,
+          topicPrefix: prefix,
+          logger,
+          onMessage,
+        }).catch(async (err: unknown) => {
+          await remote.close();
+          throw err;
+        });
+      }
+      agentAccounts = {
+        provision: async (vehicleId) =>
+          logger.info({ vehicleId }, "on NATS, add this vehicle's login to the cluster's users file (docs/DESIGN.md §2) and reload the nodes"),
+      };
+    } else {
+      agentAccounts = await mosquittoAccounts(deps, remote, opts, leadership);
+      if (opts.ingest !== false) await remote.subscribeAgents();
     }
   }
   initOnlineGauge(deps, repo);
@@ -125,12 +131,46 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     brokerUrl,
     ingest,
     liveCodes,
-    brokerConnected: () => link?.connected() ?? false,
+    brokerConnected: () => (link?.connected() ?? false) && (natsIngest?.connected() ?? true),
     async close() {
       stopLiveCodes();
+      await natsIngest?.close();
       await ingest.drain().catch(() => {});
       await link?.close();
       link = null;
+    },
+  };
+}
+
+/** Vehicle logins on Mosquitto, through its dynamic-security plugin when the broker has it. */
+async function mosquittoAccounts(
+  deps: MessagingDeps,
+  remote: Awaited<ReturnType<typeof connectRemoteBroker>>,
+  opts: MessagingOptions,
+  leadership: Leadership,
+): Promise<AgentAccounts> {
+  const { config, logger } = deps;
+  const dynsec = createDynsec(remote.client, {
+    topicPrefix: config.mqtt.topicPrefix,
+    logger,
+    timeoutMs: opts.dynsecTimeoutMs ?? 1_500,
+    serverUsername: config.mqtt.username,
+  });
+  const hasDynsec = await dynsec.probe();
+  if (hasDynsec) await dynsec.ensureServerRole();
+  else {
+    logger.warn(
+      { url: redactUrl(config.mqtt.url!) },
+      "the MQTT broker has no dynamic-security plugin (or MQTT_USERNAME is not its admin): vehicle logins and ACLs are not provisioned; configure the broker's authentication yourself",
+    );
+  }
+  // Once per deployment, not once per process: the leader compares.
+  if (hasDynsec && leadership.isLeader()) {
+    void reportUnprovisioned(deps, dynsec).catch((err: unknown) => logger.warn({ err }, "could not compare vehicles with broker logins"));
+  }
+  return {
+    provision: async (vehicleId, password) => {
+      if (hasDynsec) await dynsec.provisionVehicle(vehicleId, password);
     },
   };
 }

@@ -12,6 +12,7 @@ import { MessagingStartError, type BrokerLink, type InboundHandler } from "./bro
  * queues (which drop messages past max_queued_messages).
  */
 export async function connectRemoteBroker(opts: {
+  /** One URL or a comma list (a cluster's nodes): MQTT.js tries the next after each lost connection. */
   url: string;
   username?: string;
   password?: string;
@@ -21,7 +22,13 @@ export async function connectRemoteBroker(opts: {
 }): Promise<BrokerLink & { client: MqttClient; subscribeAgents(): Promise<void> }> {
   let client: MqttClient;
   try {
-    client = await mqtt.connectAsync(opts.url, {
+    const urls = opts.url.split(",").map((u) => u.trim());
+    const servers = urls.map((u) => {
+      const parsed = new URL(u);
+      return { host: parsed.hostname, port: Number(parsed.port || 1883), protocol: parsed.protocol.replace(":", "") as "mqtt" | "mqtts" | "ws" | "wss" };
+    });
+    client = await mqtt.connectAsync(urls[0]!, {
+      ...(urls.length > 1 ? { servers } : {}),
       clientId: `transit-server-${randomBytes(6).toString("hex")}`,
       username: opts.username,
       password: opts.password,
@@ -67,6 +74,7 @@ export async function connectRemoteBroker(opts: {
 
 /** A URL safe to log: no password. */
 export function redactUrl(url: string): string {
+  if (url.includes(",")) return url.split(",").map((u) => redactUrl(u.trim())).join(",");
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";

@@ -4,6 +4,7 @@ import type { Log } from "../log.ts";
 import { createBackoff } from "./backoff.ts";
 
 export interface MqttLinkOptions {
+  /** One broker URL, or several separated by commas (the nodes of a cluster): tried in turn, the next after each lost connection. */
   url: string;
   vehicleId: string;
   password: string;
@@ -53,6 +54,8 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let lastError = "";
+  const urls = opts.url.split(",").map((u) => u.trim()).filter(Boolean);
+  let current = 0;
 
   const offline = JSON.stringify(statusMessage.parse({ online: false }));
   const online = JSON.stringify(statusMessage.parse({ online: true, agentVersion: opts.agentVersion }));
@@ -93,7 +96,8 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
 
   function connect() {
     if (stopped) return;
-    const c = mqtt.connect(opts.url, options());
+    const url = urls[current]!;
+    const c = mqtt.connect(url, options());
     client = c;
     // Some brokers answer an MQTT 5 CONNECT by closing the socket, without a CONNACK code.
     let reachedBroker = false;
@@ -110,9 +114,15 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
         { qos: 1 },
         (err) => {
           if (client !== c) return;
-          if (err) opts.log.warn(`subscribe failed: ${err.message}`);
+          if (err) {
+            // Without its ack subscription the agent would send for ever and never hear back (a NATS node
+            // whose JetStream is electing a leader refuses it): drop this connection and try again.
+            opts.log.warn(`subscribe failed: ${err.message}; reconnecting`);
+            c.end(true, () => closed(c, reachedBroker));
+            return;
+          }
           c.publish(topic("status"), online, { qos: 1, retain: true });
-          opts.log.info(`connected to ${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}${connack.sessionPresent ? ", session resumed" : ""})`);
+          opts.log.info(`connected to ${url} (MQTT ${version === 5 ? "5" : "3.1.1"}${connack.sessionPresent ? ", session resumed" : ""})`);
           ready = true;
           handlers.onConnect();
         },
@@ -137,22 +147,27 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
         report(`MQTT: ${err.message}`);
       }
     });
-    c.on("close", () => {
-      if (client !== c) return;
-      client = null;
-      c.removeAllListeners("close");
-      c.end(true);
-      ready = false;
-      // Closed unanswered: perhaps a broker that drops MQTT 5, perhaps the network.
-      // Until either version is known to work (or 5 refused outright), alternate.
-      if (!connected && reachedBroker && opts.version === "auto" && !versionKnown) version = version === 5 ? 4 : 5;
-      if (connected) {
-        connected = false;
-        opts.log.warn("disconnected from the broker; the outbox keeps everything until it is back");
-        handlers.onDisconnect();
-      }
-      schedule(backoff.next());
-    });
+    c.on("close", () => closed(c, reachedBroker));
+  }
+
+  /** A connection ended (by the broker, the network, or us): count it lost and schedule the next attempt, once per client. */
+  function closed(c: MqttClient, reachedBroker: boolean) {
+    if (client !== c) return;
+    client = null;
+    c.removeAllListeners("close");
+    c.end(true);
+    ready = false;
+    // Closed unanswered: perhaps a broker that drops MQTT 5, perhaps the network.
+    // Until either version is known to work (or 5 refused outright), alternate.
+    if (!connected && reachedBroker && opts.version === "auto" && !versionKnown) version = version === 5 ? 4 : 5;
+    // A cluster: the next node, whose copy of the session (JetStream on NATS) takes the agent back.
+    else current = (current + 1) % urls.length;
+    if (connected) {
+      connected = false;
+      opts.log.warn("disconnected from the broker; the outbox keeps everything until it is back");
+      handlers.onDisconnect();
+    }
+    schedule(backoff.next());
   }
 
   function report(message: string) {

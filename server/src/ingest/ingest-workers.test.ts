@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { austinStyleTrack, exitOf, spawnAgent, storedFixes, type AgentProcess } from "../../../vehicle-agent/test/spawn.ts";
+import { rowsOf } from "../db/client.ts";
+import { renderNatsAuthorization } from "../mqtt/nats-users.ts";
+import { startMosquitto } from "../../test/mosquitto.ts";
+import { startNatsCluster } from "../../test/nats-cluster.ts";
+import { adminLogin, createScratchDatabase, registerVehicle, spawnServer, type ServerProcess } from "../../test/server-process.ts";
+import { until } from "../../test/system.ts";
+
+/*
+ * Ingest workers split the stream (docs/DESIGN.md §2): one `web` and two
+ * `ingest` processes (real `npm start` processes) on one PostgreSQL; real
+ * agents (the vehicle-agent bundle) replay a track each. Mid-stream one
+ * ingest process is SIGKILLed — and on the NATS cluster one broker node too,
+ * whose vehicles must move to another node. Every fix must be stored exactly
+ * once: what the killed worker held unstored was never acked, so the agents'
+ * outboxes send it again. PostgreSQL only (the processes share the database).
+ */
+const FIXES = 150;
+const VEHICLES = 4;
+const SERVER = { username: "transit-server", password: "server-secret-1" };
+
+describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the stream", () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let dir: string;
+  const processes: ServerProcess[] = [];
+  const agents: AgentProcess[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+    dir = mkdtempSync(path.join(tmpdir(), "ingest-workers-"));
+  });
+  afterEach(async () => {
+    for (const a of agents.splice(0)) a.child.kill("SIGKILL");
+    await Promise.all(processes.splice(0).map((p) => p.kill()));
+    for (const c of cleanups.splice(0)) await c();
+  });
+  afterAll(async () => {
+    await scratch?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stored = async (p: ServerProcess) => (await p.metrics()).get("positions_written_total") ?? 0;
+
+  /**
+   * web + two ingest processes, VEHICLES agents; `agentUrl(i)` is vehicle i's broker list;
+   * `beforeAgents` gives the broker the vehicles' logins; `midStream` is what fails.
+   */
+  async function run(opts: {
+    env: (i: number) => Record<string, string>;
+    agentUrl: (i: number) => string;
+    beforeAgents?: (vehicles: { id: string; password: string }[]) => Promise<void>;
+    midStream: (ingest: ServerProcess[]) => Promise<void>;
+  }) {
+    const [web, ...ingest] = await Promise.all([
+      spawnServer("web", { ...opts.env(2), SERVER_ROLE: "web" }),
+      spawnServer("ingest-1", { ...opts.env(0), SERVER_ROLE: "ingest" }),
+      spawnServer("ingest-2", { ...opts.env(1), SERVER_ROLE: "ingest" }),
+    ]);
+    processes.push(web!, ...ingest);
+    const auth = await adminLogin(web!);
+    const vehicles = [];
+    for (let i = 0; i < VEHICLES; i++) vehicles.push(await registerVehicle(web!, auth));
+    await opts.beforeAgents?.(vehicles);
+
+    const tag = Math.random().toString(36).slice(2, 8);
+    for (const [i, v] of vehicles.entries()) {
+      const track = path.join(dir, `${tag}-${i}.csv`);
+      writeFileSync(track, austinStyleTrack(`bus-${i}`, FIXES));
+      agents.push(
+        spawnAgent([
+          ...["--url", opts.agentUrl(i), "--vehicle", v.id, `--password=${v.password}`],
+          ...["--outbox", path.join(dir, `${tag}-${i}.sqlite`), "--http-port=-1", "--no-terminal-qr"],
+          ...["--reconnect-min", "0.1", "--reconnect-max", "1", "--ack-timeout", "2"],
+          ...["--replay", track, "--vehicle-filter", `bus-${i}`, "--speed", "10", "--exit-when-done"],
+        ]),
+      );
+    }
+    // Both workers have stored some of the stream before anything fails.
+    await until(async () => (await stored(ingest[0]!)) > 0 && (await stored(ingest[1]!)) > 0, "both ingest processes storing fixes", 60_000).catch(async (err: Error) => {
+      const counts = await Promise.all(ingest.map(stored));
+      throw new Error(`${err.message}: stored ${counts.join(" and ")}\n${agents[0]!.output().slice(-1500)}\n${ingest[0]!.output().slice(-3000)}`);
+    });
+    const before = await Promise.all(ingest.map(stored));
+    await opts.midStream(ingest);
+
+    for (const a of agents) expect(await exitOf(a, 150_000), a.output()).toBe(0);
+    for (const v of vehicles) {
+      const fixes = await storedFixes(scratch.database.db, v.id);
+      expect(fixes).toHaveLength(FIXES);
+      expect(fixes.map((f) => f.ts - fixes[0]!.ts)).toEqual(Array.from({ length: FIXES }, (_, i) => i * 1000));
+    }
+    const [{ rows, distinct }] = rowsOf<{ rows: number; distinct: number }>(
+      await scratch.database.db.execute(
+        `select count(*)::int as rows, count(distinct (vehicle_id, ts))::int as distinct from positions where vehicle_id in (${vehicles.map((v) => `'${v.id}'`).join(",")})`,
+      ),
+    ) as [{ rows: number; distinct: number }];
+    expect([rows, distinct]).toEqual([FIXES * VEHICLES, FIXES * VEHICLES]);
+    return { before, agents: [...agents] };
+  }
+
+  it("on Mosquitto ($share), splits the fixes between the two and loses none when one is killed", async () => {
+    const mosquitto = await startMosquitto();
+    cleanups.push(() => mosquitto.close());
+    const env = () => ({ DATABASE_URL: scratch.url, MQTT_URL: mosquitto.url });
+    const { before } = await run({
+      env,
+      agentUrl: () => mosquitto.url,
+      midStream: async (ingest) => {
+        await ingest[0]!.kill();
+      },
+    });
+    expect(before.every((n) => n > 0)).toBe(true);
+  }, 300_000);
+
+  it("on a three-node NATS cluster (queue group), loses nothing when a node and an ingest process are killed", async () => {
+    const users = (vehicles: { id: string; password: string }[]) => renderNatsAuthorization({ topicPrefix: "", server: SERVER, vehicles });
+    const nats = await startNatsCluster({ users: users([]) });
+    cleanups.push(() => nats.close());
+    // Each process and vehicle starts on its own node, and knows the others.
+    const rotated = (list: string[], i: number) => [...list.slice(i % 3), ...list.slice(0, i % 3)].join(",");
+    const env = (i: number) => ({
+      DATABASE_URL: scratch.url,
+      MQTT_URL: rotated(nats.mqttUrls, i),
+      NATS_URL: rotated(nats.natsUrls, i),
+      MQTT_USERNAME: SERVER.username,
+      MQTT_PASSWORD: SERVER.password,
+    });
+    const { before, agents: running } = await run({
+      env,
+      agentUrl: (i) => rotated(nats.mqttUrls, i),
+      beforeAgents: (vehicles) => nats.setUsers(users(vehicles)),
+      midStream: async (ingest) => {
+        await nats.kill(0);
+        await ingest[0]!.kill();
+      },
+    });
+    expect(before.every((n) => n > 0)).toBe(true);
+    // The vehicles that started on the killed node finished on another.
+    for (const i of [0, 3]) expect(running[i]!.output()).toMatch(new RegExp(`connected to mqtt://127.0.0.1:(${nats.nodes[1]!.mqttPort}|${nats.nodes[2]!.mqttPort})`));
+  }, 300_000);
+});

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "./mosquitto.ts";
+
+/**
+ * A three-node NATS cluster of a test's own (nats-server 2.9, Debian's), on
+ * free ports in a temp dir: each node with a client port, a cluster port, an
+ * MQTT port and JetStream (MQTT keeps its sessions and retained messages
+ * there, replicated across the nodes). Logins come from one included file,
+ * rewritten and reloaded with setUsers(). A node can be killed and started
+ * again, as an operator's failure would take it.
+ */
+export const NATS_SERVER = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
+
+interface Node {
+  name: string;
+  clientPort: number;
+  clusterPort: number;
+  mqttPort: number;
+  confFile: string;
+  proc: ChildProcess | null;
+  log: string[];
+}
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = connect(port, "127.0.0.1", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+  });
+}
+
+export async function startNatsCluster(opts: { users: string }) {
+  const dir = mkdtempSync(path.join(tmpdir(), "nats-"));
+  const usersFile = path.join(dir, "users.conf");
+  writeFileSync(usersFile, opts.users);
+  const nodes: Node[] = [];
+  for (const name of ["n1", "n2", "n3"]) {
+    nodes.push({ name, clientPort: await freePort(), clusterPort: await freePort(), mqttPort: await freePort(), confFile: path.join(dir, `${name}.conf`), proc: null, log: [] });
+  }
+  for (const n of nodes) {
+    const routes = nodes.filter((o) => o !== n).map((o) => `nats-route://127.0.0.1:${o.clusterPort}`);
+    writeFileSync(
+      n.confFile,
+      [
+        `server_name: ${n.name}`,
+        `listen: 127.0.0.1:${n.clientPort}`,
+        `jetstream { store_dir: ${JSON.stringify(path.join(dir, n.name))}, max_memory_store: 64MB, max_file_store: 256MB }`,
+        `cluster { name: transit, listen: 127.0.0.1:${n.clusterPort}, routes: [${routes.join(", ")}] }`,
+        `mqtt { listen: 127.0.0.1:${n.mqttPort}, ack_wait: "5s", stream_replicas: 3 }`,
+        `include ./users.conf`,
+      ].join("\n") + "\n",
+    );
+  }
+
+  async function start(n: Node) {
+    const proc = spawn(NATS_SERVER, ["-c", n.confFile], { stdio: ["ignore", "pipe", "pipe"] });
+    n.proc = proc;
+    proc.stdout?.on("data", (d: Buffer) => n.log.push(d.toString()));
+    proc.stderr?.on("data", (d: Buffer) => n.log.push(d.toString()));
+  }
+  async function stop(n: Node, signal: NodeJS.Signals) {
+    const p = n.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((resolve) => p.once("exit", resolve));
+    p.kill(signal);
+    await exited;
+    n.proc = null;
+  }
+  /** MQTT on a node answers once JetStream has a leader and the node has set MQTT's streams up. */
+  async function mqttReady(n: Node, ms = 60_000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      if ((await listening(n.mqttPort)) && n.log.join("").includes("Listening for MQTT clients")) return;
+      if (n.proc?.exitCode !== null && n.proc?.exitCode !== undefined) throw new Error(`nats ${n.name} exited:\n${n.log.join("")}`);
+      if (Date.now() > end) throw new Error(`nats ${n.name} did not get ready:\n${n.log.join("").slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  for (const n of nodes) await start(n);
+  await Promise.all(nodes.map((n) => mqttReady(n)));
+
+  return {
+    nodes,
+    dir,
+    mqttUrls: nodes.map((n) => `mqtt://127.0.0.1:${n.mqttPort}`),
+    natsUrls: nodes.map((n) => `nats://127.0.0.1:${n.clientPort}`),
+    log: (i: number) => nodes[i]!.log.join(""),
+    /** Rewrites the included logins and has every running node reload them (SIGHUP). */
+    async setUsers(users: string) {
+      // A reload logs once it has applied the file.
+      const before = nodes.map((n) => n.log.join("").split("Reloaded server configuration").length);
+      writeFileSync(usersFile, users);
+      for (const n of nodes) n.proc?.kill("SIGHUP");
+      const end = Date.now() + 15_000;
+      while (nodes.some((n, i) => n.proc && n.log.join("").split("Reloaded server configuration").length <= before[i]!)) {
+        if (Date.now() > end) throw new Error("nats did not reload its users");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    /** SIGKILL: the node's clients lose their connections at once. */
+    kill: (i: number) => stop(nodes[i]!, "SIGKILL"),
+    async restart(i: number) {
+      await start(nodes[i]!);
+      await mqttReady(nodes[i]!);
+    },
+    async close() {
+      await Promise.all(nodes.map((n) => stop(n, "SIGTERM")));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type NatsCluster = Awaited<ReturnType<typeof startNatsCluster>>;
