@@ -131,7 +131,7 @@ describe("passenger in a real browser", () => {
     expect(await page.locator("#open-ride").count()).toBe(0);
     expect(errors).toEqual([]);
     await phone.close();
-  });
+  }, 180_000);
 
   it("speaks English to an English phone, takes a coach seat, and explains a code that no longer works", async () => {
     const admin = await t.staff("admin");
@@ -159,5 +159,5 @@ describe("passenger in a real browser", () => {
     expect(stale?.status()).toBe(410);
     await expect(page.getByTestId("code-error").textContent()).resolves.toContain("no longer valid");
     await phone.close();
-  });
+  }, 180_000);
 });

@@ -230,11 +230,13 @@ describe("companions", () => {
     const v = await t.verifyPhone("13822220070");
     const nine = Array.from({ length: 9 }, (_, i) => ({ name: `C${i}` }));
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await checkIn({ code: (await vehicle()).code.id, companions: nine }, v.cookie, "203.0.113.50")).status);
+    const bus = await vehicle();
+    // Counted before the repeat-scan rule is applied: a repeat tap with companions costs as much.
+    for (let i = 0; i < 12; i++) statuses.push((await checkIn({ code: bus.code.id, companions: nine }, v.cookie, "203.0.113.50")).status);
     // 11 × 9 = 99 companions fit in the 100 per 10 minutes; the twelfth request's nine do not.
-    expect(statuses.slice(0, 11).every((s) => s === 201)).toBe(true);
+    expect(statuses.slice(0, 11).every((s) => s === 201 || s === 200)).toBe(true);
     expect(statuses[11]).toBe(429);
-  });
+  }, 180_000);
 });
 
 describe("the live code's page ticket", () => {

@@ -9,6 +9,7 @@ export const displayTime = (at: Date, tz: string) => format(new TZDate(at.getTim
 /** No external assets: the page must load on a weak mobile connection inside a moving bus. */
 const css = `
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;font:16px/1.45 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#f2f4f3;color:#15201a}
 main{max-width:480px;margin:0 auto;padding:16px}
 .card{background:#fff;border-radius:14px;padding:16px;margin-bottom:14px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
