@@ -179,6 +179,11 @@ describe("tracer console", () => {
       await expect.poll(() => page.locator("table tbody tr").count()).toBe(4);
       expect(await page.locator("path.checkin-marker").count()).toBe(4);
       expect(await page.locator("path.trip-path").count()).toBe(1);
+      // Passengers by masked name (first character, at most four stars), each linked to their person page; no id tails.
+      const passengers = await page.locator("table tbody tr td:first-child a").allTextContents();
+      expect(passengers).toEqual(expect.arrayContaining(["C***", "P****"]));
+      expect(await page.locator("table tbody").textContent()).not.toContain("…");
+      expect(await page.locator("table tbody tr td:first-child a").first().getAttribute("href")).toMatch(/^#\/person\/[0-9a-f-]{36}$/);
 
       const out = page.locator(".replay output");
       expect(await out.textContent()).toContain("2026-11-27 16:00");
@@ -209,7 +214,7 @@ describe("tracer console", () => {
     await page.locator("table.fleet tbody tr", { hasText: "TEST-bus1" }).getByRole("link", { name: /Trips/ }).click();
     // The page first lists the vehicle's trips of the last day by itself; only then choose the window,
     // or that first search would run with half of the new one (a window of a year, on a later date).
-    await expect.poll(() => page.locator("form .status").textContent()).toMatch(/trips? found/);
+    await expect.poll(() => page.locator("form .status").textContent()).toMatch(/Found \d+ trips?\./);
     await page.getByLabel(/^From/).fill("2026-11-27T00:00");
     await page.getByLabel(/^To/).fill("2026-11-28T00:00");
     await page.getByRole("button", { name: "Find trips" }).click();

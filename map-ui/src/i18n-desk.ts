@@ -85,6 +85,7 @@ export const deskEn: Record<string, string> = {
   "fleet.edit": "Edit",
   "fleet.save": "Save",
   "fleet.saved": "Saved {plate}.",
+  "trip.found": "Found {trips}.",
   "users.disableConfirm": "Disable {username}?",
   "users.disableBody": "Their sessions end at once and they cannot sign in until enabled again.",
 };
@@ -154,6 +155,7 @@ export const deskZh: Record<string, string> = {
   "fleet.edit": "修改",
   "fleet.save": "保存",
   "fleet.saved": "已保存 {plate}。",
+  "trip.found": "找到 {trips}。",
   "users.disableConfirm": "停用 {username}？",
   "users.disableBody": "其会话将立即结束，重新启用前无法登录。",
 };

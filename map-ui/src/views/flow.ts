@@ -1,6 +1,6 @@
 import { api, errorText } from "../api.ts";
 import { clear, field, h, select, status } from "../dom.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { heatLayer } from "../leaflet-heat.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
@@ -53,7 +53,7 @@ export const flowView: View = (ctx, el) => {
       const max = Math.max(1, ...places.map((p) => p.weight));
       heat = make(places.map((p) => { const [lat, lon] = cm.ll(p.lat, p.lon); return [lat, lon, p.weight / max] as [number, number, number]; }), { radius: 22, blur: 18, minOpacity: 0.3 }).addTo(cm.map);
       fitTo(cm, places.map((p) => cm.ll(p.lat, p.lon)), 15);
-      const summary = t("flow.summary", { n: series.reduce((s, x) => s + x.total, 0), groups: series.length, places: places.length });
+      const summary = t("flow.summary", { boardings: tn("n.boardings", series.reduce((s, x) => s + x.total, 0)), groups: tn("n.groups", series.length), places: tn("n.places", places.length) });
       status(msg, found.capped ? `${summary} ${t("flow.capped", { n: MAX_TRIPS })}` : summary);
     } catch (err) {
       status(msg, errorText(err), "error");

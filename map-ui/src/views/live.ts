@@ -1,7 +1,7 @@
 import * as L from "leaflet";
 import { apiUrl } from "../api.ts";
 import { clear, field, h, lines } from "../dom.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
@@ -96,7 +96,7 @@ export const liveView: View = (ctx, el) => {
     listDrawnAt = performance.now();
     const all = [...vehicles.values()];
     const online = all.filter((v) => v.online).length;
-    summary.textContent = t("live.summary", { n: all.length, online, shown: markers.size });
+    summary.textContent = t("live.summary", { vehicles: tn("n.vehicles", all.length), online, shown: markers.size });
     summary.dataset.vehicles = String(markers.size);
     const q = filter.value.trim().toLowerCase();
     const matching = all.filter((v) => !q || v.plate.toLowerCase().includes(q) || (v.routeId ?? "").toLowerCase().includes(q));

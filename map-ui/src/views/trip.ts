@@ -2,7 +2,7 @@ import * as L from "leaflet";
 import { api, errorText } from "../api.ts";
 import { clear, field, h, lines, select, status } from "../dom.ts";
 import { fixAt, parseTrack, type Fix } from "../geo.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
@@ -15,7 +15,9 @@ interface TripCheckin {
   alightedAt: string | null;
   alightEstimated: boolean;
   board: Fix | null;
+  /** "张** · seat 12A": the masked name (first character only) and the seat, never an id. */
   label: string;
+  personId: string | null;
 }
 interface TripDetail {
   id: string;
@@ -52,7 +54,8 @@ function readTrip(raw: unknown): TripDetail {
       alightedAt: str(c.to) ?? str(c.alightedAt),
       alightEstimated: c.alightEstimated === true,
       board: parseTrack(c.boardingPoint ?? null)[0] ?? null,
-      label: str(c.seat) ? `${t("trip.seat")} ${c.seat}` : typeof c.personId === "string" ? `…${c.personId.slice(-8)}` : "",
+      label: [str(c.maskedName) ?? t("case.unnamed"), str(c.seat) ? `${t("trip.seat")} ${c.seat}` : null].filter(Boolean).join(" · "),
+      personId: str(c.personId),
     })),
   };
 }
@@ -97,7 +100,7 @@ export const tripView: View = (ctx, el, params) => {
           h("dt", {}, t("trip.driver")),
           h("dd", {}, trip.driverId ?? "—"),
           h("dt", {}, t("trip.checkins")),
-          h("dd", {}, String(trip.checkins.length)),
+          h("dd", {}, tn("n.passengers", trip.checkins.length)),
         ),
       );
       const latlngs = (trip.track.length > 1 ? trip.track : timed).map((f) => cm.ll(f.lat, f.lon));
@@ -113,7 +116,7 @@ export const tripView: View = (ctx, el, params) => {
           : null;
       });
       const vehicle = L.circleMarker(latlngs[0] ?? cm.map.getCenter(), { radius: 10, color: "#0f766e", fillOpacity: 0.6, className: "trip-vehicle" }).addTo(cm.map);
-      panel.append(replay(trip, timed, start, end, vehicle, boardMarkers) ?? "", checkinTable(trip));
+      panel.append(replay(trip, timed, start, end, vehicle, boardMarkers) ?? "", checkinTable(trip, ctx.user.role !== "operator"));
     } catch (err) {
       status(msg, errorText(err), "error");
     }
@@ -164,7 +167,8 @@ export const tripView: View = (ctx, el, params) => {
   return { destroy: () => (cancelAnimationFrame(frame), cm.destroy()) };
 };
 
-function checkinTable(trip: TripDetail) {
+/** The trip's passengers: masked name and seat, boarding and alighting; tracers open each one's person page. */
+function checkinTable(trip: TripDetail, linkPeople: boolean) {
   if (trip.checkins.length === 0) return h("p", {}, t("trip.noCheckins"));
   return h(
     "div",
@@ -176,7 +180,7 @@ function checkinTable(trip: TripDetail) {
       h(
         "tbody",
         {},
-        trip.checkins.map((c) => h("tr", {}, h("td", {}, c.label || "—"), h("td", {}, fmtTime(c.boardedAt)), h("td", {}, c.alightedAt ? fmtTime(c.alightedAt) : "—", c.alightEstimated ? h("span", { className: "badge" }, t("case.estimated")) : null))),
+        trip.checkins.map((c) => h("tr", {}, h("td", {}, linkPeople && c.personId ? h("a", { href: `#/person/${encodeURIComponent(c.personId)}` }, c.label) : c.label), h("td", {}, fmtTime(c.boardedAt)), h("td", {}, c.alightedAt ? fmtTime(c.alightedAt) : "—", c.alightEstimated ? h("span", { className: "badge" }, t("case.estimated")) : null))),
       ),
     ),
   );
@@ -215,7 +219,7 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: strin
       if (vehicle.value) q.set("vehicleId", vehicle.value);
       const res = await api<{ trips?: Record<string, string | null>[] } | Record<string, string | null>[]>("GET", `/trips?${q}`);
       const trips = Array.isArray(res) ? res : (res.trips ?? []);
-      status(msg, t("trip.found", { n: trips.length }));
+      status(msg, t("trip.found", { trips: tn("n.trips", trips.length) }));
       list.append(
         h(
           "ul",

@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
@@ -7,6 +7,7 @@ import { rowsOf, type Db } from "../db/client.ts";
 import { preparedRunner, rowOf } from "../db/prepared.ts";
 import { persons } from "../db/schema/index.ts";
 import { effectiveStatus, effectiveStatusSql } from "./status.ts";
+import { maskName } from "./phone.ts";
 
 export type HealthStatus = "clear" | "close_contact" | "case";
 export type StatusColour = "green" | "yellow" | "red";
@@ -92,6 +93,14 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
     async ref(id: string): Promise<PersonRef | null> {
       const [row] = await db.select(refColumns()).from(persons).where(eq(persons.id, id));
       return row ?? null;
+    },
+
+    /** Names as staff lists show them ("张**"): the first character only, for each of these people that gave one. */
+    async maskedNames(ids: string[]): Promise<Map<string, string>> {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return new Map();
+      const rows = await db.select({ id: persons.id, nameEnc: persons.nameEnc }).from(persons).where(inArray(persons.id, unique));
+      return new Map(rows.flatMap((r) => (r.nameEnc ? [[r.id, maskName(decrypt(keys.personalData, r.nameEnc))] as [string, string]] : [])));
     },
 
     /** The person with their phone and name decrypted: only for the person themselves (their device) or tracers. */

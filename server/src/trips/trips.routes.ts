@@ -5,6 +5,7 @@ import type { AppDeps } from "../context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import { createAuditLog } from "../tracing/audit.ts";
+import { createPersonsRepository } from "../persons/persons.repository.ts";
 import { createTracingRepository } from "../tracing/tracing.repository.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import { createTrackRepository, lineString, type Fix } from "./track.ts";
@@ -102,6 +103,8 @@ export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthReposi
               z.object({
                 checkinId: z.string(),
                 personId: z.string(),
+                /** "张**": the name's first character only, or null when the passenger gave none. */
+                maskedName: z.string().nullable(),
                 seat: z.string().nullable(),
                 from: z.string(),
                 to: z.string(),
@@ -127,6 +130,7 @@ export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthReposi
         fixes = await track.fixes(trip.vehicleId, new Date(span.start), new Date(span.end));
         passengers = await tracing.tripPassengers(span, now);
       }
+      const names = await createPersonsRepository(deps).maskedNames(passengers.map((p) => p.personId));
       const points = await track.pointsAt(passengers.flatMap((p) => [{ vehicleId: p.vehicleId, at: p.b }, { vehicleId: p.vehicleId, at: p.a }]));
       if (passengers.length > 0) {
         await audit.record({ user: c.var.user, action: "trip.read", details: { tripId: trip.id, checkins: passengers.length } });
@@ -138,6 +142,7 @@ export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthReposi
           checkins: passengers.map((p, k) => ({
             checkinId: p.checkinId,
             personId: p.personId,
+            maskedName: names.get(p.personId) ?? null,
             seat: p.seat,
             from: iso(p.b)!,
             to: iso(p.a)!,
