@@ -1,9 +1,5 @@
-import type { Client } from "aedes";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AckMessage } from "../../../protocol/index.ts";
-import { hashPassword } from "../crypto/passwords.ts";
-import { createAgentAuth } from "./broker-auth.ts";
 import { rowsOf } from "../db/client.ts";
 import { startTestSystem, type TestSystem } from "../../test/system.ts";
 
@@ -89,25 +85,5 @@ describe("embedded broker auth", () => {
     await expect(sys.connect({ id: v.id, password: v.agent.password })).resolves.toBeDefined(); // refused resets changed nothing
     expect((await reset(mine)).status).toBe(200);
     expect((await sys.t.call("POST", "/api/v1/vehicles/0190a0a0-0000-7000-8000-000000000000/agent/reset", undefined, mine)).status).toBe(404);
-  });
-});
-
-describe("logins remembered at registration", () => {
-  it("lets a vehicle in on its first login with the password it was just given, without a hash, and checks any other against the database", async () => {
-    const vehicle = "0190a0a0-0000-7000-8000-0000000000aa";
-    const stored = await hashPassword("the-new-password");
-    let lookups = 0;
-    const auth = createAgentAuth({
-      topicPrefix: "",
-      passwordHash: async () => (lookups++, stored),
-      logger: pino({ level: "silent" }),
-    });
-    const login = (password: string) =>
-      new Promise<boolean>((resolve) => auth.authenticate({ id: vehicle } as unknown as Client, vehicle, Buffer.from(password), (_err, ok) => resolve(Boolean(ok))));
-    auth.remember(vehicle, "the-new-password");
-    expect(await login("the-new-password")).toBe(true);
-    expect(lookups).toBe(0);
-    expect(await login("an-old-password")).toBe(false);
-    expect(lookups).toBe(1);
   });
 });
