@@ -199,6 +199,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
         source: `${path.resolve(config.replay)}#${config.vehicleFilter ?? ""}`,
         speed: config.speed,
         keepTime: config.keepTime,
+        ...(config.replayShift !== undefined ? { shift: config.replayShift } : {}),
         loop: config.loop,
         again: config.replayAgain,
         outbox,
@@ -230,6 +231,8 @@ export async function createAgent(config: AgentConfig, log: Log) {
     state,
     handleLine,
     scan,
+    /** A fix from a GPS source outside the agent (the demo's timetable driver): stored and sent as gpsd's would be. */
+    reportFix: recordLive,
     get httpPort() {
       return httpPort;
     },

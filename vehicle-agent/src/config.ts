@@ -36,6 +36,12 @@ export const agentConfigSchema = z
     vehicleFilter: z.string().min(1).optional(),
     speed: positiveNumber.default(1),
     keepTime: z.boolean().default(false),
+    /**
+     * Milliseconds added to every replayed time, instead of the shift the agent
+     * works out for its own track: `npm run replay` gives every vehicle of a
+     * fleet the same one, so that they keep one clock. No flag: set by the fleet.
+     */
+    replayShift: z.number().int().optional(),
     loop: z.boolean().default(false),
     replayAgain: z.boolean().default(false),
     gpsd: z.string().optional(),

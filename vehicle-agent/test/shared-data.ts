@@ -7,14 +7,16 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 /**
  * A file of the real public data set that sits beside the project (never
  * copied into it; see its README for provenance). A clone elsewhere finds it
- * through SHARED_DATA_DIR or the workplace's fixed location; null when absent,
- * so the tests that need it say they were skipped instead of failing on a path.
+ * through SHARED_DATA_DIR (then only there: SHARED_DATA_DIR=/nowhere runs the
+ * tests as a user's own clone would) or the workplace's fixed locations; null
+ * when absent, so the tests that need it say they were skipped instead of
+ * failing on a path.
  */
 export function sharedDataFile(name: string): string | null {
-  const dirs = [process.env.SHARED_DATA_DIR, path.resolve(repoRoot, "../shared/data"), "/work/shared/data"];
+  const dirs = process.env.SHARED_DATA_DIR ? [process.env.SHARED_DATA_DIR] : [path.resolve(repoRoot, "../shared/data"), "/work/shared/data"];
   for (const dir of dirs) {
-    if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+    if (existsSync(path.join(dir, name))) return path.join(dir, name);
   }
-  console.warn(`real data file ${name} not found (set SHARED_DATA_DIR); tests that replay it are skipped`);
+  console.warn(`skipping the tests that read ${name}: it is not in ${dirs.join(" or ")} (set SHARED_DATA_DIR to the folder that holds it)`);
   return null;
 }

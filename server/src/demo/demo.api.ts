@@ -5,11 +5,18 @@
  */
 export async function demoApi(base: string, brokerUrl: string, admin: { username: string; password: string }) {
   async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: T; setCookie: string | null }> {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      // A socket the server closed under load (ECONNRESET) is an answer like any other for the demo's
+      // passengers — status 0 — never an exception left unhandled that would stop the whole demo.
+      return { status: 0, json: { error: { code: "network", message: (err as Error).message } } as T, setCookie: null };
+    }
     const text = await res.text();
     return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T, setCookie: res.headers.get("set-cookie") };
   }

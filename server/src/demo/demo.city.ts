@@ -27,7 +27,7 @@ const csv = (rows: (string | number)[][]) => rows.map((r) => r.join(",")).join("
 /**
  * A small bus network as a GTFS feed: `routes` routes, each a wandering line
  * with a stop every leg, both directions every 12 minutes from 05:00 to
- * 23:00 at 7 m/s. The demo imports it as it would an operator's feed, so the
+ * 23:00 at 7 m/s, standing 20 s at each stop. The demo imports it as it would an operator's feed, so the
  * generated city and a real one take the same path.
  */
 export function generatedCityFeed(random: Random, routes = 5): Uint8Array {
@@ -53,8 +53,11 @@ export function generatedCityFeed(random: Random, routes = 5): Uint8Array {
         trips.push([route, "daily", tripId, direction === 0 ? `${route} outbound` : `${route} inbound`, direction, shapeId]);
         let at = start;
         order.forEach((stop, i) => {
-          if (i > 0) at += distanceM(path[i - 1]!, path[i]!) / 7 + 20;
-          times.push([tripId, hms(at), hms(at), stop, i]);
+          if (i > 0) at += distanceM(path[i - 1]!, path[i]!) / 7;
+          // Buses stand 20 s at each stop between the ends.
+          const dwell = i > 0 && i < order.length - 1 ? 20 : 0;
+          times.push([tripId, hms(at), hms(at + dwell), stop, i]);
+          at += dwell;
         });
       }
     }

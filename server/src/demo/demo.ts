@@ -2,7 +2,6 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { distanceM, type LatLon } from "../../../protocol/index.ts";
 import type { Config } from "../config.ts";
 import { importGtfsFeed } from "../gtfs/gtfs.import.ts";
 import { createNetworkRepository } from "../gtfs/network.repository.ts";
@@ -10,9 +9,10 @@ import { BrokerPortInUseError } from "../mqtt/embedded-broker.ts";
 import { startServer, type RunningServer } from "../server.ts";
 import { demoApi } from "./demo.api.ts";
 import { generatedCityFeed } from "./demo.city.ts";
-import { startFleet, type BusLine } from "./demo.fleet.ts";
+import { startFleet, type BusLine, type BusWay } from "./demo.fleet.ts";
 import { startPassengers } from "./demo.passengers.ts";
 import { seededRandom } from "./random.ts";
+import type { ScheduledStop } from "./demo.timetable.ts";
 
 export interface DemoOptions {
   seed: number;
@@ -58,34 +58,43 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
   };
 }
 
-/** The buses' lines from the imported feed: each route's outbound shape, timetable trips and scheduled speed. */
+/**
+ * The buses' lines from the imported feed: for each route and direction, the
+ * timetable's trip ids in order of departure, and one of its trips as a bus
+ * drives it — the trip's own shape (or its stops in order, without one) and
+ * its stop times, counted from its first departure. A route with trips one
+ * way only runs the same trip backwards on the way back.
+ */
 async function busLines(network: ReturnType<typeof createNetworkRepository>): Promise<BusLine[]> {
   const lines: BusLine[] = [];
   for (const route of await network.listRoutes()) {
-    const trips = (await network.routeTimetable(route.id)).filter((t) => t.stopTimes.length > 1);
-    const detail = await network.getRoute(route.id);
-    const outbound = trips.find((t) => (t.directionId ?? 0) === 0) ?? trips[0];
-    const shape = detail?.shapes.find((s) => s.id === outbound?.shapeId)?.points.map(([lon, lat]) => ({ lat, lon }));
-    const path: LatLon[] = shape && shape.length > 1 ? shape : (outbound?.stopTimes.map((s) => ({ lat: s.lat!, lon: s.lon! })) ?? []);
-    if (!outbound || path.length < 2) continue;
-    const length = path.slice(1).reduce((sum, p, i) => sum + distanceM(path[i]!, p), 0);
-    const first = outbound.stopTimes[0]!.departure ?? outbound.stopTimes[0]!.arrival;
-    const last = outbound.stopTimes.at(-1)!.arrival ?? outbound.stopTimes.at(-1)!.departure;
-    const running = first !== null && last !== null && last > first ? last - first : length / 7;
-    const byDeparture = (d: 0 | 1) =>
-      trips
-        .filter((t) => (t.directionId ?? 0) === d)
-        .sort((a, b) => (a.stopTimes[0]!.departure ?? 0) - (b.stopTimes[0]!.departure ?? 0))
-        .map((t) => t.id);
-    const headsign = (d: 0 | 1) => trips.find((t) => (t.directionId ?? 0) === d)?.headsign ?? (d === 0 ? "outbound" : "inbound");
-    lines.push({
-      routeId: route.id,
-      name: route.shortName ?? route.id,
-      shape: path,
-      tripIds: [byDeparture(0), byDeparture(1)],
-      headsigns: [headsign(0), headsign(1)],
-      speed: Math.min(25, Math.max(3, length / running)),
-    });
+    const trips = (await network.routeTimetable(route.id)).filter((t) => t.stopTimes.filter((s) => s.lat !== null && s.lon !== null).length > 1);
+    if (!trips.length) continue;
+    const shapes = new Map((await network.getRoute(route.id))?.shapes.map((s) => [s.id, s.points.map(([lon, lat]) => ({ lat, lon }))]) ?? []);
+    const departure = (t: (typeof trips)[number]) => t.stopTimes[0]!.departure ?? t.stopTimes[0]!.arrival ?? 0;
+    const way = (d: 0 | 1): BusWay | null => {
+      const own = trips.filter((t) => (t.directionId ?? 0) === d).sort((a, b) => departure(a) - departure(b));
+      const sample = own[0];
+      if (!sample) return null;
+      const placed = sample.stopTimes.filter((s) => s.lat !== null && s.lon !== null);
+      const t0 = departure(sample);
+      let last = 0;
+      const stops: ScheduledStop[] = placed.map((s) => {
+        // A stop time may leave its times out (only timepoints must have them): it is passed on the way.
+        const arrival = Math.max(last, (s.arrival ?? s.departure ?? last + t0) - t0);
+        const leave = Math.max(arrival, (s.departure ?? s.arrival ?? arrival + t0) - t0);
+        last = leave;
+        return { lat: s.lat!, lon: s.lon!, arrival, departure: leave };
+      });
+      return { tripIds: own.map((t) => t.id), headsign: sample.headsign ?? (d === 0 ? "outbound" : "inbound"), shape: (sample.shapeId && shapes.get(sample.shapeId)) || [], stops };
+    };
+    const reversed = (w: BusWay): BusWay => {
+      const total = w.stops.at(-1)!.departure;
+      return { ...w, shape: [...w.shape].reverse(), stops: [...w.stops].reverse().map((s) => ({ ...s, arrival: total - s.departure, departure: total - s.arrival })) };
+    };
+    const [outbound, inbound] = [way(0), way(1)];
+    const first = (outbound ?? inbound)!;
+    lines.push({ routeId: route.id, name: route.shortName ?? route.id, ways: [first, outbound && inbound ? inbound : reversed(first)] });
   }
   return lines;
 }

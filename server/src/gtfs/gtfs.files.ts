@@ -1,11 +1,19 @@
 import { z } from "zod";
+import { text as plainText } from "../../../protocol/fields.ts";
 
 /**
  * What this project reads from each GTFS file, column by column, as the GTFS
  * reference defines it. A column absent here is ignored; a required column
  * missing from the header refuses the feed.
+ *
+ * Text cells follow the project's one rule for text (protocol/fields.ts): no
+ * control characters or lone surrogates, which PostgreSQL cannot store (NUL)
+ * or a person cannot read. Ids are bounded by what a trip message can carry
+ * (a route id and the timetable's trip id ride on the agent's trip start);
+ * names by what a console line can show.
  */
-const text = z.string().min(1, "must not be empty");
+const id = plainText({ min: 1, max: 64 });
+const text = plainText({ min: 1, max: 255 });
 const optionalText = text.optional();
 const int = (min: number, max: number) =>
   z
@@ -32,49 +40,49 @@ const day = z.enum(["0", "1"], { message: "must be 0 or 1" }).transform(Number);
 
 export const gtfsFiles = {
   "agency.txt": z.object({
-    agency_id: optionalText,
+    agency_id: id.optional(),
     agency_name: text,
     agency_url: text,
     agency_timezone: text,
   }),
   "routes.txt": z.object({
-    route_id: text,
-    agency_id: optionalText,
+    route_id: id,
+    agency_id: id.optional(),
     route_short_name: optionalText,
     route_long_name: optionalText,
     route_type: int(0, 1999),
     route_color: z.string().regex(/^[0-9A-Fa-f]{6}$/, "must be six hex digits").optional(),
   }),
   "stops.txt": z.object({
-    stop_id: text,
+    stop_id: id,
     stop_name: optionalText,
     stop_lat: degrees(90).optional(),
     stop_lon: degrees(180).optional(),
-    parent_station: optionalText,
+    parent_station: id.optional(),
   }),
   "shapes.txt": z.object({
-    shape_id: text,
+    shape_id: id,
     shape_pt_lat: degrees(90),
     shape_pt_lon: degrees(180),
     shape_pt_sequence: int(0, 2 ** 31 - 1),
   }),
   "trips.txt": z.object({
-    route_id: text,
-    service_id: text,
-    trip_id: text,
+    route_id: id,
+    service_id: id,
+    trip_id: id,
     trip_headsign: optionalText,
     direction_id: int(0, 1).optional(),
-    shape_id: optionalText,
+    shape_id: id.optional(),
   }),
   "stop_times.txt": z.object({
-    trip_id: text,
-    stop_id: text,
+    trip_id: id,
+    stop_id: id,
     stop_sequence: int(0, 2 ** 31 - 1),
     arrival_time: time.optional(),
     departure_time: time.optional(),
   }),
   "calendar.txt": z.object({
-    service_id: text,
+    service_id: id,
     monday: day,
     tuesday: day,
     wednesday: day,
@@ -86,7 +94,7 @@ export const gtfsFiles = {
     end_date: date,
   }),
   "calendar_dates.txt": z.object({
-    service_id: text,
+    service_id: id,
     date,
     exception_type: z.enum(["1", "2"], { message: "must be 1 (added) or 2 (removed)" }).transform(Number),
   }),

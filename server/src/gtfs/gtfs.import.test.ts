@@ -75,6 +75,24 @@ describe.skipIf(!berlin)("importing a GTFS feed (Berlin VBB subset)", () => {
     expect(formatProblems(err.problems)).toBe('  stop_times.txt:3 column arrival_time: "6h22" must be a time HH:MM:SS');
   });
 
+  it("refuses control characters in a text field (NUL, a bell) with the file, line and column, and changes nothing", async () => {
+    const before = await tableCounts();
+    const err = await refusal(
+      damaged("stops.txt", (t) => t.replace('100000437501,,"Wustermark, Abzweig Wernitz"', '100000437501,,"Wustermark,\u0000 Abzweig Wernitz"').replace("100000437502,,", "100000437502\u0007,,")),
+    );
+    expect(err.problems).toEqual([
+      { file: "stops.txt", line: 2, column: "stop_name", message: '"Wustermark,\\u0000 Abzweig Wernitz" must not contain control characters' },
+      { file: "stops.txt", line: 3, column: "stop_id", message: '"100000437502\\u0007" must not contain control characters' },
+    ]);
+    expect(await tableCounts()).toEqual(before);
+  });
+
+  it("refuses an id longer than a trip message can carry", async () => {
+    const long = "R".repeat(65);
+    const err = await refusal(damaged("routes.txt", (t) => t.replace("1923_700,92,", `${long},92,`)));
+    expect(err.problems[0]).toMatchObject({ file: "routes.txt", line: 2, column: "route_id" });
+  });
+
   it("refuses a file that is not a zip", async () => {
     const err = await refusal(strToU8("route_id,route_type\n1,3\n"));
     expect(err.problems[0]!.file).toBe("(zip)");

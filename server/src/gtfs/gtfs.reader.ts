@@ -65,13 +65,18 @@ function readFile<F extends GtfsFileName>(file: F, bytes: Uint8Array, problems: 
       for (const issue of parsed.error.issues) {
         const column = String(issue.path[0] ?? "");
         const value = cells[column];
-        problems.add({ file, line: info.lines, column, message: value === undefined ? "is required" : `${JSON.stringify(value)} ${issue.message}` });
+        problems.add({ file, line: info.lines, column, message: value === undefined ? "is required" : `${quoted(value)} ${issue.message}` });
       }
       continue;
     }
     out.push({ ...(parsed.data as object), line: info.lines } as GtfsRow<F>);
   }
   return out;
+}
+
+/** A cell as the report shows it: JSON-quoted (a control character shows as \u0000, not raw) and cut short. */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 }
 
 function emptyRows(): FeedRows {

@@ -99,6 +99,16 @@ export function createAgentAuth(opts: AgentAuthOptions) {
     forget(vehicleId: string) {
       remembered.delete(vehicleId.toLowerCase());
     },
+
+    /**
+     * At registration or a reset, while the plaintext password is at hand: the
+     * new password replaces any remembered one (so the old stops working at
+     * once) and the agent's first login skips scrypt, as a repeat login does —
+     * a fleet registered and started together costs one hash per vehicle, not two.
+     */
+    remember(vehicleId: string, password: string) {
+      remembered.set(vehicleId.toLowerCase(), { digest: sha256(Buffer.from(password, "utf8")), until: now() + cacheMs });
+    },
   };
 }
 

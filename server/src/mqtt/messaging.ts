@@ -84,7 +84,7 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     const embedded = await startEmbeddedBroker({ port: config.mqtt.port, host: opts.host, topicPrefix: prefix, auth, logger, onMessage });
     link = embedded;
     brokerUrl = `mqtt://${opts.host && opts.host !== "0.0.0.0" ? opts.host : "127.0.0.1"}:${embedded.port}`;
-    agentAccounts = { provision: async (vehicleId) => auth.forget(vehicleId) };
+    agentAccounts = { provision: async (vehicleId, password) => auth.remember(vehicleId, password) };
   } else {
     const remote = await connectRemoteBroker({
       url: config.mqtt.url,

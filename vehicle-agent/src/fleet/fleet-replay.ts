@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createAgent, type Agent } from "../agent.ts";
 import { agentConfigSchema } from "../config.ts";
-import { parseCsvLines } from "../gps/csv.ts";
+import { parseCsvLines, splitCsvLine } from "../gps/csv.ts";
 import type { Log } from "../log.ts";
 
 export interface FleetReplayOptions {
@@ -49,29 +49,37 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
  * agent's password is shown only at registration), then runs one real agent
  * per vehicle on its rows (--replay with --vehicle-filter), each with its own
  * credentials and outbox. Each agent starts when its first fix comes due, so
- * the vehicles keep the day's order; each fix keeps its real spacing.
+ * the vehicles keep the day's order; each fix keeps its real spacing; and all
+ * of them share one clock (fleetShift), so two buses that were somewhere at
+ * the same moment are stamped with the same moment.
  */
 export async function replayFleet(opts: FleetReplayOptions) {
   mkdirSync(opts.dataDir, { recursive: true });
   // One pass over the file: each vehicle's rows go to a file of its own, which its agent replays
   // (279 agents each scanning the whole day's file would cost more than the replay itself).
-  const [header, ...rows] = readFileSync(opts.file, "utf8").split("\n");
-  const vehicleColumn = header!.split(",").findIndex((c) => ["vehicle_id", "vehicle"].includes(c.trim().replace(/"/g, "").toLowerCase()));
+  const [header, ...rows] = readFileSync(opts.file, "utf8").split(/\r?\n/);
+  const vehicleColumn = splitCsvLine(header!).findIndex((c) => ["vehicle_id", "vehicle"].includes(c.trim().toLowerCase()));
   if (vehicleColumn < 0) throw new Error(`${opts.file} has no vehicle_id column: replay a single vehicle's file with npm run agent -- --replay`);
   const rowsOf = new Map<string, string[]>();
   for (const row of rows) {
     if (!row.trim()) continue;
-    const v = row.split(",")[vehicleColumn]!.replace(/"/g, "").trim();
-    rowsOf.set(v, [...(rowsOf.get(v) ?? []), row]);
+    const v = splitCsvLine(row)[vehicleColumn]?.trim();
+    if (!v) continue;
+    const list = rowsOf.get(v);
+    if (list) list.push(row);
+    else rowsOf.set(v, [row]);
   }
   const vehicles = [...rowsOf.keys()];
   const tracksDir = path.join(opts.dataDir, "tracks");
   mkdirSync(tracksDir, { recursive: true });
   const trackOf = (v: string) => path.join(tracksDir, `${path.basename(opts.file, ".csv")}-${v.replace(/[^\w.-]/g, "_")}.csv`);
   const firstFix = new Map<string, number>();
+  let fleetEnd = -Infinity;
   for (const [v, list] of rowsOf) {
     writeFileSync(trackOf(v), [header, ...list].join("\n"));
-    firstFix.set(v, parseCsvLines([header!, ...list], v).points[0]?.ts ?? 0);
+    const points = parseCsvLines([header!, ...list], v).points;
+    firstFix.set(v, points[0]?.ts ?? 0);
+    fleetEnd = Math.max(fleetEnd, points.at(-1)?.ts ?? -Infinity);
   }
   const fleetStart = Math.min(...firstFix.values());
 
@@ -96,6 +104,7 @@ export async function replayFleet(opts: FleetReplayOptions) {
 
   const agents: Agent[] = [];
   const started = Date.now();
+  const shift = fleetShift(path.join(opts.dataDir, `fleet-${path.basename(opts.file)}.clock.json`), { fleetStart, fleetEnd, startedAt: started, speed: opts.speed });
   const timers: NodeJS.Timeout[] = [];
   const finished = vehicles.map(
     (v) =>
@@ -109,11 +118,15 @@ export async function replayFleet(opts: FleetReplayOptions) {
                 topicPrefix: opts.topicPrefix ?? "",
                 vehicle: known[v]!.id,
                 password: known[v]!.password,
-                server: opts.server,
+                // No `server`: a replayed vehicle has no pass scanner, so it needs no pass key.
                 replay: trackOf(v),
                 replayFormat: "csv",
                 vehicleFilter: v,
                 speed: opts.speed,
+                replayShift: shift,
+                // A fleet starting at once on a busy machine: retry soon rather than back off for a minute.
+                reconnectMin: 1,
+                reconnectMax: 5,
                 plate: `${opts.platePrefix}${v}`.slice(0, 20),
                 httpPort: -1,
                 terminalQr: false,
@@ -140,4 +153,18 @@ export async function replayFleet(opts: FleetReplayOptions) {
       await Promise.all(agents.map((a) => a.stop()));
     },
   };
+}
+
+/**
+ * The one shift every vehicle's times get, chosen at the first run and kept
+ * beside the registrations (so a resumed run stamps as the first did): at real
+ * speed the file's first fix is stamped when the replay starts; faster, its
+ * last fix is stamped when it is sent, and no fix is stamped after the moment
+ * it is sent (the server flags fixes from the future).
+ */
+function fleetShift(file: string, at: { fleetStart: number; fleetEnd: number; startedAt: number; speed: number }): number {
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { shift: number }).shift;
+  const shift = Math.round(at.startedAt - at.fleetStart - (at.fleetEnd - at.fleetStart) * (1 - 1 / at.speed));
+  writeFileSync(file, JSON.stringify({ shift }));
+  return shift;
 }

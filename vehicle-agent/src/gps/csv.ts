@@ -25,7 +25,7 @@ const aliases: Record<string, string[]> = {
 
 type Column = keyof typeof aliases;
 
-function splitCsvLine(line: string): string[] {
+export function splitCsvLine(line: string): string[] {
   if (!line.includes('"')) return line.split(",");
   const out: string[] = [];
   let field = "";

@@ -86,6 +86,16 @@ describe("replay", () => {
     expect(events[1]!.tripId).toBe(events[0]!.tripId);
   });
 
+  it("gives a bus that comes back to a trip key after another trip a second trip: a vehicle's trips never overlap", async () => {
+    const keys = ["A", "A", "B", "B", "A", "A"];
+    const points = track(keys.length, 1000).map((p, i) => ({ ...p, trip: { key: keys[i]! } }));
+    const { recorded } = await replay(points);
+    const events = tripEvents();
+    expect(events.map((e) => `${e.event} ${e.event === "start" ? e.orderRef : ""}`.trim())).toEqual(["start A", "end", "start B", "end", "start A", "end"]);
+    expect(new Set(events.map((e) => e.tripId)).size).toBe(3);
+    expect(events.map((e) => e.ts)).toEqual([0, 1, 2, 3, 4, 5].map((i) => recorded[i]!.ts));
+  });
+
   it("resumes after a stop at the next fix with the same times, and does not replay a finished file twice", async () => {
     // More than one group of 500: the stop comes before the end whatever the clock does.
     const points = track(700, 1000, 250);

@@ -22,6 +22,8 @@ export interface ReplayOptions {
   source: string;
   speed: number;
   keepTime: boolean;
+  /** A shift given from outside (a fleet's common clock) instead of replayShift's. */
+  shift?: number;
   loop: boolean;
   /** Replay a file whose replay already completed (otherwise a restarted agent does not send it twice). */
   again: boolean;
@@ -101,7 +103,7 @@ export async function runReplay(opts: ReplayOptions): Promise<"done" | "already-
     const saved = outbox.getState<ReplayCursor>(CURSOR_KEY);
     const resumable = saved?.source === opts.source && (saved.next < points.length || !again);
     if (resumable && saved.next >= points.length) return "already-done";
-    const cursor: ReplayCursor = resumable ? saved : { source: opts.source, shift: replayShift(points, now(), opts.speed, opts.keepTime), startedAt: now(), next: 0 };
+    const cursor: ReplayCursor = resumable ? saved : { source: opts.source, shift: opts.shift ?? replayShift(points, now(), opts.speed, opts.keepTime), startedAt: now(), next: 0 };
     // A loop starts each lap afresh.
     again = true;
     const due = (i: number) => cursor.startedAt + (points[i]!.ts - first) / opts.speed;
