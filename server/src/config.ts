@@ -18,6 +18,10 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  /** A streaming standby for tracing, trips and flow reads (server/src/db/read-replica.ts); needs DATABASE_URL. */
+  DATABASE_READ_URL: optionalUrl(["postgres", "postgresql"]),
+  /** Reads fall back to the primary while the standby is more than this far behind (or unreachable). */
+  DATABASE_READ_MAX_LAG_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   DATA_DIR: z.string().min(1).default("./data"),
   MQTT_URL: optionalUrl(["mqtt", "mqtts", "ws", "wss"]),
   MQTT_PORT: port.default(1883),
@@ -62,11 +66,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (the primary that takes every write); the embedded database has no standby");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     databaseUrl: e.DATABASE_URL,
+    /** The standby for tracing, trips and flow reads, and how far behind it may be before reads go back to the primary. */
+    databaseRead: e.DATABASE_READ_URL ? { url: e.DATABASE_READ_URL, maxLagMs: Math.round(e.DATABASE_READ_MAX_LAG_SECONDS * 1000) } : undefined,
     dataDir: e.DATA_DIR,
     mqtt: {
       url: e.MQTT_URL,

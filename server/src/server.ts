@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { AppDeps } from "./context.ts";
 import { deriveKeys, resolveDataKey } from "./crypto/keys.ts";
 import { openDatabase } from "./db/client.ts";
+import { openReadReplica } from "./db/read-replica.ts";
 import { preparePartitions } from "./jobs/partitions.job.ts";
 import { applyRetention } from "./jobs/retention.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
@@ -25,15 +26,21 @@ export async function startServer(config: Config, logger: Logger) {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ driver: database.driver }, "database ready");
 
-  const base = { config, db: database.db, clock: systemClock, logger, keys, metrics: createMetrics() };
+  const metrics = createMetrics();
+  const readReplica = config.databaseRead
+    ? openReadReplica({ url: config.databaseRead.url, maxLagMs: config.databaseRead.maxLagMs, primary: database.db, logger, metrics })
+    : null;
+  const base = { config, db: database.db, clock: systemClock, logger, keys, metrics };
   // Partitions first, so the first fixes ingested land in their day's partition, not the default one.
   await preparePartitions(base);
   const messaging = await startMessaging(base, database, { host: config.host }).catch(async (err: unknown) => {
+    await readReplica?.close();
     await database.close();
     throw err;
   });
   const deps: AppDeps = {
     ...base,
+    readDb: readReplica?.db,
     vehicleBus: messaging.vehicleBus,
     agentAccounts: messaging.agentAccounts,
     broker: { connected: () => messaging.brokerConnected() },
@@ -56,6 +63,8 @@ export async function startServer(config: Config, logger: Logger) {
     deps,
     app,
     messaging,
+    /** The read standby's router, when DATABASE_READ_URL is set. */
+    readReplica,
     /** The HTTP port actually bound (PORT=0 picks a free one). */
     port,
     generatedAdminPassword: admin?.generatedPassword,
@@ -64,6 +73,7 @@ export async function startServer(config: Config, logger: Logger) {
       (server as import("node:http").Server).closeAllConnections();
       await new Promise((r) => server.close(r));
       await messaging.close();
+      await readReplica?.close();
       await database.close();
     },
   };

@@ -24,9 +24,10 @@ const SIMPLE = { simple: true } as postgres.UnsafeQueryOptions;
  * On PGlite (tests, single-user) it is a plain execute.
  */
 export function genericPlanRunner(db: Db): <T>(query: SQL) => Promise<T[]> {
-  const client = (db as unknown as { $client?: unknown }).$client;
-  if (!isPostgresJs(client)) return async <T>(query: SQL) => rowsOf<T>(await db.execute(query));
+  // The client is looked up at each call: a read standby's Db (db/read-replica.ts) switches between two.
   return async <T>(query: SQL) => {
+    const client = (db as unknown as { $client?: unknown }).$client;
+    if (!isPostgresJs(client)) return rowsOf<T>(await db.execute(query));
     const { sql: text, params } = dialect.sqlToQuery(query);
     // One connection, three messages sent without waiting: one round trip instead of a BEGIN, the
     // statement and a COMMIT each waiting for the one before. COMMIT after a failure rolls back.
