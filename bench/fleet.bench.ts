@@ -39,13 +39,14 @@
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, scryptSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import { freePort, startMosquitto } from "../server/test/mosquitto.ts";
 import type { FleetJob, FleetReport } from "./fleet-vehicles.ts";
+import { freshDatabase, mosquittoPid, rssMb, sleep, startServer } from "./processes.ts";
 
 const VEHICLES = Number(process.env.BENCH_VEHICLES ?? 10_000);
 const HOLD_SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
@@ -53,24 +54,10 @@ const BROKERS = (process.env.BENCH_BROKERS ?? "mosquitto,nats,aedes").split(",")
 const INTERVAL_MS = Number(process.env.BENCH_FIX_INTERVAL_MS ?? 10_000);
 const FLEET_PROCS = Number(process.env.BENCH_FLEET_PROCS ?? 2);
 const SOURCE_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.1.${i + 1}`);
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const root = path.resolve(import.meta.dirname, "..");
 const PASSWORD = "bench-fleet-agent-password";
 
 type Broker = "mosquitto" | "nats" | "aedes";
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resident memory of a process in MB, from /proc; 0 once it is gone. */
-function rssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** The soft limit on open files, which each vehicle's socket counts against in the broker (and in aedes's server). */
 function openFilesLimit(): number {
@@ -83,24 +70,6 @@ function cheapAgentHash(password: string): string {
   const salt = randomBytes(16);
   const key = scryptSync(password, salt, 32, { N: 1024, r: 8, p: 1 });
   return ["scrypt", 1024, 8, 1, salt.toString("base64url"), key.toString("base64url")].join("$");
-}
-
-async function freshDatabase() {
-  const name = `bench_fleet_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return {
-    name,
-    url: u.toString(),
-    async drop() {
-      const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
 }
 
 /** A nats-server of the bench's own: one node, JetStream (MQTT sessions live there), MQTT on a free port. */
@@ -135,65 +104,6 @@ async function startNats() {
       proc.kill("SIGTERM");
       await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function mosquittoPid(confFile: string): number | undefined {
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(confFile)) return Number(pid);
-    } catch {
-      // gone while we looked
-    }
-  }
-  return undefined;
-}
-
-async function startServer(env: Record<string, string>) {
-  const [port, mqttPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-fleet-"));
-  const base = `http://127.0.0.1:${port}`;
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    PUBLIC_URL: base,
-    MQTT_PORT: String(mqttPort),
-    DATA_DIR: dataDir,
-    DATA_KEY: randomBytes(32).toString("base64"),
-    ADMIN_PASSWORD: "bench-admin-password",
-    LOG_LEVEL: "warn",
-    ...env,
-  };
-  if (!env.MQTT_URL) delete childEnv.MQTT_URL;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${output}`);
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
-    await sleep(200);
-  }
-  return {
-    pid: child.pid!,
-    mqttPort,
-    output: () => output,
-    async metric(name: string): Promise<number> {
-      const text = await fetch(`${base}/metrics`).then((r) => r.text(), () => "");
-      return text
-        .split("\n")
-        .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-        .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
-    },
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
