@@ -50,6 +50,26 @@ export function createApp(deps: AppDeps) {
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
 
+  registerOps(app, deps);
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/**
+ * What an ingest-only process (SERVER_ROLE=ingest) serves: /health and
+ * /metrics for its load balancer and Prometheus, and nothing of the API.
+ */
+export function createOpsApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError(deps.logger));
+  app.notFound((c) => c.json(errorBody("not_found", `This process only ingests (SERVER_ROLE=ingest): no route for ${c.req.method} ${c.req.path}`), 404));
+  registerOps(app, deps);
+  return app;
+}
+
+function registerOps(app: Hono<AppEnv>, deps: AppDeps) {
   // What is down, for a load balancer and a person: without the database nothing works (503);
   // without the broker, HTTP still does but vehicles are not heard ("degraded", 200).
   app.get("/health", async (c) => {
@@ -60,11 +80,7 @@ export function createApp(deps: AppDeps) {
     return c.json({ status, database, broker }, status === "unavailable" ? 503 : 200);
   });
   app.get("/metrics", async (c) => c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType }));
-
-  return app;
 }
-
-export type App = ReturnType<typeof createApp>;
 
 /** A health check must answer even when the database hangs (a cut network): 2 s, then it counts as unreachable. */
 async function databaseReachable(deps: AppDeps): Promise<"ok" | "unreachable"> {

@@ -10,9 +10,12 @@ describe("configuration", () => {
       dataDir: "./data",
       databaseUrl: undefined,
       retentionDays: 28,
+      quarantineDays: 14,
       tileCrs: "wgs84",
       tzDisplay: "Asia/Shanghai",
       mqtt: { url: undefined, port: 1883 },
+      role: "all",
+      leaderLeaseMs: 15_000,
     });
   });
 
@@ -21,12 +24,16 @@ describe("configuration", () => {
     ["DATABASE_URL", "mysql://x"],
     ["MQTT_URL", "http://broker"],
     ["RETENTION_DAYS", "0"],
+    ["QUARANTINE_DAYS", "0"],
+    ["QUARANTINE_DAYS", "two weeks"],
     ["TILE_CRS", "bd09"],
     ["TZ_DISPLAY", "Mars/Olympus"],
     ["DATA_KEY", "too-short"],
     ["TRUST_PROXY", "yes"],
     ["DATABASE_READ_URL", "mysql://standby"],
     ["DATABASE_READ_MAX_LAG_SECONDS", "0"],
+    ["SERVER_ROLE", "worker"],
+    ["LEADER_LEASE_SECONDS", "0"],
   ])("stops with a message naming %s when it is %s", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
@@ -49,6 +56,17 @@ describe("configuration", () => {
     const both = { DATABASE_URL: "postgres://primary/transit", DATABASE_READ_URL: "postgres://standby/transit" };
     expect(loadConfig(both).databaseRead).toEqual({ url: "postgres://standby/transit", maxLagMs: 5000 });
     expect(loadConfig({ ...both, DATABASE_READ_MAX_LAG_SECONDS: "0.5" }).databaseRead?.maxLagMs).toBe(500);
+  });
+
+  it("runs web or ingest only against a real database and broker: the embedded ones live in one process", () => {
+    const real = { DATABASE_URL: "postgres://db/transit", MQTT_URL: "mqtt://broker:1883" };
+    expect(loadConfig({ ...real, SERVER_ROLE: "web" }).role).toBe("web");
+    expect(loadConfig({ ...real, SERVER_ROLE: "ingest" }).role).toBe("ingest");
+    for (const role of ["web", "ingest"]) {
+      expect(() => loadConfig({ SERVER_ROLE: role })).toThrow(/SERVER_ROLE: "\w+" needs DATABASE_URL and MQTT_URL/);
+      expect(() => loadConfig({ SERVER_ROLE: role, DATABASE_URL: real.DATABASE_URL })).toThrow(/only SERVER_ROLE=all/);
+      expect(() => loadConfig({ SERVER_ROLE: role, MQTT_URL: real.MQTT_URL })).toThrow(ConfigError);
+    }
   });
 
   it("treats empty variables as unset", () => {

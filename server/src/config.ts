@@ -37,6 +37,8 @@ const envSchema = z.object({
     .refine((v) => decodeKey(v) !== null, "must be 32 bytes, base64 or hex (generate one with: openssl rand -base64 32)")
     .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(28),
+  /** How long a close contact stays yellow before their status expires to clear. */
+  QUARANTINE_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   TILE_URL: z.string().default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
   TILE_CRS: z.enum(["wgs84", "gcj02"]).default("wgs84"),
   TZ_DISPLAY: z
@@ -49,6 +51,10 @@ const envSchema = z.object({
     .refine((v) => parseTrustProxy(v) !== null, "must be a number of proxy hops (1) or a comma list of addresses/CIDRs (10.0.0.0/8,192.168.1.5)")
     .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** What this process does (docs/DESIGN.md §2): everything, HTTP only, or MQTT ingest only. */
+  SERVER_ROLE: z.enum(["all", "web", "ingest"], { message: "must be all, web or ingest" }).default("all"),
+  /** How long the leader's lease lasts unrenewed: a dead leader's jobs move to another process within this. */
+  LEADER_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(15),
   /** 1: start with the simulated city (server/src/demo), as `npm run demo` does. */
   DEMO: z.enum(["0", "1"], { message: "must be 0 or 1" }).default("0"),
 });
@@ -69,7 +75,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     throw new ConfigError("Invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (the primary that takes every write); the embedded database has no standby");
   }
+  if (e.SERVER_ROLE !== "all" && (!e.DATABASE_URL || !e.MQTT_URL)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SERVER_ROLE: "${e.SERVER_ROLE}" needs DATABASE_URL and MQTT_URL. ` +
+        `The embedded database (PGlite) and broker (aedes) live inside one process, so only SERVER_ROLE=all can use them; ` +
+        `run several processes against a real PostgreSQL and MQTT broker to split the roles.`,
+    );
+  }
   return {
+    role: e.SERVER_ROLE,
+    leaderLeaseMs: e.LEADER_LEASE_SECONDS * 1000,
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
@@ -87,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ADMIN_PASSWORD,
     dataKey: e.DATA_KEY ? decodeKey(e.DATA_KEY)! : undefined,
     retentionDays: e.RETENTION_DAYS,
+    quarantineDays: e.QUARANTINE_DAYS,
     tileUrl: e.TILE_URL,
     tileCrs: e.TILE_CRS,
     tzDisplay: e.TZ_DISPLAY,

@@ -30,11 +30,13 @@ async function main() {
     else console.error(err instanceof MessagingStartError || err instanceof Error ? e.message : err);
     process.exit(1);
   }
+  if (config.role !== "all") console.log(`Role: ${config.role} (SERVER_ROLE)${running.lease.isLeader() ? ", leading" : ""}`);
   console.log(`MQTT: vehicle agents connect to ${config.mqtt.url ? "MQTT_URL" : running.messaging.brokerUrl}`);
   if (running.generatedAdminPassword) {
     console.log(`\nFirst start: created staff user "admin" with password: ${running.generatedAdminPassword}\n(shown once; set ADMIN_PASSWORD to choose it)\n`);
   }
-  console.log(`Transit check-in is running: ${config.publicUrl}  (API reference: ${config.publicUrl}/api/v1/docs)`);
+  if (config.role === "ingest") console.log(`Transit check-in ingest is running: /health and /metrics on port ${running.port}`);
+  else console.log(`Transit check-in is running: ${config.publicUrl}  (API reference: ${config.publicUrl}/api/v1/docs)`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, "shutting down");

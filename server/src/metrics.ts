@@ -57,6 +57,17 @@ export function createMetrics() {
       help: "1 while tracing, trips and flow reads go to the standby, 0 while they go to the primary",
       registers: [registry],
     }),
+    liveCodesPublished: new Counter({
+      name: "live_codes_published_total",
+      help: "Live codes published to vehicles' display topic: by the leader's round (schedule) or when a vehicle came online (online)",
+      labelNames: ["trigger"] as const,
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: "leader",
+      help: "1 while this process holds the leader lease (runs live codes, partitions, retention)",
+      registers: [registry],
+    }),
     vehiclesOnline: new Gauge({
       name: "vehicles_online",
       help: "Vehicles whose agent is connected",

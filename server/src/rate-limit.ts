@@ -1,6 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/client.ts";
+import { preparedRunner, rowOf } from "./db/prepared.ts";
 import { rateLimits } from "./db/schema/index.ts";
 
 /** A fixed-window limit: at most `limit` counted events per `windowMs`, per key. */
@@ -26,12 +27,14 @@ const SWEEP_EVERY = 500;
  */
 export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
   let takes = 0;
+  const prepared = preparedRunner(db);
+  const toRow = rowOf(rateLimits);
 
   /** Counts one event against each (limit, key) and answers for all of them, in one statement. */
   async function take(...checks: { limit: Limit; key: string }[]): Promise<Verdict> {
     const now = clock.now();
     const nowSql = sql`${now.toISOString()}::timestamptz`;
-    const rows = await db
+    const statement = db
       .insert(rateLimits)
       .values(checks.map(({ limit, key }) => ({ bucket: limit.bucket, key, count: 1, windowEndsAt: new Date(now.getTime() + limit.windowMs) })))
       .onConflictDoUpdate({
@@ -41,7 +44,10 @@ export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
           windowEndsAt: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then excluded.window_ends_at else ${rateLimits.windowEndsAt} end`,
         },
       })
-      .returning();
+      .returning()
+      .getSQL();
+    // Every typed check-in counts here first: a prepared statement, parsed and planned once per connection.
+    const rows = (await prepared<Record<string, unknown>>(statement)).map(toRow);
     if (++takes % SWEEP_EVERY === 0) await db.delete(rateLimits).where(lt(rateLimits.windowEndsAt, now));
     return verdict(checks, rows, now);
   }

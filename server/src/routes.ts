@@ -17,6 +17,9 @@ import { registerGtfsRtRoutes } from "./gtfs-rt/gtfs-rt.routes.ts";
 import { createLiveRepository } from "./live/live.repository.ts";
 import { registerLiveRoutes } from "./live/live.routes.ts";
 import { registerTracingRoutes } from "./tracing/tracing.routes.ts";
+import { registerCaseListRoutes } from "./tracing/case-list.routes.ts";
+import { registerPersonsRoutes } from "./persons/persons.routes.ts";
+import { registerAuditRoutes } from "./audit/audit.routes.ts";
 import { registerTripsRoutes } from "./trips/trips.routes.ts";
 import { registerFlowRoutes } from "./flow/flow.routes.ts";
 import { createNetworkRepository } from "./gtfs/network.repository.ts";
@@ -43,6 +46,9 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerGtfsRtRoutes(api, deps);
   registerLiveRoutes(api, deps, auth, createLiveRepository(deps));
   registerTracingRoutes(api, deps, auth);
+  registerCaseListRoutes(api, deps, auth);
+  registerPersonsRoutes(api, deps, auth);
+  registerAuditRoutes(api, deps, auth);
   registerTripsRoutes(api, deps, auth, vehicles);
   registerFlowRoutes(api, deps, auth);
 }

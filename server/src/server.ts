@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
-import { createApp } from "./app.ts";
+import { createApp, createOpsApp } from "./app.ts";
 import { createAuthRepository } from "./auth/auth.repository.ts";
 import { ensureAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
@@ -12,32 +12,46 @@ import { openDatabase } from "./db/client.ts";
 import { openReadReplica } from "./db/read-replica.ts";
 import { preparePartitions } from "./jobs/partitions.job.ts";
 import { applyRetention } from "./jobs/retention.job.ts";
+import { endQuarantines, QUARANTINE_JOB_EVERY_MS } from "./jobs/quarantine.job.ts";
 import { schedule } from "./jobs/scheduler.ts";
+import { createLeaderLease, whileLeader } from "./jobs/leader-lease.ts";
 import { createMetrics } from "./metrics.ts";
 import { startMessaging } from "./mqtt/messaging.ts";
 
 /**
  * The whole server, as main.ts runs it and the demo reuses it: database,
- * broker, app, jobs, HTTP. Errors at start (a busy port, a bad data key)
- * propagate; the caller decides how to say so.
+ * broker, app, jobs, HTTP — or the part of it that SERVER_ROLE names
+ * (docs/DESIGN.md §2): `web` serves HTTP and publishes to vehicles but takes
+ * none of their messages; `ingest` takes their messages and serves only
+ * /health and /metrics. Whatever the role, the jobs that must run once (live
+ * codes, partitions, retention) run in the process holding the leader lease.
+ * Errors at start (a busy port, a bad data key) propagate; the caller decides
+ * how to say so.
  */
 export async function startServer(config: Config, logger: Logger) {
   const keys = deriveKeys(resolveDataKey(config, logger));
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  logger.info({ driver: database.driver }, "database ready");
+  logger.info({ driver: database.driver, role: config.role }, "database ready");
 
   const metrics = createMetrics();
   const readReplica = config.databaseRead
     ? openReadReplica({ url: config.databaseRead.url, maxLagMs: config.databaseRead.maxLagMs, primary: database.db, logger, metrics })
     : null;
   const base = { config, db: database.db, clock: systemClock, logger, keys, metrics };
+  const lease = createLeaderLease({ db: database.db, logger, ttlMs: config.leaderLeaseMs });
+  lease.onChange((leader) => base.metrics.leader.set(leader ? 1 : 0));
+  await lease.start();
   // Partitions first, so the first fixes ingested land in their day's partition, not the default one.
-  await preparePartitions(base);
-  const messaging = await startMessaging(base, database, { host: config.host }).catch(async (err: unknown) => {
-    await readReplica?.close();
-    await database.close();
-    throw err;
-  });
+  // A process that does not lead finds them made by the one that does.
+  if (lease.isLeader()) await preparePartitions(base);
+  const messaging = await startMessaging(base, database, { host: config.host, ingest: config.role !== "web", leadership: lease }).catch(
+    async (err: unknown) => {
+      await lease.stop();
+      await readReplica?.close();
+      await database.close();
+      throw err;
+    },
+  );
   const deps: AppDeps = {
     ...base,
     readDb: readReplica?.db,
@@ -45,14 +59,18 @@ export async function startServer(config: Config, logger: Logger) {
     agentAccounts: messaging.agentAccounts,
     broker: { connected: () => messaging.brokerConnected() },
   };
-  const admin = await ensureAdmin(createAuthRepository(deps), config.adminPassword);
+  const admin = config.role === "ingest" ? null : await ensureAdmin(createAuthRepository(deps), config.adminPassword);
 
-  const stopJobs = [
-    schedule(logger, "partitions", 6 * 3_600_000, () => preparePartitions(deps)),
-    schedule(logger, "retention", 6 * 3_600_000, async () => void (await applyRetention(deps))),
-  ];
+  const stopJobs = whileLeader(lease, () => {
+    const stops = [
+      schedule(logger, "partitions", 6 * 3_600_000, () => preparePartitions(deps)),
+      schedule(logger, "retention", 6 * 3_600_000, async () => void (await applyRetention(deps))),
+      schedule(logger, "quarantine", QUARANTINE_JOB_EVERY_MS, async () => void (await endQuarantines(deps))),
+    ];
+    return () => stops.forEach((stop) => stop());
+  });
 
-  const app = createApp(deps);
+  const app = config.role === "ingest" ? createOpsApp(deps) : createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -65,14 +83,17 @@ export async function startServer(config: Config, logger: Logger) {
     messaging,
     /** The read standby's router, when DATABASE_READ_URL is set. */
     readReplica,
+    lease,
     /** The HTTP port actually bound (PORT=0 picks a free one). */
     port,
     generatedAdminPassword: admin?.generatedPassword,
     async close() {
-      stopJobs.forEach((stop) => stop());
+      stopJobs();
       (server as import("node:http").Server).closeAllConnections();
       await new Promise((r) => server.close(r));
       await messaging.close();
+      // After ingest has drained, so the next leader starts where this one stopped.
+      await lease.stop();
       await readReplica?.close();
       await database.close();
     },

@@ -8,6 +8,12 @@ import type { AuthRepository } from "./auth.repository.ts";
 export async function ensureAdmin(auth: AuthRepository, adminPassword?: string): Promise<{ generatedPassword?: string } | null> {
   if (await auth.hasAnyUser()) return null;
   const password = adminPassword ?? generateSecret(12);
-  await auth.createUser({ username: "admin", password, role: "admin" });
+  try {
+    await auth.createUser({ username: "admin", password, role: "admin" });
+  } catch (err) {
+    // Several web processes starting at once on an empty database: one of them created it first.
+    if (await auth.hasAnyUser()) return null;
+    throw err;
+  }
   return adminPassword ? {} : { generatedPassword: password };
 }

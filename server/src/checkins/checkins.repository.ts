@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, isNull, lte, or, sql, type SQL } from "drizzle-orm";
-import { rowsOf, type Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { genericPlanRunner, preparedRunner, rowOf } from "../db/prepared.ts";
 import { checkins, vehicles } from "../db/schema/index.ts";
 import { toRef, type PersonRef } from "../persons/persons.repository.ts";
 import { tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
@@ -39,6 +40,17 @@ export interface RecordedScan {
 type PersonRow = Parameters<typeof toRef>[0];
 
 export function createCheckinsRepository({ db }: { db: Db }) {
+  // The passenger path's statements, prepared (see db/prepared.ts): reads of the
+  // day partitions on a generic plan, the check-in itself as PostgreSQL chooses.
+  const prepared = preparedRunner(db);
+  const partitionRead = genericPlanRunner(db);
+  const partitionWrite = genericPlanRunner(db, { readOnly: false });
+  const toRow = rowOf(checkins);
+  const first = async (run: typeof partitionRead, query: SQL): Promise<CheckinRow | null> => {
+    const [raw] = await run<Record<string, unknown>>(query);
+    return raw ? toRow(raw) : null;
+  };
+
   async function byId(id: string): Promise<CheckinRow | null> {
     // A UUID v7 carries the time it was made, within moments of the boarding
     // (the server's clock for a scan, the agent's for a pass): searching the
@@ -48,11 +60,15 @@ export function createCheckinsRepository({ db }: { db: Db }) {
     const made = uuidV7Time(id);
     // Only a time a ride can have (the bounds every input has): a forged v7 id may claim the year 10000.
     if (made !== null && made > EARLIEST_MS && made < LATEST_MS) {
-      const [near] = await db
-        .select()
-        .from(checkins)
-        .where(and(eq(checkins.id, id), gte(checkins.boardedAt, new Date(made - DAY_MS)), lte(checkins.boardedAt, new Date(made + DAY_MS))))
-        .limit(1);
+      const near = await first(
+        partitionRead,
+        db
+          .select()
+          .from(checkins)
+          .where(and(eq(checkins.id, id), gte(checkins.boardedAt, new Date(made - DAY_MS)), lte(checkins.boardedAt, new Date(made + DAY_MS))))
+          .limit(1)
+          .getSQL(),
+      );
       if (near) return near;
     }
     const [row] = await db.select().from(checkins).where(eq(checkins.id, id)).limit(1);
@@ -70,8 +86,7 @@ export function createCheckinsRepository({ db }: { db: Db }) {
     async recordScan(scan: ScanToRecord): Promise<RecordedScan | null> {
       const at = scan.at.toISOString();
       const companions = JSON.stringify(scan.companions.map((c) => ({ id: c.checkinId, person_id: c.personId })));
-      const [row] = rowsOf<PersonRow & { created: boolean; trip_id: string | null }>(
-        await db.execute(sql`
+      const [row] = await prepared<PersonRow & { created: boolean; trip_id: string | null }>(sql`
           with p as (${scan.who}),
           claim as (
             insert into recent_scans as r (person_id, vehicle_id, checkin_id, boarded_at)
@@ -95,40 +110,45 @@ export function createCheckinsRepository({ db }: { db: Db }) {
           )
           select p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
                  ${tripOpenAtSql(scan.vehicleId, scan.at, scan.now)} as trip_id
-            from p`),
-      );
+            from p`);
       if (!row) return null;
       return { person: toRef(row), created: row.created, tripId: row.trip_id };
     },
 
     /** The person's own scan of this vehicle in [since, until]: the ride a repeat scan returns. */
     async recentScan(personId: string, vehicleId: string, since: Date, until: Date): Promise<CheckinRow | null> {
-      const [row] = await db
-        .select()
-        .from(checkins)
-        .where(
-          and(
-            eq(checkins.personId, personId),
-            eq(checkins.vehicleId, vehicleId),
-            eq(checkins.source, "scan"),
-            gte(checkins.boardedAt, since),
-            lte(checkins.boardedAt, until),
-          ),
-        )
-        .orderBy(desc(checkins.boardedAt))
-        .limit(1);
-      return row ?? null;
+      return first(
+        partitionRead,
+        db
+          .select()
+          .from(checkins)
+          .where(
+            and(
+              eq(checkins.personId, personId),
+              eq(checkins.vehicleId, vehicleId),
+              eq(checkins.source, "scan"),
+              gte(checkins.boardedAt, since),
+              lte(checkins.boardedAt, until),
+            ),
+          )
+          .orderBy(desc(checkins.boardedAt))
+          .limit(1)
+          .getSQL(),
+      );
     },
 
     /** The person's latest ride on this vehicle since `since` that they have not checked out of. */
     async openRide(personId: string, vehicleId: string, since: Date): Promise<CheckinRow | null> {
-      const [row] = await db
-        .select()
-        .from(checkins)
-        .where(and(eq(checkins.personId, personId), eq(checkins.vehicleId, vehicleId), gte(checkins.boardedAt, since), isNull(checkins.alightedAt)))
-        .orderBy(desc(checkins.boardedAt))
-        .limit(1);
-      return row ?? null;
+      return first(
+        partitionRead,
+        db
+          .select()
+          .from(checkins)
+          .where(and(eq(checkins.personId, personId), eq(checkins.vehicleId, vehicleId), gte(checkins.boardedAt, since), isNull(checkins.alightedAt)))
+          .orderBy(desc(checkins.boardedAt))
+          .limit(1)
+          .getSQL(),
+      );
     },
 
     async companionsOf(checkinId: string, vehicleId: string, boardedAt: Date): Promise<CheckinRow[]> {
@@ -144,18 +164,23 @@ export function createCheckinsRepository({ db }: { db: Db }) {
     /** Marks the check-in and its companions as alighted at `at`; rows already alighted keep their time. Returns the ride's alighting time. */
     async alight(row: CheckinRow, at: Date): Promise<Date> {
       if (row.alightedAt) return row.alightedAt;
-      const updated = await db
-        .update(checkins)
-        .set({ alightedAt: at })
-        .where(
-          and(
-            eq(checkins.vehicleId, row.vehicleId),
-            eq(checkins.boardedAt, row.boardedAt),
-            or(eq(checkins.id, row.id), eq(checkins.companionOf, row.id)),
-            isNull(checkins.alightedAt),
-          ),
+      const updated = (
+        await partitionWrite<Record<string, unknown>>(
+          db
+            .update(checkins)
+            .set({ alightedAt: at })
+            .where(
+              and(
+                eq(checkins.vehicleId, row.vehicleId),
+                eq(checkins.boardedAt, row.boardedAt),
+                or(eq(checkins.id, row.id), eq(checkins.companionOf, row.id)),
+                isNull(checkins.alightedAt),
+              ),
+            )
+            .returning()
+            .getSQL(),
         )
-        .returning({ id: checkins.id, alightedAt: checkins.alightedAt });
+      ).map(toRow);
       const own = updated.find((u) => u.id === row.id);
       // Nothing updated: a concurrent tap alighted it first; its time stands.
       return own?.alightedAt ?? (await byId(row.id))!.alightedAt!;

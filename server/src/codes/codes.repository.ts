@@ -1,9 +1,10 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { isLiveCode, verifyLiveCode } from "../../../protocol/codes.ts";
 import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import type { Db } from "../db/client.ts";
-import { operators, vehicleCodes, vehicles } from "../db/schema/index.ts";
+import { preparedRunner } from "../db/prepared.ts";
+import { vehicleCodes } from "../db/schema/index.ts";
 import { AppError, gone } from "../errors.ts";
 import { newCodeId } from "../vehicles/vehicles.repository.ts";
 
@@ -23,17 +24,14 @@ export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
 
 export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
-  const vehicleColumns = {
-    id: vehicles.id,
-    plate: vehicles.plate,
-    kind: vehicles.kind,
-    routeId: vehicles.routeId,
-    operator: operators.name,
-  };
+  const prepared = preparedRunner(db);
+  // Every scan starts here: prepared statements, parsed and planned once per connection.
+  const vehicleColumns = sql`v.id, v.plate, v.kind, v.route_id as "routeId", o.name as operator`;
 
   async function vehicleById(id: string): Promise<CodeVehicle | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const [v] = await db.select(vehicleColumns).from(vehicles).leftJoin(operators, eq(operators.id, vehicles.operatorId)).where(eq(vehicles.id, id));
+    const [v] = await prepared<CodeVehicle>(sql`
+      select ${vehicleColumns} from vehicles v left join operators o on o.id = v.operator_id where v.id = ${id}::uuid`);
     return v ?? null;
   }
 
@@ -52,15 +50,15 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
         return { vehicle, live: true };
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
-      const [row] = await db
-        .select({ ...vehicleColumns, revokedAt: vehicleCodes.revokedAt })
-        .from(vehicleCodes)
-        .innerJoin(vehicles, eq(vehicles.id, vehicleCodes.vehicleId))
-        .leftJoin(operators, eq(operators.id, vehicles.operatorId))
-        .where(eq(vehicleCodes.id, code));
+      const [row] = await prepared<CodeVehicle & { revoked: boolean }>(sql`
+        select ${vehicleColumns}, c.revoked_at is not null as revoked
+          from vehicle_codes c
+          join vehicles v on v.id = c.vehicle_id
+          left join operators o on o.id = v.operator_id
+         where c.id = ${code}`);
       if (!row) throw codeNotFound();
-      if (row.revokedAt) throw codeRevoked();
-      const { revokedAt: _revoked, ...vehicle } = row;
+      if (row.revoked) throw codeRevoked();
+      const { revoked: _revoked, ...vehicle } = row;
       return { vehicle, live: false };
     },
 

@@ -35,7 +35,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       // Timestamps stay Date objects; numeric stays text so money-like values never lose precision.
     });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
-    await migratePostgres(db as never, { migrationsFolder });
+    await migrateOnce(opts.databaseUrl);
     return { db, driver: "postgres", postgres: client, pglite: null, close: () => client.end({ timeout: 5 }) };
   }
   let dataPath: string | undefined;
@@ -47,6 +47,25 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   const db = drizzlePglite(pg, { schema }) as unknown as Db;
   await migratePglite(db as never, { migrationsFolder });
   return { db, driver: "pglite", postgres: null, pglite: pg, close: () => pg.close() };
+}
+
+/** Any fixed number: the key of the advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK = 7_468_203_151;
+
+/**
+ * Several server processes (SERVER_ROLE web and ingest) may start at once on
+ * one database: the first migrates while the others wait on a session
+ * advisory lock, then find nothing left to do. One connection of its own, so
+ * the lock and the migration share a session.
+ */
+async function migrateOnce(databaseUrl: string) {
+  const session = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await session`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migratePostgres(drizzlePostgres(session, { schema }), { migrationsFolder });
+  } finally {
+    await session.end({ timeout: 5 });
+  }
 }
 
 /** Rows of a raw `db.execute(sql…)`, which PGlite returns as `{rows}` and postgres.js as an array. */

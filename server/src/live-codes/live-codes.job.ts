@@ -10,23 +10,26 @@ import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
  * vehicle comes online.
  */
 export function createLiveCodePublisher(
-  deps: Pick<AppDeps, "config" | "clock" | "keys"> & { logger: Logger },
+  deps: Pick<AppDeps, "config" | "clock" | "keys" | "metrics"> & { logger: Logger },
   bus: VehicleBus,
   onlineVehicles: () => Promise<string[]>,
 ) {
-  async function publishTo(vehicleId: string) {
+  async function publish(vehicleId: string, trigger: "schedule" | "online") {
     const { url, expiresAt } = liveCodeUrl(deps, vehicleId);
     // Whole seconds, as the token carries them, so the screen's countdown matches what the server checks.
     await bus.display(vehicleId, { url, expiresAt: Math.floor(expiresAt.getTime() / 1000) * 1000 });
+    deps.metrics.liveCodesPublished.inc({ trigger });
   }
 
   return {
     /** Republish period: half the TTL, so a code is replaced well before it expires. */
     periodMs: Math.max(1_000, (deps.config.liveCodeTtlSeconds * 1000) / 2),
-    publishTo,
+    /** At once, to a vehicle that just came online (in whichever process took its status). */
+    publishTo: (vehicleId: string) => publish(vehicleId, "online"),
+    /** The round over all online vehicles: run by the leader only (jobs/leader-lease.ts). */
     async publishAll() {
       const ids = await onlineVehicles();
-      const results = await Promise.allSettled(ids.map(publishTo));
+      const results = await Promise.allSettled(ids.map((id) => publish(id, "schedule")));
       const failed = results.filter((r) => r.status === "rejected").length;
       if (failed) deps.logger.warn({ failed, of: ids.length }, "could not publish some live codes");
     },

@@ -4,6 +4,7 @@ import { vehicles } from "../db/schema/index.ts";
 import { createIngest, type Ingest, type IngestOptions } from "../ingest/ingest.ts";
 import { createIngestRepository } from "../ingest/ingest.repository.ts";
 import { schedule } from "../jobs/scheduler.ts";
+import { soleLeader, whileLeader, type Leadership } from "../jobs/leader-lease.ts";
 import { createLiveCodePublisher, type LiveCodePublisher } from "../live-codes/live-codes.job.ts";
 import { createVehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { AgentAccounts } from "./agent-accounts.ts";
@@ -36,6 +37,10 @@ export interface MessagingOptions extends IngestOptions {
   host?: string;
   /** How long to wait for Mosquitto's dynamic-security plugin to answer before deciding it is absent. */
   dynsecTimeoutMs?: number;
+  /** False for a web-only process (SERVER_ROLE=web): it publishes to vehicles but takes none of their messages. */
+  ingest?: boolean;
+  /** Whether this process runs the live-code round (the leader lease); one process alone by default. */
+  leadership?: Leadership;
 }
 
 /**
@@ -46,6 +51,7 @@ export interface MessagingOptions extends IngestOptions {
  */
 export async function startMessaging(deps: MessagingDeps, database: Database, opts: MessagingOptions = {}): Promise<Messaging> {
   const { config, logger } = deps;
+  const leadership = opts.leadership ?? soleLeader;
   const prefix = config.mqtt.topicPrefix;
   let link: BrokerLink | null = null;
   const vehicleBus = createVehicleBus((topic, payload, o) => {
@@ -97,19 +103,20 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
         "the MQTT broker has no dynamic-security plugin (or MQTT_USERNAME is not its admin): vehicle logins and ACLs are not provisioned; configure the broker's authentication yourself",
       );
     }
-    await remote.subscribeAgents();
+    if (opts.ingest !== false) await remote.subscribeAgents();
     agentAccounts = {
       provision: async (vehicleId, password) => {
         if (hasDynsec) await dynsec.provisionVehicle(vehicleId, password);
       },
     };
-    if (hasDynsec) {
+    // Once per deployment, not once per process: the leader compares.
+    if (hasDynsec && leadership.isLeader()) {
       void reportUnprovisioned(deps, dynsec).catch((err: unknown) => logger.warn({ err }, "could not compare vehicles with broker logins"));
     }
   }
   initOnlineGauge(deps, repo);
 
-  const stopLiveCodes = schedule(logger, "live-codes", liveCodes.periodMs, liveCodes.publishAll);
+  const stopLiveCodes = whileLeader(leadership, () => schedule(logger, "live-codes", liveCodes.periodMs, liveCodes.publishAll));
   logger.info({ brokerUrl: redactUrl(brokerUrl), mode: link.mode }, "MQTT ready");
 
   return {

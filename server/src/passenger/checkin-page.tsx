@@ -4,6 +4,7 @@ import type { HealthStatus } from "../persons/persons.repository.ts";
 import type { Lang, Strings } from "./i18n.ts";
 import { displayTime, Page, scriptJson } from "./layout.tsx";
 import { checkinScript } from "./page-script.ts";
+import { RecordReadsCard, type RecordReads } from "./record-reads.tsx";
 
 export interface Exposure {
   plate: string;
@@ -18,6 +19,8 @@ export interface RememberedPassenger {
   exposure: Exposure | null;
   /** A ride on this vehicle they have not checked out of, so they can get off without checking in again. */
   openRide: { checkinId: string; boardedAt: Date } | null;
+  /** Reads of their records for tracing. */
+  reads?: RecordReads;
 }
 
 /** What a flagged passenger sees: which ride, when, and what to do now (issue 4 part 4). */
@@ -69,6 +72,7 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
       <VehicleCard t={t} lang={props.lang} vehicle={props.vehicle} />
       {me ? <ExposureNotice t={t} status={me.status} exposure={me.exposure} tz={props.tz} /> : null}
       <div id="notice-slot" />
+      {me?.reads ? <RecordReadsCard t={t} reads={me.reads} tz={props.tz} /> : null}
 
       <section class="card" id="start">
         {me ? (

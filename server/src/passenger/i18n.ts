@@ -65,6 +65,9 @@ const zh = {
   noticeRide: (plate: string, when: string) => `相关乘车记录：${when} 乘坐 ${plate}。`,
   noticeWhatCloseContact: "请立即停止乘坐公共交通，居家并联系当地疾控中心或拨打 12320，按要求进行核酸检测和健康监测。",
   noticeWhatCase: "请不要乘坐公共交通，配合医疗机构和疾控中心的安排。",
+  readsTitle: "您的记录被查阅情况",
+  readsCount: (n: number) => (n === 0 ? "流调人员尚未查阅过您的乘车记录。" : `流调人员为流行病学调查查阅过您的乘车记录 ${n} 次。`),
+  readsLatest: "最近几次：",
   passTitle: "个人乘车码",
   passHint: "没有智能手机的乘客：上车时将此卡出示给车载扫描器。请妥善保管，卡上不含手机号。",
   passIssue: "生成乘车码",
@@ -122,6 +125,10 @@ const en: Strings = {
   noticeWhatCloseContact:
     "Please stop using public transport now, stay at home and contact your local CDC (hotline 12320) for testing and health monitoring.",
   noticeWhatCase: "Please do not use public transport; follow the instructions of your doctor and the CDC.",
+  readsTitle: "Who looked at your records",
+  readsCount: (n: number) =>
+    n === 0 ? "Contact tracers have not read your ride records." : `Contact tracers read your ride records for tracing ${n} ${n === 1 ? "time" : "times"}.`,
+  readsLatest: "Most recently:",
   passTitle: "Personal pass",
   passHint: "For passengers without a smartphone: show this card to the scanner when boarding. Keep it safe; it carries no phone number.",
   passIssue: "Make my pass",

@@ -14,6 +14,7 @@ import { createPersonsRepository } from "../persons/persons.repository.ts";
 import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";
 import { devicePersonId, forgetDevice } from "./device.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
+import { createAuditRepository } from "../audit/audit.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
 import { cspNonce } from "../security/csp.ts";
 import { isPlainText } from "../../../protocol/fields.ts";
@@ -35,6 +36,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     codes: createCodesRepository(deps),
     persons,
     exposures: createExposureLookup({ ...deps, checkins }),
+    audit: createAuditRepository(deps),
     passes: createPassIssuer(deps, persons),
   };
   const tz = deps.config.tzDisplay;
@@ -51,6 +53,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
       who: masked(person.name, person.phone),
       exposure,
       openRide: ride ? { checkinId: ride.id, boardedAt: ride.boardedAt } : null,
+      reads: await repos.audit.readsOf(person.id, 5),
     };
   }
 

@@ -4,7 +4,9 @@ import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { decrypt, encrypt, lookupHash } from "../crypto/personal-data.ts";
 import { rowsOf, type Db } from "../db/client.ts";
+import { preparedRunner, rowOf } from "../db/prepared.ts";
 import { persons } from "../db/schema/index.ts";
+import { effectiveStatus, effectiveStatusSql } from "./status.ts";
 
 export type HealthStatus = "clear" | "close_contact" | "case";
 export type StatusColour = "green" | "yellow" | "red";
@@ -37,7 +39,10 @@ interface RefRow {
 export const toRef = (r: RefRow): PersonRef => ({ id: r.id, status: r.status, statusSetAt: r.status_set_at === null ? null : new Date(r.status_set_at) });
 
 export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
-  const refColumns = { id: persons.id, status: persons.status, statusSetAt: persons.statusSetAt };
+  // Every remembered passenger's page reads them: prepared, parsed and planned once per connection.
+  const prepared = preparedRunner(db);
+  const toPerson = rowOf(persons);
+  const refColumns = () => ({ id: persons.id, status: sql<HealthStatus>`${effectiveStatusSql("persons", clock.now())}`, statusSetAt: persons.statusSetAt });
 
   /** findOrCreate as a statement returning (id, status, status_set_at), for the check-in to run in its own round trip. */
   function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean }): SQL {
@@ -50,7 +55,7 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
       values (${uuidv7()}::uuid, ${lookupHash(keys.phoneHash, input.phone)}, ${phoneEnc}, ${nameEnc}, ${now}::timestamptz, ${now}::timestamptz)
       on conflict (phone_hash) do update
         set last_seen_at = excluded.last_seen_at, name_enc = coalesce(excluded.name_enc, persons.name_enc)
-      returning id, status, status_set_at`;
+      returning id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at`;
   }
 
   return {
@@ -69,23 +74,26 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
 
     /** The person remembered by a device, as a statement of the same shape as upsertSql. */
     byIdSql(id: string): SQL {
-      return sql`select id, status, status_set_at from persons where id = ${id}::uuid`;
+      return sql`select id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at from persons where id = ${id}::uuid`;
     },
 
     async ref(id: string): Promise<PersonRef | null> {
-      const [row] = await db.select(refColumns).from(persons).where(eq(persons.id, id));
+      const [row] = await db.select(refColumns()).from(persons).where(eq(persons.id, id));
       return row ?? null;
     },
 
     /** The person with their phone and name decrypted: only for the person themselves (their device) or tracers. */
     async reveal(id: string) {
-      const [row] = await db.select().from(persons).where(eq(persons.id, id));
-      if (!row) return null;
+      const [raw] = await prepared<Record<string, unknown>>(db.select().from(persons).where(eq(persons.id, id)).getSQL());
+      if (!raw) return null;
+      const row = toPerson(raw);
       const phone = decrypt(keys.personalData, row.phoneEnc);
+      const now = effectiveStatus(row, clock.now());
       return {
         id: row.id,
-        status: row.status,
-        statusSetAt: row.statusSetAt,
+        status: now.status,
+        statusSetAt: now.since,
+        statusExpiresAt: now.expiresAt,
         phone: phone || null,
         name: row.nameEnc ? decrypt(keys.personalData, row.nameEnc) : null,
       };

@@ -24,7 +24,7 @@ export function scenario(deps: Pick<AppDeps, "db" | "keys">, t0: Date) {
 
     async clear() {
       // DELETE, not TRUNCATE: on PostgreSQL truncating every day partition costs far more than these few rows.
-      for (const table of ["checkins", "positions", "trips", "persons", "vehicle_codes", "vehicle_state", "vehicles", "audit_log", "traces"]) {
+      for (const table of ["checkins", "positions", "trips", "persons", "vehicle_codes", "vehicle_state", "vehicles", "audit_log", "trace_persons", "traces", "person_status_changes", "recent_scans"]) {
         await deps.db.execute(sql.raw(`delete from ${table}`));
       }
       ids.clear();

@@ -1,10 +1,10 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { decrypt, encrypt, lookupHash } from "../crypto/personal-data.ts";
 import type { Db } from "../db/client.ts";
-import { persons, traces } from "../db/schema/index.ts";
+import { persons, tracePersons, traces, users } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
 import type { HealthStatus } from "../persons/persons.repository.ts";
 import type { StoredIdentity } from "./tracing.repository.ts";
@@ -45,18 +45,14 @@ export function createTracesRepository({ db, keys, clock }: { db: Db; keys: Keys
       };
     },
 
-    /** Sets the status of these persons; returns the ids that exist. */
-    async setStatus(ids: string[], status: HealthStatus): Promise<string[]> {
-      if (ids.length === 0) return [];
-      const rows = await db
-        .update(persons)
-        .set({ status, statusSetAt: clock.now() })
-        .where(inArray(persons.id, [...new Set(ids)]))
-        .returning({ id: persons.id });
-      return rows.map((r) => r.id);
-    },
-
-    async store(input: { id?: string; createdBy: string; indexPersonId: string; request: Record<string, unknown>; result: unknown }): Promise<string> {
+    /** Stores a trace with its counts and the persons it listed (contacts: the passengers with a person id). */
+    async store(input: {
+      id?: string;
+      createdBy: string;
+      indexPersonId: string;
+      request: Record<string, unknown>;
+      result: { segments: unknown[]; contacts: { personId: string | null }[] };
+    }): Promise<string> {
       const id = input.id ?? uuidv7();
       await db.insert(traces).values({
         id,
@@ -65,22 +61,38 @@ export function createTracesRepository({ db, keys, clock }: { db: Db; keys: Keys
         indexPersonId: input.indexPersonId,
         request: input.request,
         resultEnc: encrypt(keys.personalData, JSON.stringify(input.result)),
+        segmentCount: input.result.segments.length,
+        contactCount: input.result.contacts.length,
       });
+      const contacts = new Set(input.result.contacts.flatMap((k) => (k.personId && k.personId !== input.indexPersonId ? [k.personId] : [])));
+      const listed = [{ traceId: id, personId: input.indexPersonId, role: "index" as const }, ...[...contacts].map((personId) => ({ traceId: id, personId, role: "contact" as const }))];
+      // In chunks: a depth-2 trace may list thousands, and a statement has at most 65535 parameters.
+      for (let i = 0; i < listed.length; i += 5000) await db.insert(tracePersons).values(listed.slice(i, i + 5000));
       return id;
     },
 
-    async get<T>(id: string): Promise<{ id: string; createdAt: Date; indexPersonId: string; request: Record<string, unknown>; result: T }> {
-      const [row] = await db.select().from(traces).where(eq(traces.id, id));
+    async get<T>(id: string): Promise<{ id: string; createdAt: Date; createdBy: string | null; by: string | null; indexPersonId: string; request: Record<string, unknown>; result: T }> {
+      const [row] = await db.select({ t: traces, by: users.username }).from(traces).leftJoin(users, eq(users.id, traces.createdBy)).where(eq(traces.id, id));
       if (!row) throw notFound("Trace");
-      return {
-        id: row.id,
-        createdAt: row.createdAt,
-        indexPersonId: row.indexPersonId,
-        request: row.request as Record<string, unknown>,
-        result: JSON.parse(decrypt(keys.personalData, row.resultEnc)) as T,
-      };
+      return { ...unpack<T>(row.t), by: row.by };
+    },
+
+    /** Replaces a stored trace's result (erasure scrubs a person out of the traces that named them). */
+    async rewrite(id: string, result: unknown) {
+      await db.update(traces).set({ resultEnc: encrypt(keys.personalData, JSON.stringify(result)) }).where(eq(traces.id, id));
     },
   };
+
+  function unpack<T>(row: typeof traces.$inferSelect) {
+    return {
+      id: row.id,
+      createdAt: row.createdAt,
+      createdBy: row.createdBy,
+      indexPersonId: row.indexPersonId,
+      request: row.request as Record<string, unknown>,
+      result: JSON.parse(decrypt(keys.personalData, row.resultEnc)) as T,
+    };
+  }
 }
 
 export type TracesRepository = ReturnType<typeof createTracesRepository>;

@@ -1,7 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
-import { genericPlanRunner } from "./generic-plan.ts";
+import { genericPlanRunner } from "../db/prepared.ts";
 import type { HealthStatus } from "../persons/persons.repository.ts";
+import { effectiveStatusSql } from "../persons/status.ts";
 import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS, type VehicleKind } from "./tracing.rules.ts";
 
 /*
@@ -223,7 +224,7 @@ export function createTracingRepository({ db }: { db: Db }) {
           ${onBoard("c", ts(now), { from: lo, to: hi })}
         )
         select s.k, iv.*, ${ms(sql`greatest(iv.boarded, s.lo)`)} as "from", ${ms(sql`least(iv.until, s.hi)`)} as "to",
-          p.phone_enc, p.name_enc, p.status
+          p.phone_enc, p.name_enc, ${effectiveStatusSql("p", now)} as status
         from s join iv on iv.vehicle_id = s.v and iv.boarded >= s.since and iv.boarded < s.hi and iv.until > s.lo
           and iv.person_id is distinct from s.person_id and (s.trip_id is null or iv.trip_id = s.trip_id)
           left join persons p on p.id = iv.person_id

@@ -12,6 +12,8 @@ import { traceCsv, traceGeoJson } from "./trace.export.ts";
 import { createTraceService, type TraceContact, type TraceOutcome } from "./trace.service.ts";
 import { createTracesRepository, type HealthStatus, type TracesRepository } from "./traces.repository.ts";
 import { createTracingRepository } from "./tracing.repository.ts";
+import { createStatusRepository, type StatusRepository } from "../persons/status.repository.ts";
+import { StatusChangeSchema, presentChange } from "../persons/status.schema.ts";
 import { isoTime, text } from "../../../protocol/fields.ts";
 
 /** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
@@ -82,6 +84,9 @@ const TraceSchema = z
   })
   .openapi("Trace");
 
+/** A stored trace re-opened: the trace, its case reference, who ran it and when. */
+const StoredTraceSchema = TraceSchema.extend({ reason: z.string(), by: z.string().nullable(), at: z.string() }).openapi("StoredTrace");
+
 export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
   // The trace's join and paths read from the standby when there is one (DATABASE_READ_URL); the stored trace, its audit row and the person lookup stay on the primary.
   const reads = { ...deps, db: deps.readDb ?? deps.db };
@@ -93,8 +98,10 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
     audit: createAuditLog(deps),
   };
   /** The stores a change and its audit row are written through, inside one transaction: both commit or neither. */
-  const inTransaction = <T>(work: (tx: { traces: TracesRepository; audit: AuditLog }) => Promise<T>) =>
-    deps.db.transaction((db) => work({ traces: createTracesRepository({ ...deps, db }), audit: createAuditLog({ ...deps, db }) }));
+  const inTransaction = <T>(work: (tx: { traces: TracesRepository; audit: AuditLog; status: StatusRepository }) => Promise<T>) =>
+    deps.db.transaction((db) =>
+      work({ traces: createTracesRepository({ ...deps, db }), audit: createAuditLog({ ...deps, db }), status: createStatusRepository({ ...deps, db }) }),
+    );
   const tracerOnly = requireStaff(auth, "admin", "tracer");
 
   app.openapi(
@@ -155,14 +162,14 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       method: "get",
       path: "/traces/{file}",
       tags: ["tracing"],
-      summary: "A stored trace: {id} as JSON, {id}.csv as a contact list, {id}.geojson for a map",
+      summary: "A stored trace, re-opened without re-running it: {id} as JSON, {id}.csv as a contact list, {id}.geojson for a map",
       security: staffSecurity,
       middleware: [tracerOnly] as const,
       request: { params: z.object({ file: z.string().regex(/^[0-9a-f-]{36}(\.csv|\.geojson)?$/i, "a trace id, optionally ending in .csv or .geojson") }) },
       responses: {
         200: {
           description: "The trace",
-          content: { "application/json": { schema: TraceSchema }, "text/csv": { schema: z.string() }, "application/geo+json": { schema: z.any() } },
+          content: { "application/json": { schema: StoredTraceSchema }, "text/csv": { schema: z.string() }, "application/geo+json": { schema: z.any() } },
         },
         ...errors(400, 401, 403, 404),
       },
@@ -173,7 +180,8 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       const stored = await svc.traces.get<Omit<StoredTrace, "id" | "request">>(id);
       const { personId: _p, ...request } = stored.request as StoredTrace["request"] & { personId: string };
       const trace: StoredTrace = { id, request, ...stored.result };
-      await svc.audit.record({ user: c.var.user, action: `trace.export.${format}`, subjectPersonId: stored.indexPersonId, reason: request.reason, details: { traceId: id } });
+      const action = format === "json" ? "trace.read" : `trace.export.${format}`;
+      await svc.audit.record({ user: c.var.user, action, subjectPersonId: stored.indexPersonId, reason: request.reason, details: { traceId: id } });
       if (format === "csv") {
         return c.body(traceCsv(trace), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="trace-${id}.csv"` });
       }
@@ -181,7 +189,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         const points = await svc.track.pointsAt(trace.contacts.map((k) => ({ vehicleId: k.vehicleId, at: Date.parse(k.boardedAt) })));
         return c.body(JSON.stringify(traceGeoJson(trace, points)), 200, { "content-type": "application/geo+json" });
       }
-      return c.json(trace, 200);
+      return c.json({ ...trace, reason: request.reason, by: stored.by, at: stored.createdAt.toISOString() }, 200);
     },
   );
 
@@ -197,7 +205,10 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         params: z.object({ id: z.string().uuid() }),
         ...jsonBody(z.object({ personIds: z.array(z.string().uuid()).min(1).max(5000), status: HealthStatusSchema })),
       },
-      responses: { 200: json(z.object({ marked: z.array(z.string()), status: HealthStatusSchema })), ...errors(400, 401, 403, 404) },
+      responses: {
+        200: json(z.object({ marked: z.array(z.string()), status: HealthStatusSchema, changes: z.array(StatusChangeSchema) })),
+        ...errors(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -207,14 +218,20 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       const outside = personIds.filter((p) => !inTrace.has(p));
       if (outside.length > 0) throw badRequest("not_in_trace", `${outside.length} of these persons are not in trace ${id}`, { personIds: outside });
       const reason = (stored.request as { reason?: string }).reason ?? null;
-      const marked = await inTransaction(async (tx) => {
-        const marked = await tx.traces.setStatus(personIds, status);
-        for (const personId of marked) {
-          await tx.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: personId, reason, details: { status, traceId: id } });
+      const changes = await inTransaction(async (tx) => {
+        const changes = await tx.status.change({ personIds, status, reason, by: c.var.user, traceId: id });
+        for (const k of changes) {
+          await tx.audit.record({
+            user: c.var.user,
+            action: "person.status",
+            subjectPersonId: k.personId,
+            reason,
+            details: { status, previous: k.previous, changeId: k.changeId, traceId: id },
+          });
         }
-        return marked;
+        return changes;
       });
-      return c.json({ marked, status }, 200);
+      return c.json({ marked: changes.map((k) => k.personId), status, changes: changes.map(presentChange) }, 200);
     },
   );
 
@@ -223,25 +240,32 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
       method: "post",
       path: "/persons/{id}/status",
       tags: ["tracing"],
-      summary: "Set a person's health status: their next scan shows red (case) or yellow (close contact)",
+      summary: "Set a person's health status: their next scan shows red (case) or yellow (close contact, until the quarantine ends)",
       security: staffSecurity,
       middleware: [tracerOnly] as const,
       request: {
         params: z.object({ id: z.string().uuid() }),
         ...jsonBody(z.object({ status: HealthStatusSchema, reason: text({ trim: true, max: 500 }).optional() })),
       },
-      responses: { 200: json(z.object({ personId: z.string(), status: HealthStatusSchema, statusSetAt: z.string() })), ...errors(400, 401, 403, 404) },
+      responses: { 200: json(StatusChangeSchema), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { status, reason } = c.req.valid("json");
       // A status change nobody can account for must not happen: it commits with its audit row or not at all.
-      await inTransaction(async (tx) => {
-        const [marked] = await tx.traces.setStatus([id], status);
-        if (!marked) throw notFound("Person");
-        await tx.audit.record({ user: c.var.user, action: "person.status", subjectPersonId: id, reason: reason ?? null, details: { status } });
+      const change = await inTransaction(async (tx) => {
+        const [change] = await tx.status.change({ personIds: [id], status, reason: reason ?? null, by: c.var.user });
+        if (!change) throw notFound("Person");
+        await tx.audit.record({
+          user: c.var.user,
+          action: "person.status",
+          subjectPersonId: id,
+          reason: reason ?? null,
+          details: { status, previous: change.previous, changeId: change.changeId },
+        });
+        return change;
       });
-      return c.json({ personId: id, status, statusSetAt: deps.clock.now().toISOString() }, 200);
+      return c.json(presentChange(change), 200);
     },
   );
 }

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
-import { genericPlanRunner } from "../tracing/generic-plan.ts";
+import { genericPlanRunner } from "../db/prepared.ts";
 
 /**
  * GPS tracks as the map and the tracer see them: good fixes only (a flagged

@@ -12,6 +12,13 @@ export const auditLog = pgTable(
     subjectPersonId: uuid("subject_person_id"),
     reason: text("reason"),
     details: jsonb("details"),
+    /** The stored trace the act was about (also in details): lets a contact learn of reads of a trace that listed them. */
+    traceId: uuid("trace_id"),
   },
-  (t) => [index("audit_log_at_idx").on(t.at), index("audit_log_subject_idx").on(t.subjectPersonId)],
+  (t) => [
+    index("audit_log_at_idx").on(t.at),
+    index("audit_log_subject_idx").on(t.subjectPersonId),
+    index("audit_log_actor_idx").on(t.actorId, t.at),
+    index("audit_log_trace_idx").on(t.traceId),
+  ],
 );
