@@ -8,9 +8,8 @@
  * postgres://postgres@127.0.0.1:5432/test; dropped after). Each server runs as
  * `npm start` runs it, in its own process, with MQTT_URL set: it subscribes
  * through the shared subscription `$share/ingest/…`, so two processes split
- * the stream. SERVER_ROLE is BENCH_SERVER_ROLE (default `all`; `ingest` once
- * the roles of issue 15 are in — a server without them ignores the variable
- * and runs everything, which here only adds the idle HTTP side).
+ * the stream. SERVER_ROLE is BENCH_SERVER_ROLE (default `ingest`: MQTT
+ * ingest only, /health and /metrics; `all` adds the idle HTTP side).
  *
  * A load worker (bench/ingest-load.worker.ts, a thread of this process)
  * publishes BENCH_FIXES single-fix messages (QoS 1, 200 vehicles) as fast as
@@ -31,7 +30,7 @@ import { backendsCpu, cpuMs, freshDatabase, mosquittoPid, sleep, startServer } f
 
 const FIXES = Number(process.env.BENCH_FIXES ?? 60_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const ROLE = process.env.BENCH_SERVER_ROLE ?? "all";
+const ROLE = process.env.BENCH_SERVER_ROLE ?? "ingest";
 const VEHICLES = 200;
 const WINDOW = 2_000;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
