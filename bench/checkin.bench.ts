@@ -27,6 +27,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { createClient, runPhase, type PhaseResult, type Reply } from "./checkin-load.ts";
+import { rowSizes } from "./row-sizes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -244,12 +245,21 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
         }),
       ),
     );
+    if (server.dbName) {
+      const u = new URL(serverUrl);
+      u.pathname = `/${server.dbName}`;
+      const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
+      sizes = await rowSizes(sql, ["checkins", "persons", "recent_scans"]).finally(() => sql.end());
+    }
     return results;
   } finally {
     client.close();
     await server.stop();
   }
 }
+
+/** Row sizes of the PostgreSQL run's check-ins, passengers and recent scans (docs/scaling.md). */
+let sizes: string[] = [];
 
 function print(setup: string, results: Measured[]) {
   const base = results[0]!.rate;
@@ -263,6 +273,8 @@ function print(setup: string, results: Measured[]) {
       `${r.label.padEnd(28)} ${r.rate.toFixed(0).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${(r.rate / base).toFixed(3).padStart(7)} ${r.serverCpuUs.toFixed(0).padStart(15)} ${(r.pgCpuUs ? r.pgCpuUs.toFixed(0) : "—").padStart(19)}   ${statuses}`,
     );
   }
+  for (const line of sizes) console.log(`  ${line}`);
+  sizes = [];
 }
 
 const only = process.env.BENCH_SETUP as "postgres" | "pglite" | undefined;

@@ -30,6 +30,8 @@ describe("configuration", () => {
     ["TZ_DISPLAY", "Mars/Olympus"],
     ["DATA_KEY", "too-short"],
     ["TRUST_PROXY", "yes"],
+    ["DATABASE_READ_URL", "mysql://standby"],
+    ["DATABASE_READ_MAX_LAG_SECONDS", "0"],
     ["SERVER_ROLE", "worker"],
     ["LEADER_LEASE_SECONDS", "0"],
   ])("stops with a message naming %s when it is %s", (name, value) => {
@@ -46,6 +48,14 @@ describe("configuration", () => {
     expect(loadConfig({}).trustProxy).toEqual({ hops: 0 });
     expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toEqual({ hops: 1 });
     expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8,192.168.1.5" }).trustProxy).toEqual({ networks: ["10.0.0.0/8", "192.168.1.5"] });
+  });
+
+  it("takes a standby for reads only beside a primary, with a lag bound of 5 s by default", () => {
+    expect(loadConfig({}).databaseRead).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_READ_URL: "postgres://standby/transit" })).toThrow(/DATABASE_READ_URL: needs DATABASE_URL/);
+    const both = { DATABASE_URL: "postgres://primary/transit", DATABASE_READ_URL: "postgres://standby/transit" };
+    expect(loadConfig(both).databaseRead).toEqual({ url: "postgres://standby/transit", maxLagMs: 5000 });
+    expect(loadConfig({ ...both, DATABASE_READ_MAX_LAG_SECONDS: "0.5" }).databaseRead?.maxLagMs).toBe(500);
   });
 
   it("runs web or ingest only against a real database and broker: the embedded ones live in one process", () => {

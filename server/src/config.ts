@@ -27,6 +27,10 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  /** A streaming standby for tracing, trips and flow reads (server/src/db/read-replica.ts); needs DATABASE_URL. */
+  DATABASE_READ_URL: optionalUrl(["postgres", "postgresql"]),
+  /** Reads fall back to the primary while the standby is more than this far behind (or unreachable). */
+  DATABASE_READ_MAX_LAG_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   DATA_DIR: z.string().min(1).default("./data"),
   /** One broker, or the nodes of a cluster separated by commas (the server moves to the next when one is lost). */
   MQTT_URL: urlList(["mqtt", "mqtts", "ws", "wss"]),
@@ -97,6 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Invalid configuration:\n  NATS_URL: needs MQTT_URL too (the cluster's MQTT listeners): vehicles speak MQTT, the server publishes to them there and takes their messages over NATS.`,
     );
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (the primary that takes every write); the embedded database has no standby");
+  }
   if (e.SERVER_ROLE !== "all" && (!e.DATABASE_URL || !e.MQTT_URL)) {
     throw new ConfigError(
       `Invalid configuration:\n  SERVER_ROLE: "${e.SERVER_ROLE}" needs DATABASE_URL and MQTT_URL. ` +
@@ -113,6 +120,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     publicUrlSet: e.PUBLIC_URL !== undefined,
     databaseUrl: e.DATABASE_URL,
+    /** The standby for tracing, trips and flow reads, and how far behind it may be before reads go back to the primary. */
+    databaseRead: e.DATABASE_READ_URL ? { url: e.DATABASE_READ_URL, maxLagMs: Math.round(e.DATABASE_READ_MAX_LAG_SECONDS * 1000) } : undefined,
     dataDir: e.DATA_DIR,
     mqtt: {
       url: e.MQTT_URL,

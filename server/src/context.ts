@@ -12,6 +12,12 @@ import type { Sms } from "./sms/sms.ts";
 export interface AppDeps {
   config: Config;
   db: Db;
+  /**
+   * Where tracing, trips and flow read: a streaming standby while it keeps up
+   * (db/read-replica.ts), else the primary. Absent means `db`. Never for
+   * writes, nor for a read that must see this request's own writes.
+   */
+  readDb?: Db;
   clock: Clock;
   logger: Logger;
   keys: Keys;

@@ -47,6 +47,16 @@ export function createMetrics() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    readStandbyLag: new Gauge({
+      name: "db_read_standby_lag_seconds",
+      help: "How far the read standby (DATABASE_READ_URL) is behind the primary; -1 when it does not answer",
+      registers: [registry],
+    }),
+    readsOnStandby: new Gauge({
+      name: "db_reads_on_standby",
+      help: "1 while tracing, trips and flow reads go to the standby, 0 while they go to the primary",
+      registers: [registry],
+    }),
     liveCodesPublished: new Counter({
       name: "live_codes_published_total",
       help: "Live codes published to vehicles' display topic: by the leader's round (schedule) or when a vehicle came online (online)",

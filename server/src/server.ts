@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { AppDeps } from "./context.ts";
 import { deriveKeys, resolveDataKey } from "./crypto/keys.ts";
 import { openDatabase } from "./db/client.ts";
+import { openReadReplica } from "./db/read-replica.ts";
 import { preparePartitions } from "./jobs/partitions.job.ts";
 import { applyRetention } from "./jobs/retention.job.ts";
 import { endQuarantines, QUARANTINE_JOB_EVERY_MS } from "./jobs/quarantine.job.ts";
@@ -33,7 +34,11 @@ export async function startServer(config: Config, logger: Logger) {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ driver: database.driver, role: config.role }, "database ready");
 
-  const base = { config, db: database.db, clock: systemClock, logger, keys, metrics: createMetrics() };
+  const metrics = createMetrics();
+  const readReplica = config.databaseRead
+    ? openReadReplica({ url: config.databaseRead.url, maxLagMs: config.databaseRead.maxLagMs, primary: database.db, logger, metrics })
+    : null;
+  const base = { config, db: database.db, clock: systemClock, logger, keys, metrics };
   const lease = createLeaderLease({ db: database.db, logger, ttlMs: config.leaderLeaseMs });
   lease.onChange((leader) => base.metrics.leader.set(leader ? 1 : 0));
   await lease.start();
@@ -43,6 +48,7 @@ export async function startServer(config: Config, logger: Logger) {
   const messaging = await startMessaging(base, database, { host: config.host, ingest: config.role !== "web", leadership: lease }).catch(
     async (err: unknown) => {
       await lease.stop();
+      await readReplica?.close();
       await database.close();
       throw err;
     },
@@ -53,6 +59,7 @@ export async function startServer(config: Config, logger: Logger) {
   const deps: AppDeps = {
     ...base,
     sms: createSms(config.sms, logger),
+    readDb: readReplica?.db,
     vehicleBus: messaging.vehicleBus,
     agentAccounts: messaging.agentAccounts,
     broker: { connected: () => messaging.brokerConnected() },
@@ -79,6 +86,8 @@ export async function startServer(config: Config, logger: Logger) {
     deps,
     app,
     messaging,
+    /** The read standby's router, when DATABASE_READ_URL is set. */
+    readReplica,
     lease,
     /** The HTTP port actually bound (PORT=0 picks a free one). */
     port,
@@ -91,6 +100,7 @@ export async function startServer(config: Config, logger: Logger) {
       // After ingest has drained, so the next leader starts where this one stopped.
       await lease.stop();
       await deps.sms.close();
+      await readReplica?.close();
       await database.close();
     },
   };

@@ -58,10 +58,12 @@ export function preparedRunner(db: Db): Runner {
  * a write (checking out a ride) runs in a read-write transaction.
  */
 export function genericPlanRunner(db: Db, opts: { readOnly?: boolean } = {}): Runner {
-  const client = clientOf(db);
-  if (!isPostgresJs(client)) return plain(db);
   const begin = `begin${opts.readOnly === false ? "" : " read only"}; set local plan_cache_mode = force_generic_plan`;
+  const fallback = plain(db);
   return async <T>(query: SQL) => {
+    // The client is looked up at each call: a read standby's Db (db/read-replica.ts) switches between two.
+    const client = clientOf(db);
+    if (!isPostgresJs(client)) return fallback<T>(query);
     const { sql: text, params } = dialect.sqlToQuery(query);
     // One connection, three messages sent without waiting: one round trip instead of a BEGIN, the
     // statement and a COMMIT each waiting for the one before. COMMIT after a failure rolls back.

@@ -108,7 +108,7 @@ async function busLines(network: ReturnType<typeof createNetworkRepository>): Pr
 export async function startDemo(config: Config, options: DemoOptions, logger = pino({ level: "silent" }), onServerUp: (adminPassword: string) => void = () => {}) {
   const dataDir = path.join(config.dataDir, "demo");
   rmSync(dataDir, { recursive: true, force: true });
-  const demoConfig: Config = { ...config, dataDir, databaseUrl: undefined, dataKey: undefined, adminPassword: config.adminPassword ?? DEMO_ADMIN_PASSWORD, mqtt: { ...config.mqtt, url: undefined } };
+  const demoConfig: Config = { ...config, dataDir, databaseUrl: undefined, databaseRead: undefined, dataKey: undefined, adminPassword: config.adminPassword ?? DEMO_ADMIN_PASSWORD, mqtt: { ...config.mqtt, url: undefined } };
   let server: RunningServer;
   try {
     server = await startServer(demoConfig, logger);

@@ -10,7 +10,8 @@ import { isoTime } from "../../../protocol/fields.ts";
 const MAX_DAYS = 31;
 
 export function registerFlowRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
-  const flow = createFlowRepository(deps);
+  // Boardings and occupancy read from the standby when there is one (DATABASE_READ_URL).
+  const flow = createFlowRepository({ ...deps, db: deps.readDb ?? deps.db });
   const staff = requireStaff(auth, "admin", "operator", "tracer");
 
   app.openapi(

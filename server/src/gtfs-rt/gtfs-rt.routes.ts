@@ -46,7 +46,7 @@ export function registerGtfsRtRoutes(app: Router, { db, clock }: AppDeps) {
       })
       .from(vehicleState)
       .innerJoin(vehicles, eq(vehicles.id, vehicleState.vehicleId))
-      .leftJoin(trips, eq(trips.id, vehicleState.openTripId))
+      .leftJoin(trips, and(eq(trips.vehicleId, vehicleState.vehicleId), eq(trips.id, vehicleState.openTripId)))
       // A trip that names a trip of the imported timetable (orderRef: the demo's buses, a replayed
       // fleet file's trip_id) is published under the timetable's trip_id and route_id, as riders' apps expect.
       .leftJoin(gtfsTrips, eq(gtfsTrips.id, trips.orderRef))

@@ -20,12 +20,20 @@ export function createIngestRepository({ db }: { db: Db }) {
      */
     async applyTrip(vehicleId: string, m: TripMessage): Promise<boolean> {
       const at = new Date(m.ts);
+      // Trips are keyed (vehicle_id, id) so they can be distributed by vehicle; a trip id is still one vehicle's.
+      // This look-up by id alone fans out over every shard on Citus: trip events are a few per vehicle per hour.
+      const [taken] = await db
+        .select({ one: sql`1` })
+        .from(trips)
+        .where(and(eq(trips.id, m.tripId), sql`${trips.vehicleId} <> ${vehicleId}`))
+        .limit(1);
+      if (taken) return false;
       if (m.event === "start") {
         const details = { routeId: m.routeId ?? null, direction: m.direction ?? null, driverId: m.driverId ?? null, orderRef: m.orderRef ?? null };
         const [trip] = await db
           .insert(trips)
           .values({ id: m.tripId, vehicleId, startedAt: at, ...details })
-          .onConflictDoUpdate({ target: trips.id, set: { startedAt: at, ...details }, setWhere: eq(trips.vehicleId, vehicleId) })
+          .onConflictDoUpdate({ target: [trips.vehicleId, trips.id], set: { startedAt: at, ...details } })
           .returning({ endedAt: trips.endedAt });
         if (!trip) return false;
         // The vehicle's open trip, unless this one already ended or a later one is open.
@@ -34,14 +42,14 @@ export function createIngestRepository({ db }: { db: Db }) {
             insert into vehicle_state (vehicle_id, open_trip_id) values (${vehicleId}, ${m.tripId})
             on conflict (vehicle_id) do update set open_trip_id = excluded.open_trip_id, updated_at = now()
             where vehicle_state.open_trip_id is null
-               or not exists (select 1 from trips t where t.id = vehicle_state.open_trip_id and t.ended_at is null and t.started_at > ${at.toISOString()})`);
+               or not exists (select 1 from trips t where t.vehicle_id = vehicle_state.vehicle_id and t.id = vehicle_state.open_trip_id and t.ended_at is null and t.started_at > ${at.toISOString()})`);
         }
         return true;
       }
       const [trip] = await db
         .insert(trips)
         .values({ id: m.tripId, vehicleId, endedAt: at })
-        .onConflictDoUpdate({ target: trips.id, set: { endedAt: at }, setWhere: eq(trips.vehicleId, vehicleId) })
+        .onConflictDoUpdate({ target: [trips.vehicleId, trips.id], set: { endedAt: at } })
         .returning({ id: trips.id });
       if (!trip) return false;
       await db

@@ -59,7 +59,7 @@ export function createLiveRepository({ db }: { db: Db }) {
                      and c.alighted_at is null) as occupancy
             from vehicle_state s
             join vehicles v on v.id = s.vehicle_id
-            left join trips t on t.id = s.open_trip_id and t.ended_at is null
+            left join trips t on t.vehicle_id = s.vehicle_id and t.id = s.open_trip_id and t.ended_at is null
            where true ${scope} ${changed}
            order by s.updated_at`),
       );

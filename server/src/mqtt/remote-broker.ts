@@ -44,7 +44,9 @@ export async function connectRemoteBroker(opts: {
     );
   }
   const topics = agentChannels.map((c) => sharedTopic(opts.topicPrefix, c));
-  client.on("message", (topic, payload) => opts.onMessage(topic, payload));
+  // A broker without shared subscriptions (NATS 2.9's MQTT) takes `$share/ingest/…` as a literal topic: mapped
+  // onto it (docs/scaling.md), messages arrive under that name. Mosquitto and EMQX deliver the plain topic.
+  client.on("message", (topic, payload) => opts.onMessage(topic.startsWith("$share/") ? unshared(topic) : topic, payload));
   client.on("offline", () => opts.logger.warn("MQTT broker unreachable; reconnecting"));
   client.on("error", (err) => opts.logger.error({ err: err.message }, "mqtt error"));
   opts.logger.info({ url: redactUrl(opts.url) }, "connected to MQTT broker");
@@ -70,6 +72,12 @@ export async function connectRemoteBroker(opts: {
     connected: () => client.connected,
     close: () => client.endAsync(),
   };
+}
+
+/** `$share/{group}/transit/v1/…` → `transit/v1/…`. */
+function unshared(topic: string): string {
+  const rest = topic.indexOf("/", "$share/".length);
+  return rest < 0 ? topic : topic.slice(rest + 1);
 }
 
 /** A URL safe to log: no password. */

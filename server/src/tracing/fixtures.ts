@@ -56,7 +56,7 @@ export function scenario(deps: Pick<AppDeps, "db" | "keys">, t0: Date) {
       await deps.db
         .insert(trips)
         .values({ id: id(name), vehicleId: id(vehicle), ...value })
-        .onConflictDoUpdate({ target: trips.id, set: value });
+        .onConflictDoUpdate({ target: [trips.vehicleId, trips.id], set: value });
     },
 
     async checkin(name: string, person: string, vehicle: string, boarded: number, opts: { alight?: number; seat?: string } = {}) {

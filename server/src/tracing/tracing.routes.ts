@@ -91,9 +91,11 @@ const TraceSchema = z
 const StoredTraceSchema = TraceSchema.extend({ reason: z.string(), by: z.string().nullable(), at: z.string() }).openapi("StoredTrace");
 
 export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
-  const track = createTrackRepository(deps);
+  // The trace's join and paths read from the standby when there is one (DATABASE_READ_URL); the stored trace, its audit row and the person lookup stay on the primary.
+  const reads = { ...deps, db: deps.readDb ?? deps.db };
+  const track = createTrackRepository(reads);
   const svc = {
-    service: createTraceService({ tracing: createTracingRepository(deps), track }),
+    service: createTraceService({ tracing: createTracingRepository(reads), track }),
     traces: createTracesRepository(deps),
     track,
     audit: createAuditLog(deps),

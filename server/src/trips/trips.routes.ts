@@ -60,9 +60,11 @@ const present = (t: TripRow) => ({
 });
 
 export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository) {
-  const trips = createTripsRepository(deps);
-  const track = createTrackRepository(deps);
-  const tracing = createTracingRepository(deps);
+  // Trips, tracks and passengers read from the standby when there is one (DATABASE_READ_URL); the audit row goes to the primary.
+  const reads = { ...deps, db: deps.readDb ?? deps.db };
+  const trips = createTripsRepository(reads);
+  const track = createTrackRepository(reads);
+  const tracing = createTracingRepository(reads);
   const audit = createAuditLog(deps);
   const staff = requireStaff(auth, "admin", "operator", "tracer");
 

@@ -91,7 +91,7 @@ export const trips = pgTable(
   "trips",
   {
     /** UUID v7 made on the vehicle, so trips open and close offline. */
-    id: uuid("id").primaryKey(),
+    id: uuid("id").notNull(),
     vehicleId: uuid("vehicle_id").notNull(),
     /** Null while only the end event has arrived (late or reordered delivery). */
     startedAt: timestamp("started_at", { withTimezone: true }),
@@ -103,6 +103,11 @@ export const trips = pgTable(
     orderRef: text("order_ref"),
   },
   (t) => [
+    // Keyed by vehicle first, like positions and checkins, so that Citus can distribute trips by vehicle_id
+    // co-located with them (a distributed table's unique keys must contain the distribution column).
+    // A trip id is unique per vehicle by this key; ingest refuses a trip id another vehicle already has.
+    primaryKey({ columns: [t.vehicleId, t.id] }),
+    index("trips_id_idx").on(t.id),
     index("trips_vehicle_time_idx").on(t.vehicleId, t.startedAt),
     index("trips_open_idx").on(t.vehicleId).where(sql`${t.endedAt} is null`),
     // Tracing at depth 2 follows an exposed driver to the trips they drove next (tracing/tracing.repository.ts).
