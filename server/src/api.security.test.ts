@@ -126,6 +126,8 @@ describe("the API's auth, generated from its OpenAPI document", () => {
   it("lists every operation in the access table, each with a unique operationId", () => {
     const ids = operations.map((op) => op.operationId);
     expect(ids.every(Boolean)).toBe(true);
+    // camelCase, so client generators (openapi-generator, orval, openapi-typescript) make method names from them as they are.
+    expect(ids.filter((id) => !/^[a-z][a-zA-Z0-9]*$/.test(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => !(id in ACCESS))).toEqual([]);
     expect(Object.keys(ACCESS).filter((id) => !ids.includes(id))).toEqual([]);
