@@ -29,6 +29,7 @@ const routes: Route[] = [
   { path: "flow", label: "nav.flow", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/flow.ts")).flowView },
   { path: "routes", label: "nav.routes", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/routes.ts")).routesView },
   { path: "fleet", label: "nav.fleet", roles: ["operator", "admin"], load: async () => (await import("./views/fleet.ts")).fleetView },
+  { path: "api-keys", label: "nav.apiKeys", roles: ["operator", "admin"], load: async () => (await import("./views/api-keys.ts")).apiKeysView },
   { path: "users", label: "nav.users", roles: ["admin"], load: async () => (await import("./views/users.ts")).usersView },
   { path: "account", label: "nav.account", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/account.ts")).accountView },
 ];

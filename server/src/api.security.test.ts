@@ -51,6 +51,17 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   getVehiclesByIdTrack: STAFF,
   getFlow: STAFF,
   getFlowOccupancy: STAFF,
+  // Issue 16: operators and their fleet systems. The fleet routes also take the operator's own API key (checked below).
+  listOperators: ["admin", "operator"],
+  createApiKey: ["admin", "operator"],
+  listApiKeys: ["admin", "operator"],
+  revokeApiKey: ["admin", "operator"],
+  putFleetVehicles: ["admin", "operator"],
+  listFleetVehicles: ["admin", "operator"],
+  getFleetVehiclePoster: ["admin", "operator"],
+  getFleetVehicleCodeSvg: ["admin", "operator"],
+  issueFleetVehicleAgent: ["admin", "operator"],
+  transferFleetVehicle: ["admin", "operator"],
 };
 
 interface Operation {
@@ -65,7 +76,9 @@ let doc: { paths: Record<string, Record<string, Operation>>; components: { schem
 let operations: Operation[];
 const who: Partial<Record<StaffRole | "otherOperator", { authorization: string }>> = {};
 /** Fleet A's things, which the operator of fleet B must never see or change. */
-const fleetA = { vehicleId: "", plate: "", tripId: randomUUID(), checkinId: "", personId: "" };
+const fleetA = { vehicleId: "", plate: "", tripId: randomUUID(), checkinId: "", personId: "", operatorId: "" };
+/** Fleet B's API key, which must open nothing of fleet A's. */
+let fleetBKey = "";
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -76,7 +89,9 @@ beforeAll(async () => {
   who.operator = await t.staff("operator", "Fleet A Bus Co");
   who.otherOperator = await t.staff("operator", "Fleet B Taxi Co");
   const v = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·FLTA1", kind: "bus", operator: "Fleet A Bus Co" }, who.admin);
-  Object.assign(fleetA, { vehicleId: v.json.id, plate: v.json.plate });
+  Object.assign(fleetA, { vehicleId: v.json.id, plate: v.json.plate, operatorId: (await t.auth.operatorByName("Fleet A Bus Co")).id });
+  const fleetB = await t.auth.operatorByName("Fleet B Taxi Co");
+  fleetBKey = (await t.call("POST", `/api/v1/operators/${fleetB.id}/api-keys`, { name: "fleet B sync" }, who.admin)).json.key;
   const now = t.clock.now();
   await t.deps.db.insert(trips).values({ id: fleetA.tripId, vehicleId: fleetA.vehicleId, startedAt: new Date(now.getTime() - 600_000) });
   const checkin = await t.call("POST", "/api/v1/checkins", { code: v.json.code.id, phone: "13800001111" });
@@ -91,6 +106,8 @@ function concrete(op: Operation): string {
     .replace(/^\/trips\/\{id\}/, `/trips/${fleetA.tripId}`)
     .replace(/^\/checkins\/\{id\}/, `/checkins/${fleetA.checkinId}`)
     .replace(/^\/persons\/\{id\}/, `/persons/${fleetA.personId}`)
+    .replace(/^\/operators\/\{id\}\/vehicles\/\{vehicleId\}/, `/operators/${fleetA.operatorId}/vehicles/${fleetA.vehicleId}`)
+    .replace(/^\/operators\/\{id\}/, `/operators/${fleetA.operatorId}`)
     .replace(/\{\w+\}/g, randomUUID());
   const from = new Date(t.clock.now().getTime() - 3_600_000).toISOString();
   return `/api/v1${path}?vehicleId=${fleetA.vehicleId}&from=${from}&to=${t.clock.now().toISOString()}`;
@@ -178,6 +195,12 @@ describe("the API's auth, generated from its OpenAPI document", () => {
         expect(res.text, label).not.toContain(fleetA.vehicleId);
         expect(res.text, label).not.toContain(fleetA.plate);
       }
+    }
+    // Fleet B's API key opens nothing under fleet A's operator id.
+    for (const op of operations.filter((o) => o.path.startsWith("/operators/{id}"))) {
+      const res = await send(op, { authorization: `Bearer ${fleetBKey}` });
+      expect(res.status, `fleet B's key: ${op.method} ${op.path}`).toBe(403);
+      expectErrorBody(res, op.operationId);
     }
     // Fleet A's code still answers: nothing above rotated it or reset its agent.
     expect((await t.call("GET", `/api/v1/vehicles/${fleetA.vehicleId}`, undefined, who.operator)).status).toBe(200);

@@ -32,6 +32,11 @@ export interface StaffUser {
   operatorId: string | null;
 }
 
+export interface FleetAccess {
+  operatorId: string;
+  actor: { kind: "staff" | "api_key"; id: string; name: string };
+}
+
 export type AppEnv = {
   Variables: {
     user: StaffUser;
@@ -39,5 +44,7 @@ export type AppEnv = {
     requestId: string;
     /** The logger for this request, carrying its requestId. */
     log: Logger;
+    /** On /operators/{id}/… routes: whose fleet, and who acts on it (staff, or the operator's API key). */
+    fleet: FleetAccess;
   };
 };

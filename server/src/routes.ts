@@ -22,6 +22,12 @@ import { registerFlowRoutes } from "./flow/flow.routes.ts";
 import { createNetworkRepository } from "./gtfs/network.repository.ts";
 import { registerNetworkRoutes } from "./gtfs/network.routes.ts";
 import { registerVehicleRouteAssignment } from "./vehicles/vehicle-route.routes.ts";
+import { createRateLimits } from "./rate-limit.ts";
+import { createApiKeysRepository } from "./platforms/api-keys.repository.ts";
+import { registerApiKeysRoutes } from "./platforms/api-keys.routes.ts";
+import { requireFleetAccess } from "./platforms/fleet-access.ts";
+import { createFleetSyncRepository } from "./platforms/fleet-sync.repository.ts";
+import { registerFleetSyncRoutes } from "./platforms/fleet-sync.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -45,4 +51,9 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerTracingRoutes(api, deps, auth);
   registerTripsRoutes(api, deps, auth, vehicles);
   registerFlowRoutes(api, deps, auth);
+
+  const apiKeys = createApiKeysRepository(deps);
+  const fleetDeps = { auth, apiKeys, rateLimits: createRateLimits(deps) };
+  registerApiKeysRoutes(api, auth, requireFleetAccess(fleetDeps, { keys: false }), apiKeys);
+  registerFleetSyncRoutes(api, deps, requireFleetAccess(fleetDeps, { keys: true }), createFleetSyncRepository(deps));
 }

@@ -19,6 +19,16 @@ export const codeNotFound = () =>
   new AppError(404, "code_not_found", "This code is not one of ours; scan the code posted in the vehicle again");
 export const codeRevoked = () =>
   new AppError(410, "code_revoked", "This code is no longer valid: the vehicle has a new one. Scan the code posted in the vehicle now");
+export const vehicleRejected = () =>
+  gone("vehicle_rejected", "This vehicle's application was rejected, so its code no longer works; do not check in with it");
+export const vehicleRetired = () => gone("vehicle_retired", "This vehicle has been taken out of service; its code no longer works");
+
+/** Pending vehicles' codes work (scans are traced from the first minute); rejected and retired ones' do not. */
+function refuseOutOfService(status: string) {
+  if (status === "rejected") throw vehicleRejected();
+  if (status === "retired") throw vehicleRetired();
+}
+
 export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
 
@@ -30,11 +40,15 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
     routeId: vehicles.routeId,
     operator: operators.name,
   };
+  const withStatus = { ...vehicleColumns, status: vehicles.status };
 
   async function vehicleById(id: string): Promise<CodeVehicle | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const [v] = await db.select(vehicleColumns).from(vehicles).leftJoin(operators, eq(operators.id, vehicles.operatorId)).where(eq(vehicles.id, id));
-    return v ?? null;
+    const [row] = await db.select(withStatus).from(vehicles).leftJoin(operators, eq(operators.id, vehicles.operatorId)).where(eq(vehicles.id, id));
+    if (!row) return null;
+    const { status, ...v } = row;
+    refuseOutOfService(status);
+    return v;
   }
 
   return {
@@ -53,14 +67,15 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
       const [row] = await db
-        .select({ ...vehicleColumns, revokedAt: vehicleCodes.revokedAt })
+        .select({ ...withStatus, revokedAt: vehicleCodes.revokedAt })
         .from(vehicleCodes)
         .innerJoin(vehicles, eq(vehicles.id, vehicleCodes.vehicleId))
         .leftJoin(operators, eq(operators.id, vehicles.operatorId))
         .where(eq(vehicleCodes.id, code));
       if (!row) throw codeNotFound();
       if (row.revokedAt) throw codeRevoked();
-      const { revokedAt: _revoked, ...vehicle } = row;
+      refuseOutOfService(row.status);
+      const { revokedAt: _revoked, status: _status, ...vehicle } = row;
       return { vehicle, live: false };
     },
 

@@ -6,3 +6,4 @@ export * from "./audit.ts";
 export * from "./traces.ts";
 export * from "./rate-limits.ts";
 export * from "./gtfs.ts";
+export * from "./platforms.ts";

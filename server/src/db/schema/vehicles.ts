@@ -1,7 +1,16 @@
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { operators } from "./staff.ts";
 
 export const vehicleKind = pgEnum("vehicle_kind", ["bus", "taxi", "ride_hail", "coach"]);
+
+/**
+ * Where a vehicle stands: `active` (registered by staff or approved),
+ * `pending` (applied for by its owner, scans work and are traced while it
+ * waits for review), `rejected` (its codes stop working), `retired` (taken
+ * out of service by its operator; its history stays for tracing).
+ */
+export const vehicleStatus = pgEnum("vehicle_status", ["active", "pending", "rejected", "retired"]);
 
 export const vehicles = pgTable(
   "vehicles",
@@ -15,8 +24,16 @@ export const vehicles = pgTable(
     /** scrypt hash of the agent's MQTT password; the password itself is shown once at registration. */
     agentPasswordHash: text("agent_password_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    status: vehicleStatus("status").notNull().default("active"),
+    /** The platform's own id for the car, so a fleet system's batch is idempotent (unique per operator). */
+    externalId: text("external_id"),
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
-  (t) => [index("vehicles_operator_idx").on(t.operatorId), index("vehicles_plate_idx").on(t.plate)],
+  (t) => [
+    index("vehicles_operator_idx").on(t.operatorId),
+    index("vehicles_plate_idx").on(t.plate),
+    uniqueIndex("vehicles_operator_external_idx").on(t.operatorId, t.externalId).where(sql`${t.externalId} is not null`),
+  ],
 );
 
 /** The poster code: an unguessable id printed inside the vehicle. Rotation revokes the old one. */
