@@ -62,6 +62,9 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   getFleetVehicleCodeSvg: ["admin", "operator"],
   issueFleetVehicleAgent: ["admin", "operator"],
   transferFleetVehicle: ["admin", "operator"],
+  createDriver: ["admin", "operator"],
+  listDrivers: ["admin", "operator"],
+  setDriverVehicles: ["admin", "operator"],
 };
 
 interface Operation {

@@ -11,6 +11,8 @@ import { registerConsole } from "./console/console.routes.ts";
 import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
 import { registerApiReference } from "./api-reference.ts";
 import { securityHeaders } from "./security/csp.ts";
+import { registerDriverPage } from "./platforms/driver-page.tsx";
+import { createDriversRepository } from "./platforms/drivers.repository.ts";
 
 /** Largest request body the API reads; a check-in is well under 4 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -55,6 +57,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/v1", api);
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
+  registerDriverPage(app, deps, createDriversRepository(deps));
 
   // What is down, for a load balancer and a person: without the database nothing works (503);
   // without the broker, HTTP still does but vehicles are not heard ("degraded", 200).

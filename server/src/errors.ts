@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   "vehicle_rejected",
   "vehicle_retired",
   "already_decided",
+  "too_many_drivers",
   "phone_not_verified",
   "payload_too_large",
   "rate_limited",

@@ -28,6 +28,8 @@ import { registerApiKeysRoutes } from "./platforms/api-keys.routes.ts";
 import { requireFleetAccess } from "./platforms/fleet-access.ts";
 import { createFleetSyncRepository } from "./platforms/fleet-sync.repository.ts";
 import { registerFleetSyncRoutes } from "./platforms/fleet-sync.routes.ts";
+import { createDriversRepository } from "./platforms/drivers.repository.ts";
+import { registerDriversRoutes } from "./platforms/drivers.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -55,5 +57,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   const apiKeys = createApiKeysRepository(deps);
   const fleetDeps = { auth, apiKeys, rateLimits: createRateLimits(deps) };
   registerApiKeysRoutes(api, auth, requireFleetAccess(fleetDeps, { keys: false }), apiKeys);
-  registerFleetSyncRoutes(api, deps, requireFleetAccess(fleetDeps, { keys: true }), createFleetSyncRepository(deps));
+  const fleetAccess = requireFleetAccess(fleetDeps, { keys: true });
+  registerFleetSyncRoutes(api, deps, fleetAccess, createFleetSyncRepository(deps));
+  registerDriversRoutes(api, deps, fleetAccess, createDriversRepository(deps));
 }

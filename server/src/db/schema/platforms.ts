@@ -1,4 +1,5 @@
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { vehicles } from "./vehicles.ts";
 import { operators } from "./staff.ts";
 
 /**
@@ -25,4 +26,41 @@ export const operatorApiKeys = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
   (t) => [index("operator_api_keys_operator_idx").on(t.operatorId)],
+);
+
+/**
+ * A driver known to an operator (or an independent owner-driver, operator
+ * null). `ref` is what the vehicle's agent sends as the trip's driverId, so a
+ * trip's driver names a row here. Name and phone are personal data: encrypted,
+ * with the phone's keyed hash for lookup.
+ */
+export const drivers = pgTable(
+  "drivers",
+  {
+    id: uuid("id").primaryKey(),
+    operatorId: uuid("operator_id").references(() => operators.id),
+    ref: text("ref").notNull(),
+    nameEnc: text("name_enc").notNull(),
+    phoneEnc: text("phone_enc"),
+    phoneHash: text("phone_hash"),
+    /** SHA-256 of the driver's page link (/driver/{token}), shown once; the page shows the vehicle's live code. */
+    pageTokenHash: text("page_token_hash").unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("drivers_operator_ref_unique").on(t.operatorId, t.ref).nullsNotDistinct(), index("drivers_phone_idx").on(t.phoneHash)],
+);
+
+/** Which drivers drive which vehicle: a taxi's two or three shifts, a ride-hail driver's one car. */
+export const vehicleDrivers = pgTable(
+  "vehicle_drivers",
+  {
+    vehicleId: uuid("vehicle_id")
+      .notNull()
+      .references(() => vehicles.id),
+    driverId: uuid("driver_id")
+      .notNull()
+      .references(() => drivers.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.vehicleId, t.driverId] }), index("vehicle_drivers_driver_idx").on(t.driverId)],
 );
