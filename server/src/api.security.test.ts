@@ -13,6 +13,8 @@ import { ERROR_CODES } from "./errors.ts";
  * one that forgets its guard fails the no-credentials check.
  */
 const STAFF: StaffRole[] = ["admin", "operator", "tracer"];
+/** Every role the 403 check tries; `authority` (issue 16) reviews applications and, beyond its own account, may use nothing else. */
+const ROLES: StaffRole[] = [...STAFF, "authority"];
 const ACCESS: Record<string, StaffRole[] | "public"> = {
   // Public by design: sign-in, passenger check-in (the device cookie or fleet staff may alight), passes, feeds.
   postAuthLogin: "public",
@@ -22,9 +24,9 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   getPassesPublicKey: "public",
   getGtfsRtVehiclePositions: "public",
 
-  postAuthLogout: STAFF,
-  postAuthPassword: STAFF,
-  getAuthMe: STAFF,
+  postAuthLogout: ROLES,
+  postAuthPassword: ROLES,
+  getAuthMe: ROLES,
   postUsers: ["admin"],
   getUsers: ["admin"],
   postUsersByIdDisable: ["admin"],
@@ -65,7 +67,13 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   createDriver: ["admin", "operator"],
   listDrivers: ["admin", "operator"],
   setDriverVehicles: ["admin", "operator"],
+  // Anyone with a verified phone applies; operator staff review their fleet's applications, the authority the independents'.
+  submitApplication: "public",
+  listApplications: ["admin", "operator", "authority"],
+  approveApplication: ["admin", "operator", "authority"],
+  rejectApplication: ["admin", "operator", "authority"],
 };
+
 
 interface Operation {
   method: string;
@@ -89,6 +97,7 @@ beforeAll(async () => {
   operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })));
   who.admin = await t.staff("admin");
   who.tracer = await t.staff("tracer");
+  who.authority = await t.staff("authority");
   who.operator = await t.staff("operator", "Fleet A Bus Co");
   who.otherOperator = await t.staff("operator", "Fleet B Taxi Co");
   const v = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·FLTA1", kind: "bus", operator: "Fleet A Bus Co" }, who.admin);
@@ -175,7 +184,7 @@ describe("the API's auth, generated from its OpenAPI document", () => {
     for (const op of operations) {
       const allowed = ACCESS[op.operationId];
       if (allowed === "public" || !allowed) continue;
-      for (const role of STAFF.filter((r) => !allowed.includes(r))) {
+      for (const role of ROLES.filter((r) => !allowed.includes(r))) {
         const res = await send(op, who[role]);
         expect(res.status, `${role} ${op.method} ${op.path}`).toBe(403);
         expectErrorBody(res, op.operationId);

@@ -13,6 +13,9 @@ import { registerApiReference } from "./api-reference.ts";
 import { securityHeaders } from "./security/csp.ts";
 import { registerDriverPage } from "./platforms/driver-page.tsx";
 import { createDriversRepository } from "./platforms/drivers.repository.ts";
+import { registerApplyPages } from "./platforms/apply-page.tsx";
+import { createApplicationsRepository } from "./platforms/applications.repository.ts";
+import { createAuthRepository } from "./auth/auth.repository.ts";
 
 /** Largest request body the API reads; a check-in is well under 4 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps) {
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
   registerDriverPage(app, deps, createDriversRepository(deps));
+  registerApplyPages(app, deps, createAuthRepository(deps), createApplicationsRepository(deps));
 
   // What is down, for a load balancer and a person: without the database nothing works (503);
   // without the broker, HTTP still does but vehicles are not heard ("degraded", 200).

@@ -22,7 +22,7 @@ export interface AppDeps {
   broker?: { connected(): boolean };
 }
 
-export type StaffRole = "admin" | "operator" | "tracer";
+export type StaffRole = "admin" | "operator" | "tracer" | "authority";
 
 export interface StaffUser {
   id: string;

@@ -30,6 +30,8 @@ import { createFleetSyncRepository } from "./platforms/fleet-sync.repository.ts"
 import { registerFleetSyncRoutes } from "./platforms/fleet-sync.routes.ts";
 import { createDriversRepository } from "./platforms/drivers.repository.ts";
 import { registerDriversRoutes } from "./platforms/drivers.routes.ts";
+import { createApplicationsRepository } from "./platforms/applications.repository.ts";
+import { registerApplicationsRoutes } from "./platforms/applications.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -60,4 +62,5 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   const fleetAccess = requireFleetAccess(fleetDeps, { keys: true });
   registerFleetSyncRoutes(api, deps, fleetAccess, createFleetSyncRepository(deps));
   registerDriversRoutes(api, deps, fleetAccess, createDriversRepository(deps));
+  registerApplicationsRoutes(api, deps, auth, createApplicationsRepository(deps));
 }

@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { index, pgEnum, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { vehicles } from "./vehicles.ts";
 import { operators } from "./staff.ts";
 
@@ -63,4 +63,37 @@ export const vehicleDrivers = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.vehicleId, t.driverId] }), index("vehicle_drivers_driver_idx").on(t.driverId)],
+);
+
+export const applicationStatus = pgEnum("application_status", ["pending", "approved", "rejected"]);
+
+/**
+ * An owner's or driver's own application for a vehicle code (issue 16): the
+ * vehicle is registered at once as `pending` (its code works from the first
+ * minute) and reviewed by its operator's staff, or by the transport
+ * authority for an independent (operator null). Driver name, phone and
+ * licence are personal data: encrypted. The applicant's page link is kept
+ * only as its SHA-256.
+ */
+export const vehicleApplications = pgTable(
+  "vehicle_applications",
+  {
+    id: uuid("id").primaryKey(),
+    vehicleId: uuid("vehicle_id")
+      .notNull()
+      .unique()
+      .references(() => vehicles.id),
+    operatorId: uuid("operator_id").references(() => operators.id),
+    personId: uuid("person_id").notNull(),
+    driverNameEnc: text("driver_name_enc").notNull(),
+    phoneEnc: text("phone_enc").notNull(),
+    licenceEnc: text("licence_enc").notNull(),
+    status: applicationStatus("status").notNull().default("pending"),
+    reason: text("reason"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    decidedBy: uuid("decided_by"),
+    pageTokenHash: text("page_token_hash").notNull().unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("vehicle_applications_queue_idx").on(t.status, t.operatorId, t.createdAt)],
 );
