@@ -126,7 +126,7 @@ describe("tracer console", () => {
     await signIn(page, server.base, operator);
     // Operators land on their fleet and see no case tracing.
     await page.getByRole("heading", { name: "Fleet" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Routes", "Fleet", "Account"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Trips", "Live", "Flow", "Routes", "Fleet", "Applications", "API keys", "Account"]);
 
     await page.getByLabel("Plate").fill("鲁A·E2E01");
     await page.getByLabel("Kind").selectOption("bus");

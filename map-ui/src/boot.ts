@@ -2,7 +2,7 @@
 export interface StaffUser {
   id: string;
   username: string;
-  role: "admin" | "operator" | "tracer";
+  role: "admin" | "operator" | "tracer" | "authority";
   operatorId: string | null;
 }
 

@@ -33,13 +33,15 @@ const routes: Route[] = [
   { path: "flow", label: "nav.flow", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/flow.ts")).flowView },
   { path: "routes", label: "nav.routes", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/routes.ts")).routesView },
   { path: "fleet", label: "nav.fleet", roles: ["operator", "admin"], load: async () => (await import("./views/fleet.ts")).fleetView },
+  { path: "review", label: "nav.review", roles: ["authority", "operator", "admin"], load: async () => (await import("./views/review.ts")).reviewView },
+  { path: "api-keys", label: "nav.apiKeys", roles: ["operator", "admin"], load: async () => (await import("./views/api-keys.ts")).apiKeysView },
   { path: "users", label: "nav.users", roles: ["admin"], load: async () => (await import("./views/users.ts")).usersView },
   { path: "audit", label: "nav.audit", roles: ["admin"], load: async () => (await import("./views/audit.ts")).auditView },
   { path: "account", label: "nav.account", roles: ["tracer", "admin", "operator"], load: async () => (await import("./views/account.ts")).accountView },
 ];
 
 /** Where each role starts: tracers at their cases, operators at their fleet. */
-const HOME: Record<StaffUser["role"], string> = { tracer: "case", admin: "case", operator: "fleet" };
+const HOME: Record<StaffUser["role"], string> = { tracer: "case", admin: "case", operator: "fleet", authority: "review" };
 
 export function startShell(root: HTMLElement, boot: Boot, renderLogin: (root: HTMLElement, done: (u: StaffUser) => void) => void) {
   let user = boot.user;

@@ -13,6 +13,8 @@ import { ERROR_CODES } from "./errors.ts";
  * one that forgets its guard fails the no-credentials check.
  */
 const STAFF: StaffRole[] = ["admin", "operator", "tracer"];
+/** Every role the 403 check tries; `authority` (issue 16) reviews applications and, beyond its own account, may use nothing else. */
+const ROLES: StaffRole[] = [...STAFF, "authority"];
 const ACCESS: Record<string, StaffRole[] | "public"> = {
   // Public by design: sign-in, passenger check-in (the device cookie or fleet staff may alight), proving a phone, passes, feeds.
   postAuthLogin: "public",
@@ -24,9 +26,9 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   getPassesPublicKey: "public",
   getGtfsRtVehiclePositions: "public",
 
-  postAuthLogout: STAFF,
-  postAuthPassword: STAFF,
-  getAuthMe: STAFF,
+  postAuthLogout: ROLES,
+  postAuthPassword: ROLES,
+  getAuthMe: ROLES,
   postUsers: ["admin"],
   getUsers: ["admin"],
   postUsersByIdDisable: ["admin"],
@@ -59,7 +61,27 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   getVehiclesByIdTrack: STAFF,
   getFlow: STAFF,
   getFlowOccupancy: STAFF,
+  // Issue 16: operators and their fleet systems. The fleet routes also take the operator's own API key (checked below).
+  listOperators: ["admin", "operator"],
+  createApiKey: ["admin", "operator"],
+  listApiKeys: ["admin", "operator"],
+  revokeApiKey: ["admin", "operator"],
+  putFleetVehicles: ["admin", "operator"],
+  listFleetVehicles: ["admin", "operator"],
+  getFleetVehiclePoster: ["admin", "operator"],
+  getFleetVehicleCodeSvg: ["admin", "operator"],
+  issueFleetVehicleAgent: ["admin", "operator"],
+  transferFleetVehicle: ["admin", "operator"],
+  createDriver: ["admin", "operator"],
+  listDrivers: ["admin", "operator"],
+  setDriverVehicles: ["admin", "operator"],
+  // Anyone with a verified phone applies; operator staff review their fleet's applications, the authority the independents'.
+  submitApplication: "public",
+  listApplications: ["admin", "operator", "authority"],
+  approveApplication: ["admin", "operator", "authority"],
+  rejectApplication: ["admin", "operator", "authority"],
 };
+
 
 interface Operation {
   method: string;
@@ -73,7 +95,9 @@ let doc: { paths: Record<string, Record<string, Operation>>; components: { schem
 let operations: Operation[];
 const who: Partial<Record<StaffRole | "otherOperator", { authorization: string }>> = {};
 /** Fleet A's things, which the operator of fleet B must never see or change. */
-const fleetA = { vehicleId: "", plate: "", tripId: randomUUID(), checkinId: "", personId: "" };
+const fleetA = { vehicleId: "", plate: "", tripId: randomUUID(), checkinId: "", personId: "", operatorId: "" };
+/** Fleet B's API key, which must open nothing of fleet A's. */
+let fleetBKey = "";
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -81,10 +105,13 @@ beforeAll(async () => {
   operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })));
   who.admin = await t.staff("admin");
   who.tracer = await t.staff("tracer");
+  who.authority = await t.staff("authority");
   who.operator = await t.staff("operator", "Fleet A Bus Co");
   who.otherOperator = await t.staff("operator", "Fleet B Taxi Co");
   const v = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·FLTA1", kind: "bus", operator: "Fleet A Bus Co" }, who.admin);
-  Object.assign(fleetA, { vehicleId: v.json.id, plate: v.json.plate });
+  Object.assign(fleetA, { vehicleId: v.json.id, plate: v.json.plate, operatorId: (await t.auth.operatorByName("Fleet A Bus Co")).id });
+  const fleetB = await t.auth.operatorByName("Fleet B Taxi Co");
+  fleetBKey = (await t.call("POST", `/api/v1/operators/${fleetB.id}/api-keys`, { name: "fleet B sync" }, who.admin)).json.key;
   const now = t.clock.now();
   await t.deps.db.insert(trips).values({ id: fleetA.tripId, vehicleId: fleetA.vehicleId, startedAt: new Date(now.getTime() - 600_000) });
   const device = await t.verifyPhone("13800001111");
@@ -100,6 +127,8 @@ function concrete(op: Operation): string {
     .replace(/^\/trips\/\{id\}/, `/trips/${fleetA.tripId}`)
     .replace(/^\/checkins\/\{id\}/, `/checkins/${fleetA.checkinId}`)
     .replace(/^\/persons\/\{id\}/, `/persons/${fleetA.personId}`)
+    .replace(/^\/operators\/\{id\}\/vehicles\/\{vehicleId\}/, `/operators/${fleetA.operatorId}/vehicles/${fleetA.vehicleId}`)
+    .replace(/^\/operators\/\{id\}/, `/operators/${fleetA.operatorId}`)
     .replace(/\{\w+\}/g, randomUUID());
   const from = new Date(t.clock.now().getTime() - 3_600_000).toISOString();
   return `/api/v1${path}?vehicleId=${fleetA.vehicleId}&from=${from}&to=${t.clock.now().toISOString()}`;
@@ -135,6 +164,8 @@ describe("the API's auth, generated from its OpenAPI document", () => {
   it("lists every operation in the access table, each with a unique operationId", () => {
     const ids = operations.map((op) => op.operationId);
     expect(ids.every(Boolean)).toBe(true);
+    // camelCase, so client generators (openapi-generator, orval, openapi-typescript) make method names from them as they are.
+    expect(ids.filter((id) => !/^[a-z][a-zA-Z0-9]*$/.test(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => !(id in ACCESS))).toEqual([]);
     expect(Object.keys(ACCESS).filter((id) => !ids.includes(id))).toEqual([]);
@@ -162,7 +193,7 @@ describe("the API's auth, generated from its OpenAPI document", () => {
     for (const op of operations) {
       const allowed = ACCESS[op.operationId];
       if (allowed === "public" || !allowed) continue;
-      for (const role of STAFF.filter((r) => !allowed.includes(r))) {
+      for (const role of ROLES.filter((r) => !allowed.includes(r))) {
         const res = await send(op, who[role]);
         expect(res.status, `${role} ${op.method} ${op.path}`).toBe(403);
         expectErrorBody(res, op.operationId);
@@ -185,6 +216,12 @@ describe("the API's auth, generated from its OpenAPI document", () => {
         expect(res.text, label).not.toContain(fleetA.vehicleId);
         expect(res.text, label).not.toContain(fleetA.plate);
       }
+    }
+    // Fleet B's API key opens nothing under fleet A's operator id.
+    for (const op of operations.filter((o) => o.path.startsWith("/operators/{id}"))) {
+      const res = await send(op, { authorization: `Bearer ${fleetBKey}` });
+      expect(res.status, `fleet B's key: ${op.method} ${op.path}`).toBe(403);
+      expectErrorBody(res, op.operationId);
     }
     // Fleet A's code still answers: nothing above rotated it or reset its agent.
     expect((await t.call("GET", `/api/v1/vehicles/${fleetA.vehicleId}`, undefined, who.operator)).status).toBe(200);

@@ -12,9 +12,25 @@ import { registerPassengerPages } from "./passenger/passenger.routes.tsx";
 import { registerDevSmsPages } from "./sms/dev-sms.routes.tsx";
 import { registerApiReference } from "./api-reference.ts";
 import { securityHeaders } from "./security/csp.ts";
+import { registerDriverPage } from "./platforms/driver-page.tsx";
+import { createDriversRepository } from "./platforms/drivers.repository.ts";
+import { registerApplyPages } from "./platforms/apply-page.tsx";
+import { createApplicationsRepository } from "./platforms/applications.repository.ts";
+import { createAuthRepository } from "./auth/auth.repository.ts";
 
 /** Largest request body the API reads; a check-in is well under 4 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** A fleet system's batch (PUT /operators/{id}/vehicles, up to 5,000 cars of ~100 bytes) is the one larger body. */
+export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
+const FLEET_BATCH_PATH = /^\/api\/v1\/operators\/[^/]+\/vehicles$/;
+
+const limitBodies = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "payload_too_large", `Request bodies here are limited to ${maxSize / 1024} KiB`);
+    },
+  });
 
 /** The composition root's product: one hono app over injected dependencies, no globals. */
 export function createApp(deps: AppDeps) {
@@ -26,14 +42,9 @@ export function createApp(deps: AppDeps) {
   app.use(csrfGuard(deps.config.publicUrl));
 
   const api = createRouter();
-  api.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`);
-      },
-    }),
-  );
+  const smallBody = limitBodies(MAX_BODY_BYTES);
+  const batchBody = limitBodies(MAX_BATCH_BODY_BYTES);
+  api.use((c, next) => (c.req.method === "PUT" && FLEET_BATCH_PATH.test(c.req.path) ? batchBody : smallBody)(c, next));
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   registerApiRoutes(api, deps);
   nameOperations(api);
@@ -51,6 +62,8 @@ export function createApp(deps: AppDeps) {
   registerConsole(app, deps);
   registerPassengerPages(app, deps);
   registerDevSmsPages(app, deps);
+  registerDriverPage(app, deps, createDriversRepository(deps));
+  registerApplyPages(app, deps, createAuthRepository(deps), createApplicationsRepository(deps));
 
   registerOps(app, deps);
 

@@ -31,7 +31,7 @@ export interface AppDeps {
   broker?: { connected(): boolean };
 }
 
-export type StaffRole = "admin" | "operator" | "tracer";
+export type StaffRole = "admin" | "operator" | "tracer" | "authority";
 
 export interface StaffUser {
   id: string;
@@ -41,6 +41,11 @@ export interface StaffUser {
   operatorId: string | null;
 }
 
+export interface FleetAccess {
+  operatorId: string;
+  actor: { kind: "staff" | "api_key"; id: string; name: string };
+}
+
 export type AppEnv = {
   Variables: {
     user: StaffUser;
@@ -48,5 +53,7 @@ export type AppEnv = {
     requestId: string;
     /** The logger for this request, carrying its requestId. */
     log: Logger;
+    /** On /operators/{id}/… routes: whose fleet, and who acts on it (staff, or the operator's API key). */
+    fleet: FleetAccess;
   };
 };

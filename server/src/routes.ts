@@ -28,6 +28,16 @@ import { registerVehicleRouteAssignment } from "./vehicles/vehicle-route.routes.
 import { createOtpRepository } from "./otp/otp.repository.ts";
 import { createOtpService } from "./otp/otp.service.ts";
 import { registerOtpRoutes } from "./otp/otp.routes.ts";
+import { createRateLimits } from "./rate-limit.ts";
+import { createApiKeysRepository } from "./platforms/api-keys.repository.ts";
+import { registerApiKeysRoutes } from "./platforms/api-keys.routes.ts";
+import { requireFleetAccess } from "./platforms/fleet-access.ts";
+import { createFleetSyncRepository } from "./platforms/fleet-sync.repository.ts";
+import { registerFleetSyncRoutes } from "./platforms/fleet-sync.routes.ts";
+import { createDriversRepository } from "./platforms/drivers.repository.ts";
+import { registerDriversRoutes } from "./platforms/drivers.routes.ts";
+import { createApplicationsRepository } from "./platforms/applications.repository.ts";
+import { registerApplicationsRoutes } from "./platforms/applications.routes.ts";
 
 /** Every resource of /api/v1, in one place, so the whole API reads on one screen. */
 export function registerApiRoutes(api: Router, deps: AppDeps) {
@@ -55,4 +65,12 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   registerAuditRoutes(api, deps, auth);
   registerTripsRoutes(api, deps, auth, vehicles);
   registerFlowRoutes(api, deps, auth);
+
+  const apiKeys = createApiKeysRepository(deps);
+  const fleetDeps = { auth, apiKeys, rateLimits: createRateLimits(deps) };
+  registerApiKeysRoutes(api, auth, requireFleetAccess(fleetDeps, { keys: false }), apiKeys);
+  const fleetAccess = requireFleetAccess(fleetDeps, { keys: true });
+  registerFleetSyncRoutes(api, deps, fleetAccess, createFleetSyncRepository(deps));
+  registerDriversRoutes(api, deps, fleetAccess, createDriversRepository(deps));
+  registerApplicationsRoutes(api, deps, auth, createApplicationsRepository(deps));
 }

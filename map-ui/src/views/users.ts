@@ -7,7 +7,7 @@ import type { View } from "../shell.ts";
 interface Account {
   id: string;
   username: string;
-  role: "admin" | "operator" | "tracer";
+  role: "admin" | "operator" | "tracer" | "authority";
   operatorId: string | null;
   operator?: string | null;
   disabledAt: string | null;
@@ -17,7 +17,7 @@ interface Account {
 export const usersView: View = (ctx, el) => {
   const username = h("input", { name: "username", required: true, pattern: "[a-zA-Z0-9_.\\-]{3,40}", autocomplete: "off" });
   const password = h("input", { name: "password", type: "password", required: true, minlength: "10", autocomplete: "new-password" });
-  const role = select([["tracer", t("role.tracer")], ["operator", t("role.operator")], ["admin", t("role.admin")]], "tracer", { name: "role" });
+  const role = select([["tracer", t("role.tracer")], ["operator", t("role.operator")], ["admin", t("role.admin")], ["authority", t("role.authority")]], "tracer", { name: "role" });
   const operator = h("input", { name: "operator", maxlength: "100", autocomplete: "organization" });
   const formMsg = h("p", { className: "status", role: "status" });
   const form = h(

@@ -13,7 +13,7 @@ export const StaffUserSchema = z
   .object({
     id: z.string(),
     username: z.string(),
-    role: z.enum(["admin", "operator", "tracer"]),
+    role: z.enum(["admin", "operator", "tracer", "authority"]),
     operatorId: z.string().nullable(),
   })
   .openapi("StaffUser");
@@ -75,7 +75,7 @@ const createUser = createRoute({
     z.object({
       username: z.string().regex(/^[a-zA-Z0-9_.-]{3,40}$/, "3–40 letters, digits, _ . or -"),
       password: text({ min: 10, max: 200 }),
-      role: z.enum(["admin", "operator", "tracer"]),
+      role: z.enum(["admin", "operator", "tracer", "authority"]),
       operator: text({ min: 1, max: 100 }).optional(),
     }),
   ),

@@ -21,8 +21,17 @@ export const codeNotFound = () =>
   new AppError(404, "code_not_found", "This code is not one of ours; scan the code posted in the vehicle again");
 export const codeRevoked = () =>
   new AppError(410, "code_revoked", "This code is no longer valid: the vehicle has a new one. Scan the code posted in the vehicle now");
+export const vehicleRejected = () =>
+  gone("vehicle_rejected", "This vehicle's application was rejected, so its code no longer works; do not check in with it");
 export const vehicleRetired = () =>
   gone("vehicle_retired", "This vehicle is no longer in service, so its code no longer works. Scan the code in the vehicle you are on");
+
+/** Pending vehicles' codes work (scans are traced from the first minute); rejected and retired ones' do not. */
+function refuseOutOfService(v: { status: string; retired: boolean }) {
+  if (v.retired || v.status === "retired") throw vehicleRetired();
+  if (v.status === "rejected") throw vehicleRejected();
+}
+
 export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
 
@@ -33,14 +42,15 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
   const prepared = preparedRunner(db);
   // Every scan starts here: prepared statements, parsed and planned once per connection.
   const vehicleColumns = sql`v.id, v.plate, v.kind, v.route_id as "routeId", o.name as operator`;
+  const serviceColumns = sql`v.status, v.retired_at is not null as retired`;
 
   async function vehicleById(id: string): Promise<CodeVehicle | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const [v] = await prepared<CodeVehicle & { retired: boolean }>(sql`
-      select ${vehicleColumns}, v.retired_at is not null as retired from vehicles v left join operators o on o.id = v.operator_id where v.id = ${id}::uuid`);
+    const [v] = await prepared<CodeVehicle & { status: string; retired: boolean }>(sql`
+      select ${vehicleColumns}, ${serviceColumns} from vehicles v left join operators o on o.id = v.operator_id where v.id = ${id}::uuid`);
     if (!v) return null;
-    if (v.retired) throw vehicleRetired();
-    const { retired: _retired, ...vehicle } = v;
+    refuseOutOfService(v);
+    const { retired: _retired, status: _status, ...vehicle } = v;
     return vehicle;
   }
 
@@ -69,17 +79,17 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
         return { vehicle, live: true, liveExpiresAt: check.expiresAt };
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
-      const [row] = await prepared<CodeVehicle & { revoked: boolean; retired: boolean }>(sql`
-        select ${vehicleColumns}, c.revoked_at is not null as revoked, v.retired_at is not null as retired
+      const [row] = await prepared<CodeVehicle & { revoked: boolean; status: string; retired: boolean }>(sql`
+        select ${vehicleColumns}, c.revoked_at is not null as revoked, ${serviceColumns}
           from vehicle_codes c
           join vehicles v on v.id = c.vehicle_id
           left join operators o on o.id = v.operator_id
          where c.id = ${code}`);
       if (!row) throw codeNotFound();
       // Retiring revokes the codes too: say why, not "the vehicle has a new one".
-      if (row.retired) throw vehicleRetired();
+      refuseOutOfService(row);
       if (row.revoked) throw codeRevoked();
-      const { revoked: _revoked, retired: _retired, ...vehicle } = row;
+      const { revoked: _revoked, retired: _retired, status: _status, ...vehicle } = row;
       return { vehicle, live: false };
     },
 

@@ -1,12 +1,28 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { TripMessage } from "../../../protocol/index.ts";
 import { rowsOf, type Db } from "../db/client.ts";
-import { persons, trips, vehicles, vehicleState } from "../db/schema/index.ts";
+import { drivers, persons, trips, vehicleDrivers, vehicles, vehicleState } from "../db/schema/index.ts";
 
 // Raw sql`` templates get timestamps as ISO text: drizzle's postgres.js setup does not serialize Date parameters.
 
 /** The low-volume ingest writes: trip events, onboard check-ins, presence. Positions have their own writer. */
 export function createIngestRepository({ db }: { db: Db }) {
+  /**
+   * The trip's driver when the agent named none: the vehicle's one linked
+   * driver (a ride-hail car, a taxi with a single shift), so driverId on the
+   * trip still names a known driver (issue 16). With several linked drivers
+   * the agent must say who drives; a guess would put the wrong person in a trace.
+   */
+  async function soleDriverRef(vehicleId: string): Promise<string | null> {
+    const rows = await db
+      .select({ ref: drivers.ref })
+      .from(vehicleDrivers)
+      .innerJoin(drivers, eq(drivers.id, vehicleDrivers.driverId))
+      .where(eq(vehicleDrivers.vehicleId, vehicleId))
+      .limit(2);
+    return rows.length === 1 ? rows[0]!.ref : null;
+  }
+
   return {
     async vehicleExists(id: string): Promise<boolean> {
       const [v] = await db.select({ id: vehicles.id }).from(vehicles).where(eq(vehicles.id, id));
@@ -29,7 +45,8 @@ export function createIngestRepository({ db }: { db: Db }) {
         .limit(1);
       if (taken) return false;
       if (m.event === "start") {
-        const details = { routeId: m.routeId ?? null, direction: m.direction ?? null, driverId: m.driverId ?? null, orderRef: m.orderRef ?? null };
+        const driverId = m.driverId ?? (await soleDriverRef(vehicleId));
+        const details = { routeId: m.routeId ?? null, direction: m.direction ?? null, driverId, orderRef: m.orderRef ?? null };
         const [trip] = await db
           .insert(trips)
           .values({ id: m.tripId, vehicleId, startedAt: at, ...details })

@@ -142,7 +142,7 @@ export function createVehiclesRepository({ db, clock }: { db: Db; clock: Clock }
     async retire(id: string): Promise<Date> {
       const now = clock.now();
       await db.transaction(async (tx) => {
-        await tx.update(vehicles).set({ retiredAt: now }).where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)));
+        await tx.update(vehicles).set({ retiredAt: now, status: "retired" }).where(and(eq(vehicles.id, id), isNull(vehicles.retiredAt)));
         await tx.update(vehicleCodes).set({ revokedAt: now }).where(and(eq(vehicleCodes.vehicleId, id), isNull(vehicleCodes.revokedAt)));
       });
       return now;

@@ -7,3 +7,4 @@ export * from "./traces.ts";
 export * from "./rate-limits.ts";
 export * from "./gtfs.ts";
 export * from "./leases.ts";
+export * from "./platforms.ts";

@@ -1,6 +1,7 @@
 import { pgEnum, pgTable, text, timestamp, uuid, index } from "drizzle-orm/pg-core";
 
-export const staffRole = pgEnum("staff_role", ["admin", "operator", "tracer"]);
+/** `authority`: the transport authority, which reviews the applications of independent owner-drivers (issue 16). */
+export const staffRole = pgEnum("staff_role", ["admin", "operator", "tracer", "authority"]);
 
 /** A transport company: its operator staff see only its vehicles. */
 export const operators = pgTable("operators", {

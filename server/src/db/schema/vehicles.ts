@@ -4,6 +4,14 @@ import { operators } from "./staff.ts";
 
 export const vehicleKind = pgEnum("vehicle_kind", ["bus", "taxi", "ride_hail", "coach"]);
 
+/**
+ * Where a vehicle stands: `active` (registered by staff or approved),
+ * `pending` (applied for by its owner, scans work and are traced while it
+ * waits for review), `rejected` (its codes stop working), `retired` (taken
+ * out of service by its operator; its history stays for tracing).
+ */
+export const vehicleStatus = pgEnum("vehicle_status", ["active", "pending", "rejected", "retired"]);
+
 export const vehicles = pgTable(
   "vehicles",
   {
@@ -16,7 +24,11 @@ export const vehicles = pgTable(
     /** scrypt hash of the agent's MQTT password; the password itself is shown once at registration. */
     agentPasswordHash: text("agent_password_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    /** Out of service: codes stop working, the agent cannot log in, lists hide it; its rides stay for tracing. */
+    /** pending (self-service application under review; its code works), active, rejected or retired. */
+    status: vehicleStatus("status").notNull().default("active"),
+    /** The platform's own id for the car, so a fleet system's batch is idempotent (unique per operator). */
+    externalId: text("external_id"),
+    /** Out of service since: codes stop working, the agent cannot log in, lists hide it; its rides stay for tracing. */
     retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
   (t) => [
@@ -27,6 +39,7 @@ export const vehicles = pgTable(
     uniqueIndex("vehicles_operator_plate_uq")
       .on(sql`coalesce(${t.operatorId}, '00000000-0000-0000-0000-000000000000'::uuid)`, t.plate)
       .where(sql`${t.retiredAt} is null`),
+    uniqueIndex("vehicles_operator_external_idx").on(t.operatorId, t.externalId).where(sql`${t.externalId} is not null`),
   ],
 );
 
