@@ -5,7 +5,7 @@ import { cspNonce } from "../security/csp.ts";
 import type { AppDeps } from "../context.ts";
 import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
-import type { CodesRepository } from "./codes.repository.ts";
+import { vehicleRetired, type CodesRepository } from "./codes.repository.ts";
 import { posterCodeUrl } from "./live-code.ts";
 import { Poster } from "./poster.tsx";
 import { qrPng, qrSvg } from "./qr.ts";
@@ -23,7 +23,7 @@ const svg = createRoute({
   summary: "The vehicle's poster code as an SVG QR image (error correction Q)",
   security: staffSecurity,
   request: { params },
-  responses: { 200: binary("image/svg+xml", "QR code of {PUBLIC_URL}/v/{codeId}"), ...errors(400, 401, 403, 404) },
+  responses: { 200: binary("image/svg+xml", "QR code of {PUBLIC_URL}/v/{codeId}"), ...errors(400, 401, 403, 404, 410) },
 });
 
 const png = createRoute({
@@ -33,7 +33,7 @@ const png = createRoute({
   summary: "The vehicle's poster code as a PNG QR image",
   security: staffSecurity,
   request: { params, query: z.object({ width: z.coerce.number().int().min(128).max(2048).optional() }) },
-  responses: { 200: binary("image/png", "QR code of {PUBLIC_URL}/v/{codeId}"), ...errors(400, 401, 403, 404) },
+  responses: { 200: binary("image/png", "QR code of {PUBLIC_URL}/v/{codeId}"), ...errors(400, 401, 403, 404, 410) },
 });
 
 const poster = createRoute({
@@ -43,7 +43,7 @@ const poster = createRoute({
   summary: "Printable poster (HTML, print CSS for A5 or A4): plate, route, kind, the code and instructions in Chinese and English",
   security: staffSecurity,
   request: { params, query: z.object({ size: z.enum(["A4", "A5"]).default("A5") }) },
-  responses: { 200: { content: { "text/html": { schema: z.string() } }, description: "Poster page" }, ...errors(400, 401, 403, 404) },
+  responses: { 200: { content: { "text/html": { schema: z.string() } }, description: "Poster page" }, ...errors(400, 401, 403, 404, 410) },
 });
 
 const rotate = createRoute({
@@ -60,7 +60,9 @@ const rotate = createRoute({
 export function registerCodesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository, codes: CodesRepository) {
   const current = async (user: Parameters<VehiclesRepository["getFor"]>[0], id: string) => {
     const v = await vehicles.getFor(user, id);
-    // Every vehicle gets a code at registration and rotation replaces it atomically, so this is a broken invariant, not bad input.
+    // Retiring revokes the codes; otherwise every vehicle gets a code at registration and rotation
+    // replaces it atomically, so a missing one is a broken invariant, not bad input.
+    if (v.retiredAt) throw vehicleRetired();
     if (!v.codeId) throw new Error(`vehicle ${v.id} has no active code`);
     return { vehicle: v, url: posterCodeUrl(deps.config.publicUrl, v.codeId) };
   };

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../context.ts";
-import { badRequest } from "../errors.ts";
+import { sqlState } from "../db/db-errors.ts";
+import { badRequest, notFound } from "../errors.ts";
 import { errors, json, jsonBody, type Router } from "../openapi.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import { text } from "../../../protocol/fields.ts";
@@ -68,7 +69,10 @@ export function registerDriversRoutes(app: Router, deps: AppDeps, access: Return
     const { operatorId, actor } = c.var.fleet;
     const phone = body.phone === undefined ? null : normalisePhone(body.phone);
     if (phone === null && body.phone !== undefined) throw badRequest("invalid_phone", "That phone number does not look right");
-    const created = await drivers.create(operatorId, { ...body, phone }, actor);
+    // An admin may name any operator id: one that does not exist is a 404, not the foreign key's 500.
+    const created = await drivers.create(operatorId, { ...body, phone }, actor).catch((err: unknown) => {
+      throw sqlState(err) === "23503" ? notFound("Operator") : err;
+    });
     return c.json({ id: created.id, ref: created.ref, page: { url: `${deps.config.publicUrl}/driver/${created.pageToken}` } }, 201);
   });
 
