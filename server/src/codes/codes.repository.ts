@@ -28,8 +28,8 @@ export const vehicleRetired = () =>
 
 /** Pending vehicles' codes work (scans are traced from the first minute); rejected and retired ones' do not. */
 function refuseOutOfService(v: { status: string; retired: boolean }) {
-  if (v.retired || v.status === "retired") throw vehicleRetired();
   if (v.status === "rejected") throw vehicleRejected();
+  if (v.retired || v.status === "retired") throw vehicleRetired();
 }
 
 export const codeExpired = () =>

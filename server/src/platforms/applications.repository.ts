@@ -156,7 +156,8 @@ export function createApplicationsRepository({ db, clock, keys }: { db: Db; cloc
         await tx.update(vehicleApplications).set({ status: decision, reason, decidedAt: now, decidedBy: user.id }).where(eq(vehicleApplications.id, id));
         const [vehicle] = await tx
           .update(vehicles)
-          .set({ status: decision === "approved" ? "active" : "rejected" })
+          // A rejected vehicle leaves service for good: its plate is free for a corrected application.
+          .set(decision === "approved" ? { status: "active" } : { status: "rejected", retiredAt: now })
           .where(eq(vehicles.id, app.vehicleId))
           .returning({ plate: vehicles.plate });
         await tx.insert(auditLog).values({
