@@ -18,7 +18,7 @@ describe("routes before any feed is imported", () => {
     expect((await t.call("GET", "/api/v1/routes", undefined, admin)).json).toEqual({ routes: [] });
     const bus = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·R0001", kind: "bus" }, admin);
     const patched = await t.call("PATCH", `/api/v1/vehicles/${bus.json.id}`, { routeId: "K51" }, admin);
-    expect(patched.json).toEqual({ id: bus.json.id, routeId: "K51" });
+    expect(patched.json).toMatchObject({ id: bus.json.id, routeId: "K51" });
     expect((await t.call("GET", `/api/v1/vehicles/${bus.json.id}`, undefined, admin)).json.routeId).toBe("K51");
   });
 
