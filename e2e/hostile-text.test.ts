@@ -114,24 +114,35 @@ describe("stored text is shown as text, never run", () => {
     const table = await page.locator("table.contacts").innerText();
     for (const text of [PAYLOAD.rider, PAYLOAD.companion, PAYLOAD.driver]) expect(table).toContain(text);
 
-    // Hover every shape on the map: each tooltip reads as text.
+    // Hover every shape on the map: each tooltip reads as text. Each shape's own tooltip is the one it is
+    // described by (Leaflet sets aria-describedby on opening): the last tooltip in the page may be the
+    // previous shape's, still fading out for 200 ms after its mouseout.
     const tooltips: string[] = [];
     for (const selector of ["path.contact-marker", "path.contact-alight", "path.case-boarding", "path.case-alighting", "path.segment-path"]) {
       const shapes = page.locator(selector);
       for (let i = 0; i < (await shapes.count()); i++) {
         await shapes.nth(i).dispatchEvent("mouseover");
-        await page.locator(".leaflet-tooltip").last().waitFor();
-        tooltips.push(await page.locator(".leaflet-tooltip").last().innerText());
+        await expect.poll(() => shapes.nth(i).getAttribute("aria-describedby")).toMatch(/^leaflet-tooltip-/);
+        const tooltip = page.locator(`#${await shapes.nth(i).getAttribute("aria-describedby")}`);
+        await tooltip.waitFor();
+        tooltips.push(await tooltip.innerText());
         await shapes.nth(i).dispatchEvent("mouseout");
       }
     }
     expect(tooltips.join("\n")).toContain(PAYLOAD.rider);
     expect(tooltips.join("\n")).toContain(PAYLOAD.driver);
     expect(tooltips.join("\n")).toContain(PAYLOAD.companion);
+    expect(tooltips.join("\n")).toContain(PAYLOAD.plate);
     // Clicking a marker selects its row (and opens its tooltip); marking a contact carries the case reference.
     await page.locator("path.contact-marker").first().dispatchEvent("click");
     await expect.poll(() => page.locator("tr.contact-row.selected").count()).toBe(1);
+    // Marking asks first, naming the person in the dialog (as text), then says who was marked.
     await rows.filter({ hasText: PAYLOAD.companion }).getByRole("button", { name: /Mark/ }).click();
+    const dialog = page.getByRole("dialog");
+    expect(await dialog.locator(".confirm-names").innerText()).toContain(PAYLOAD.companion);
+    await w.expectNothingRan();
+    await dialog.getByRole("button", { name: "Mark 1 person" }).click();
+    await expect.poll(() => page.locator(".action-status").innerText()).toContain(PAYLOAD.companion);
     await w.expectNothingRan();
 
     // The case's trip: plate, route, driver and seats as text, in the facts, the table and the markers' tooltips.

@@ -38,7 +38,13 @@ class CaseRidesLayer extends L.Layer {
       const to = Date.parse(s.to);
       const latlngs = track.map(pt);
       this.points.push(...latlngs);
-      if (latlngs.length > 1) L.polyline(latlngs, { color: COLORS.case, weight: 4, opacity: 0.8, className: "segment-path" }).addTo(this.group);
+      if (latlngs.length > 1) {
+        // The ride names its vehicle and time, so the path can be told apart where two rides cross.
+        const vehicle = [s.plate, s.routeId].filter(Boolean).join(" · ");
+        L.polyline(latlngs, { color: COLORS.case, weight: 4, opacity: 0.8, className: "segment-path" })
+          .bindTooltip(lines(t("legend.casePath"), ...(vehicle ? [vehicle] : []), `${fmtDateTime(s.from)} – ${fmtDateTime(s.to)}`), { sticky: true })
+          .addTo(this.group);
+      }
       const board = fixAt(track, from) ?? track[0];
       const alight = fixAt(track, to) ?? track[track.length - 1];
       if (board) {
