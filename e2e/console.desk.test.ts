@@ -70,7 +70,7 @@ describe("case desk", () => {
     const slider = page.getByLabel("Moment on board");
     const before = Number(await slider.inputValue());
     await page.getByRole("button", { name: "Play" }).click();
-    await expect.poll(async () => Number(await slider.inputValue())).toBeGreaterThan(before);
+    await expect.poll(async () => Number(await slider.inputValue()), { timeout: 20_000 }).toBeGreaterThan(before);
     await page.getByRole("button", { name: "Pause" }).click();
     expect(await page.locator(".slider-ticks span").count()).toBeGreaterThan(1);
     expect(await clippedControls(page)).toEqual([]);
