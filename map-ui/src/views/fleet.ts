@@ -21,7 +21,8 @@ export const fleetView: View = (ctx, el) => {
   const isAdmin = ctx.user.role === "admin";
   const plate = h("input", { name: "plate", required: true, minlength: "2", maxlength: "20", autocomplete: "off" });
   const kind = select(KINDS(), "bus", { name: "kind" });
-  const route = h("input", { name: "routeId", maxlength: "32", autocomplete: "off" });
+  // ROUTE_ID_MAX (protocol/fields.ts), written out: the console bundle does not carry zod.
+  const route = h("input", { name: "routeId", maxlength: "64", autocomplete: "off" });
   const capacity = h("input", { name: "capacity", type: "number", min: "1", max: "500" });
   const operator = h("input", { name: "operator", maxlength: "100", autocomplete: "organization" });
   const formMsg = h("p", { className: "status", role: "status" });

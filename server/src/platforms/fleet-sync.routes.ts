@@ -10,7 +10,7 @@ import { Poster } from "../codes/poster.tsx";
 import { qrSvg } from "../codes/qr.ts";
 import { provisionAgent } from "../vehicles/vehicle-agent.routes.ts";
 import { VehicleKindSchema } from "../vehicles/vehicles.routes.ts";
-import { text } from "../../../protocol/fields.ts";
+import { routeIdText, text } from "../../../protocol/fields.ts";
 import { auditRow } from "./audit-row.ts";
 import type { FleetSyncRepository, FleetVehicle } from "./fleet-sync.repository.ts";
 import { MAX_BATCH } from "./fleet-sync.repository.ts";
@@ -26,7 +26,7 @@ const FleetItemSchema = z
     externalId,
     plate: text({ trim: true, min: 2, max: 20 }),
     kind: VehicleKindSchema,
-    routeId: text({ trim: true, min: 1, max: 32 }).nullable().optional(),
+    routeId: routeIdText().nullable().optional(),
     capacity: z.number().int().min(1).max(500).nullable().optional(),
     status: z.enum(["active", "retired"]).optional().openapi({ description: "retired takes the car out of service: its codes stop working, its history stays" }),
   })

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import { requireStaff } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
-import { text } from "../../../protocol/fields.ts";
+import { routeIdText, text } from "../../../protocol/fields.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { VehicleKindSchema } from "./vehicle-kind.ts";
 import type { NetworkRepository } from "../gtfs/network.repository.ts";
@@ -23,7 +23,7 @@ const assign = createRoute({
     ...jsonBody(
       z
         .object({
-          routeId: text({ trim: true, min: 1, max: 32 }).nullable().optional(),
+          routeId: routeIdText().nullable().optional(),
           plate: text({ trim: true, min: 2, max: 20 }).optional(),
           kind: VehicleKindSchema.optional(),
           capacity: z.number().int().min(1).max(500).nullable().optional(),

@@ -5,7 +5,7 @@ import type { AppDeps } from "../context.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import type { VehiclesRepository } from "./vehicles.repository.ts";
 import { provisionAgent, registerVehicleAgentRoutes } from "./vehicle-agent.routes.ts";
-import { text } from "../../../protocol/fields.ts";
+import { ROUTE_ID_MAX, routeIdText, text } from "../../../protocol/fields.ts";
 
 import { VehicleKindSchema } from "./vehicle-kind.ts";
 export { VehicleKindSchema };
@@ -33,7 +33,7 @@ const RegisterSchema = z
     kind: VehicleKindSchema,
     /** Operator (company) name; operator staff always register into their own. */
     operator: text({ trim: true, min: 1, max: 100 }).optional(),
-    routeId: text({ trim: true, min: 1, max: 32 }).optional(),
+    routeId: routeIdText().optional(),
     capacity: z.number().int().min(1).max(500).optional(),
   })
   .openapi("RegisterVehicle");
@@ -66,7 +66,7 @@ const list = createRoute({
   path: "/vehicles",
   tags: ["vehicles"],
   security: staffSecurity,
-  request: { query: z.object({ routeId: text({ max: 32 }).optional() }) },
+  request: { query: z.object({ routeId: text({ max: ROUTE_ID_MAX }).optional() }) },
   responses: { 200: json(z.object({ vehicles: z.array(VehicleSchema) })), ...errors(401, 403) },
 });
 
