@@ -19,7 +19,7 @@ export async function runDemo(config: Config, argv: string[]) {
   let demo: Awaited<ReturnType<typeof startDemo>>;
   try {
     const up = (password: string) => console.log(`Console: ${url}  sign in as admin / ${password} — vehicles appear as they are registered and their agents start`);
-    demo = await startDemo(config, options, createLogger(config.logLevel === "info" ? "warn" : config.logLevel), up);
+    demo = await startDemo(config, options, createLogger(config.logLevel === "info" ? "warn" : config.logLevel), { onServerUp: up, say: (line) => console.log(`  ${line}`) });
   } catch (err) {
     if (err instanceof GtfsFeedError) console.error(`${options.gtfs}: ${err.message}.\n${formatProblems(err.problems)}`);
     else console.error((err as Error).message);
