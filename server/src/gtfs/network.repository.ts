@@ -22,9 +22,16 @@ export function createNetworkRepository({ db }: { db: Db }) {
       return rows.map((r) => ({ ...r, trips: tripsOf.get(r.id) ?? 0, vehicles: fleetOf.get(r.id) ?? 0 }));
     },
 
-    async routeExists(id: string) {
-      const [r] = await db.select({ id: gtfsRoutes.id }).from(gtfsRoutes).where(eq(gtfsRoutes.id, id));
-      return Boolean(r);
+    /**
+     * Of `ids`, those a vehicle may not be put on: with a feed imported, a
+     * vehicle's route must be one of its routes; without one, route ids are
+     * free text and none is refused.
+     */
+    async unknownRoutes(ids: readonly string[]): Promise<string[]> {
+      const wanted = [...new Set(ids)];
+      if (!wanted.length || !(await this.hasFeed())) return [];
+      const found = new Set((await db.select({ id: gtfsRoutes.id }).from(gtfsRoutes).where(inArray(gtfsRoutes.id, wanted))).map((r) => r.id));
+      return wanted.filter((id) => !found.has(id));
     },
 
     /** Whether any feed is imported: without one, route ids stay free text. */
