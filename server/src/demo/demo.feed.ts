@@ -1,3 +1,4 @@
+import type { LatLon } from "../../../protocol/index.ts";
 import type { createNetworkRepository } from "../gtfs/network.repository.ts";
 import type { Timetable, TimetableTrip } from "./demo.schedule.ts";
 import type { ScheduledStop } from "./demo.timetable.ts";
@@ -40,4 +41,12 @@ export async function loadTimetable(network: ReturnType<typeof createNetworkRepo
     }
   }
   return { timezone: calendar.timezone ?? "UTC", routes, trips, calendar: { calendars: calendar.calendars, exceptions: calendar.exceptions } };
+}
+
+/** The middle of the feed's network (the median of its trips' stops): where the demo's taxis work, beside its buses. Null without trips. */
+export function feedCentre(timetable: Timetable): LatLon | null {
+  const stops = timetable.trips.flatMap((t) => t.stops);
+  if (!stops.length) return null;
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { lat: median(stops.map((s) => s.lat)), lon: median(stops.map((s) => s.lon)) };
 }

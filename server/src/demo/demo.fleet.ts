@@ -6,7 +6,8 @@ import { agentConfigSchema } from "../../../vehicle-agent/src/config.ts";
 import { bearing } from "../../../vehicle-agent/src/gps/simulate.ts";
 import { silentLog } from "../../../vehicle-agent/src/log.ts";
 import type { DemoApi } from "./demo.api.ts";
-import { wanderingLine } from "./demo.city.ts";
+import { CITY_CENTRE, wanderingLine } from "./demo.city.ts";
+import { feedCentre } from "./demo.feed.ts";
 import { createDispatcher, type Assignment, type Dispatcher, type Timetable, type TimetableTrip } from "./demo.schedule.ts";
 import { tripRun, type TripRun } from "./demo.timetable.ts";
 import type { Random } from "./random.ts";
@@ -175,6 +176,8 @@ export async function startFleet(
     vehicles.push({ ...v, plate, kind: "bus", driver, routeId, runs: busRuns, stop });
   }
 
+  // Taxis work the feed's city, not the generated one's: a Berlin feed's buses and Jinan's taxis would make a map 7,000 km wide.
+  const centre = feedCentre(opts.timetable) ?? CITY_CENTRE;
   const cars: [DemoKind, number, string][] = [
     ["taxi", opts.taxis, "T"],
     ["ride_hail", opts.rideHail, "R"],
@@ -183,7 +186,7 @@ export async function startFleet(
     for (let i = 0; i < count; i++) {
       const plate = `鲁A·${letter}${String(i + 1).padStart(3, "0")}`;
       const driver = `D-${letter}${String(i + 1).padStart(3, "0")}`;
-      const v = await startVehicle(api, { kind, plate, path: wanderingLine(random, 6), speed: random.between(8, 12) * opts.timeScale, driver, agentsDir });
+      const v = await startVehicle(api, { kind, plate, path: wanderingLine(random, 6, centre), speed: random.between(8, 12) * opts.timeScale, driver, agentsDir });
       let fare = 0;
       let stopped = false;
       const nextFare = () => {

@@ -7,6 +7,7 @@ import { distanceM, type LatLon } from "../../../protocol/index.ts";
 import { sharedDataFile } from "../../../vehicle-agent/test/shared-data.ts";
 import { loadConfig } from "../config.ts";
 import { rowsOf } from "../db/client.ts";
+import { feedCentre } from "./demo.feed.ts";
 import { parseDemoArgs, startDemo } from "./demo.ts";
 
 /*
@@ -40,7 +41,7 @@ describe.skipIf(!BERLIN)("the demo on a real timetable (Berlin VBB subset)", () 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "demo-gtfs-test-"));
     const config = loadConfig({ DATA_DIR: dir, PORT: "0", MQTT_PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
-    demo = await startDemo(config, parseDemoArgs(["--gtfs", BERLIN!, "--buses", "3", "--taxis", "0", "--ride-hail", "0", "--time-scale", "4", "--board-every", "600000"]));
+    demo = await startDemo(config, parseDemoArgs(["--gtfs", BERLIN!, "--buses", "3", "--taxis", "1", "--ride-hail", "0", "--time-scale", "4", "--board-every", "600000"]));
   }, 300_000);
 
   afterAll(async () => {
@@ -82,7 +83,13 @@ describe.skipIf(!BERLIN)("the demo on a real timetable (Berlin VBB subset)", () 
       expect(standing.every((p) => p.speed === 0)).toBe(true);
     }
 
-    // On the feed's shapes: every good fix lies on a shape of the bus's route.
+    // The taxi works the feed's city: within 10 km of its stops' middle, on the same map as the buses.
+    const centre = feedCentre(demo.timetable)!;
+    await expect.poll(() => count(sql`select count(*) as n from positions p join vehicles v on v.id = p.vehicle_id where v.kind = 'taxi'`), { timeout: 60_000 }).toBeGreaterThan(0);
+    const taxiFixes = await rows<{ lat: number; lon: number }>(sql`select p.lat, p.lon from positions p join vehicles v on v.id = p.vehicle_id where v.kind = 'taxi'`);
+    expect(Math.max(...taxiFixes.map((f) => distanceM(f, centre)))).toBeLessThan(10_000);
+
+    // On the feed's shapes: every good fix of a bus lies on a shape of its route.
     const shapes = new Map<string, [number, number][][]>();
     for (const r of await rows<{ route_id: string; points: [number, number][] | string }>(
       sql`select distinct t.route_id, s.points from gtfs_trips t join gtfs_shapes s on s.id = t.shape_id`,
@@ -90,7 +97,7 @@ describe.skipIf(!BERLIN)("the demo on a real timetable (Berlin VBB subset)", () 
       const points = typeof r.points === "string" ? (JSON.parse(r.points) as [number, number][]) : r.points;
       shapes.set(r.route_id, [...(shapes.get(r.route_id) ?? []), points]);
     }
-    const fixes = await rows<{ route_id: string; lat: number; lon: number }>(sql`select v.route_id, p.lat, p.lon from positions p join vehicles v on v.id = p.vehicle_id where p.flag is null`);
+    const fixes = await rows<{ route_id: string; lat: number; lon: number }>(sql`select v.route_id, p.lat, p.lon from positions p join vehicles v on v.id = p.vehicle_id where p.flag is null and v.kind = 'bus'`);
     const off = fixes.map((f) => Math.min(...shapes.get(f.route_id)!.map((s) => offPath(f, s))));
     expect(Math.max(...off)).toBeLessThan(25);
 

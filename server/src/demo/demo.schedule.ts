@@ -178,7 +178,9 @@ export function createDispatcher(timetable: Timetable, opts: { random: Random; s
         }
         const later = between(now, now + HORIZON_DAYS * 86_400_000).filter((i) => i.start >= now);
         if (!later.length) break;
-        const run = leastServed(later)[0]!;
+        // The departures of the next hour of service, spread over their routes: the morning's first buses at night,
+        // not tomorrow's run of a trip another bus is already on.
+        const run = leastServed(later.filter((i) => i.start < later[0]!.start + 3_600_000))[0]!;
         out.push(take(run, now, "ahead"));
         lastHow.set(bus, "ahead");
       }
