@@ -1,8 +1,9 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import type { Config } from "../config.ts";
+import { lockDataDir } from "../db/data-dir-lock.ts";
 import { importGtfsFeed } from "../gtfs/gtfs.import.ts";
 import { createNetworkRepository } from "../gtfs/network.repository.ts";
 import { BrokerPortInUseError } from "../mqtt/embedded-broker.ts";
@@ -71,6 +72,8 @@ export async function startDemo(
   hooks: { onServerUp?: (adminPassword: string) => void; say?: (line: string) => void } = {},
 ) {
   const dataDir = path.join(config.dataDir, "demo");
+  // Laid anew, but never under a demo still running on it (its lock says so: data-dir-lock.ts).
+  if (existsSync(dataDir)) lockDataDir(dataDir)();
   rmSync(dataDir, { recursive: true, force: true });
   const demoConfig: Config = { ...config, dataDir, databaseUrl: undefined, databaseRead: undefined, dataKey: undefined, adminPassword: config.adminPassword ?? DEMO_ADMIN_PASSWORD, mqtt: { ...config.mqtt, url: undefined } };
   let server: RunningServer;
