@@ -47,7 +47,7 @@ describe.skipIf(!BERLIN)("the demo on the Berlin feed, in the console", () => {
     const config = loadConfig({ DATA_DIR: dir, PORT: "0", MQTT_PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", TILE_URL: tileServer.url, TZ_DISPLAY: "Europe/Berlin" });
     const args = ["--gtfs", BERLIN!, "--buses", "3", "--taxis", "1", "--ride-hail", "0", "--time-scale", "4", "--board-every", "700"];
     [demo, browser] = await Promise.all([startDemo(config, parseDemoArgs(args)), launchBrowser()]);
-  }, 180_000);
+  }, 300_000); // the demo's start (import, migrations, registrations) as demo.gtfs.test.ts allows it on a busy machine
 
   afterAll(async () => {
     await browser?.close();
