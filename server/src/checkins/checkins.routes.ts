@@ -122,6 +122,7 @@ export function registerCheckinsRoutes(
     }
     const now = deps.clock.now();
     const alightedAt = await repos.checkins.alight(row, now < row.boardedAt ? row.boardedAt : now);
+    if (!row.alightedAt) deps.driverScreens?.onBoardChanged(row.vehicleId);
     return c.json({ alightedAt: alightedAt.toISOString() }, 200);
   });
 }
