@@ -214,6 +214,7 @@ describe("the passenger page leads with the right action", () => {
         t.clock.advance(2 * 3_600_000);
         const marked = await t.call("POST", `/api/v1/persons/${ride.json.personId}/status`, { status: "close_contact", reason: "case 2026-201" }, tracer);
         expect(marked.status).toBe(200);
+        t.clock.advance(60_000); // they scan after the marking, not at its very moment
 
         const w = await phoneBrowser(size, locale, device.value);
         const { page } = w;
