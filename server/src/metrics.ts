@@ -59,7 +59,7 @@ export function createMetrics() {
     }),
     liveCodesPublished: new Counter({
       name: "live_codes_published_total",
-      help: "Live codes published to vehicles' display topic: by the leader's round (schedule) or when a vehicle came online (online)",
+      help: "Live codes published to vehicles' display topic: by the leader's round (schedule), when a vehicle came online (online), or when someone boarded or got off (on_board)",
       labelNames: ["trigger"] as const,
       registers: [registry],
     }),

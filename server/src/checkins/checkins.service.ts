@@ -194,6 +194,8 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
         companionRows.map((c) => ({ checkinId: c.checkinId, personId: c.person.id, verified: c.verified })),
       );
 
+      // The driver's screen counts the passengers on board (the ride and its companions are committed by now).
+      deps.driverScreens?.onBoardChanged(vehicle.id);
       deps.metrics.checkins.inc({ source: "scan" });
       if (companionRows.length) deps.metrics.checkins.inc({ source: "companion" }, companionRows.length);
       deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length, verified }, "passenger checked in");

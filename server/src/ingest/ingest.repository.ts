@@ -111,6 +111,11 @@ export function createIngestRepository({ db }: { db: Db }) {
       const rows = await db.select({ id: vehicleState.vehicleId }).from(vehicleState).where(eq(vehicleState.online, true));
       return rows.map((r) => r.id);
     },
+
+    async isOnline(vehicleId: string): Promise<boolean> {
+      const [row] = await db.select({ online: vehicleState.online }).from(vehicleState).where(eq(vehicleState.vehicleId, vehicleId));
+      return row?.online ?? false;
+    },
   };
 }
 

@@ -38,6 +38,8 @@ class Invalid extends Error {
 export interface IngestOptions {
   /** A vehicle's status says it came online: the live code goes out to it at once. */
   onOnline?(vehicleId: string): void;
+  /** A pass check-in or a trip event was stored: who is on board may have changed (the driver's screen shows it). */
+  onBoardChanged?(vehicleId: string): void;
   positionBatchRows?: number;
   positionBatchDelayMs?: number;
 }
@@ -115,6 +117,8 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     if (!(await repo.applyTrip(vehicleId, m))) throw new Invalid("trip_conflict", "this tripId belongs to another vehicle");
     metrics.mqttMessages.inc({ kind: "trip", outcome: "stored" });
     if (m.seq !== undefined) void ack(vehicleId, { seqs: [m.seq] });
+    // A trip's end ends its riders' rides; its start gathers those who boarded just before (DESIGN §7).
+    opts.onBoardChanged?.(vehicleId);
   }
 
   async function handleCheckin(vehicleId: string, body: unknown) {
@@ -139,6 +143,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       metrics.mqttMessages.inc({ kind: "checkin", outcome: stored ? "stored" : "duplicate" });
       if (stored) {
         metrics.checkins.inc({ source: "pass" });
+        opts.onBoardChanged?.(vehicleId);
         if (status === "case" || status === "close_contact") {
           void bus
             .alert(vehicleId, { kind: "flagged_passenger", status, checkinId: m.checkinId, ts: m.ts, ...(m.seat ? { seat: m.seat } : {}) })

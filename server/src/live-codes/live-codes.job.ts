@@ -1,37 +1,99 @@
 import type { Logger } from "pino";
 import { liveCodeUrl } from "../codes/live-code.ts";
 import type { AppDeps } from "../context.ts";
+import { createFlowRepository } from "../flow/flow.repository.ts";
 import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
 
+type Trigger = "schedule" | "online" | "on_board";
+
 /**
- * Keeps a fresh signed live code (codes/live-code.ts) on each online
- * vehicle's retained `display` topic: every TTL/2 for all online vehicles, so
- * a new code is always there before the last one expires, and at once when a
- * vehicle comes online.
+ * Keeps each online vehicle's retained `display` topic current: a fresh
+ * signed live code (codes/live-code.ts) every TTL/2 for all online vehicles,
+ * so a new code is always there before the last one expires, and at once
+ * when a vehicle comes online — with the number of passengers on board now
+ * (DESIGN §7), for the driver's screen. A boarding or a getting off
+ * (onBoardChanged) publishes again at once, so the count follows the
+ * passengers rather than the round.
  */
 export function createLiveCodePublisher(
-  deps: Pick<AppDeps, "config" | "clock" | "keys" | "metrics"> & { logger: Logger },
+  deps: Pick<AppDeps, "config" | "clock" | "keys" | "metrics" | "db"> & { logger: Logger },
   bus: VehicleBus,
-  onlineVehicles: () => Promise<string[]>,
+  vehicles: { online(): Promise<string[]>; isOnline(vehicleId: string): Promise<boolean> },
 ) {
-  async function publish(vehicleId: string, trigger: "schedule" | "online") {
+  // The primary, never a standby: the count must include the check-in just written.
+  const flow = createFlowRepository({ db: deps.db });
+
+  /** The counts, or none when they cannot be had: the live code goes out regardless. */
+  async function onBoard(ids: string[], at: Date): Promise<Map<string, number> | null> {
+    try {
+      return await flow.onBoardCounts(ids, at);
+    } catch (err) {
+      deps.logger.warn({ err, vehicles: ids.length }, "could not count passengers on board; the live code goes out without the count");
+      return null;
+    }
+  }
+
+  async function publish(vehicleId: string, trigger: Trigger, counts: Map<string, number> | null, at: Date) {
     const { url, expiresAt } = liveCodeUrl(deps, vehicleId);
     // Whole seconds, as the token carries them, so the screen's countdown matches what the server checks.
-    await bus.display(vehicleId, { url, expiresAt: Math.floor(expiresAt.getTime() / 1000) * 1000 });
+    const count = counts ? { onBoard: counts.get(vehicleId) ?? 0, onBoardAt: at.getTime() } : {};
+    await bus.display(vehicleId, { url, expiresAt: Math.floor(expiresAt.getTime() / 1000) * 1000, ...count });
     deps.metrics.liveCodesPublished.inc({ trigger });
+  }
+
+  async function publishOne(vehicleId: string, trigger: Trigger) {
+    const at = deps.clock.now();
+    await publish(vehicleId, trigger, await onBoard([vehicleId], at), at);
+  }
+
+  // One publish per vehicle at a time; changes meanwhile make one more after it, not one each.
+  const pending = new Map<string, { again: boolean; done?: Promise<void> }>();
+  async function drain(vehicleId: string, state: { again: boolean }) {
+    try {
+      do {
+        state.again = false;
+        // A vehicle with no agent online gets nothing retained for it: it learns the count when it connects.
+        if (await vehicles.isOnline(vehicleId)) await publishOne(vehicleId, "on_board");
+      } while (state.again);
+    } catch (err) {
+      deps.logger.warn({ err, vehicleId }, "could not tell the driver's screen the passengers on board");
+    } finally {
+      pending.delete(vehicleId);
+    }
   }
 
   return {
     /** Republish period: half the TTL, so a code is replaced well before it expires. */
     periodMs: Math.max(1_000, (deps.config.liveCodeTtlSeconds * 1000) / 2),
     /** At once, to a vehicle that just came online (in whichever process took its status). */
-    publishTo: (vehicleId: string) => publish(vehicleId, "online"),
-    /** The round over all online vehicles: run by the leader only (jobs/leader-lease.ts). */
+    publishTo: (vehicleId: string) => publishOne(vehicleId, "online"),
+    /** The round over all online vehicles: run by the leader only (jobs/leader-lease.ts). One count for all of them. */
     async publishAll() {
-      const ids = await onlineVehicles();
-      const results = await Promise.allSettled(ids.map((id) => publish(id, "schedule")));
+      const ids = await vehicles.online();
+      const at = deps.clock.now();
+      const counts = await onBoard(ids, at);
+      const results = await Promise.allSettled(ids.map((id) => publish(id, "schedule", counts, at)));
       const failed = results.filter((r) => r.status === "rejected").length;
       if (failed) deps.logger.warn({ failed, of: ids.length }, "could not publish some live codes");
+    },
+    /**
+     * Someone boarded or got off `vehicleId` (a scan, a pass, a check-out, a
+     * trip's end): its screen gets the new count. Returns at once; runs after
+     * the change is committed, in whichever process made it.
+     */
+    onBoardChanged(vehicleId: string): void {
+      const running = pending.get(vehicleId);
+      if (running) {
+        running.again = true;
+        return;
+      }
+      const state: { again: boolean; done?: Promise<void> } = { again: false };
+      pending.set(vehicleId, state);
+      state.done = drain(vehicleId, state);
+    },
+    /** Resolves once every count asked for so far has gone out (tests, and a stopping server). */
+    async settled(): Promise<void> {
+      await Promise.all([...pending.values()].map((p) => p.done));
     },
   };
 }

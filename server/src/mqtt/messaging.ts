@@ -60,12 +60,16 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     return link.publish(topic, payload, o);
   }, prefix);
   const repo = createIngestRepository(deps);
-  const liveCodes = createLiveCodePublisher(deps, vehicleBus, repo.onlineVehicles);
+  const liveCodes = createLiveCodePublisher(deps, vehicleBus, { online: repo.onlineVehicles, isOnline: repo.isOnline });
   const ingest = createIngest(deps, database, vehicleBus, {
     ...opts,
     onOnline: (vehicleId) => {
       opts.onOnline?.(vehicleId);
       liveCodes.publishTo(vehicleId).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish live code"));
+    },
+    onBoardChanged: (vehicleId) => {
+      opts.onBoardChanged?.(vehicleId);
+      liveCodes.onBoardChanged(vehicleId);
     },
   });
   // On Mosquitto the dynamic-security plugin answers on $CONTROL/… to this same client: its replies, not an agent's message.
@@ -136,6 +140,7 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
       stopLiveCodes();
       await natsIngest?.close();
       await ingest.drain().catch(() => {});
+      await liveCodes.settled();
       await link?.close();
       link = null;
     },
