@@ -12,9 +12,13 @@ type Trigger = "schedule" | "online" | "on_board";
  * so a new code is always there before the last one expires, and at once
  * when a vehicle comes online — with the number of passengers on board now
  * (DESIGN §7), for the driver's screen. A boarding or a getting off
- * (onBoardChanged) publishes again at once, so the count follows the
+ * (onBoardChanged) publishes again half a second later (a stop's boarding
+ * folded into one count), so the count follows the
  * passengers rather than the round.
  */
+/** How long a vehicle's screen waits after a boarding or a getting off for the ones that follow it. */
+export const ON_BOARD_SETTLE_MS = 500;
+
 export function createLiveCodePublisher(
   deps: Pick<AppDeps, "config" | "clock" | "keys" | "metrics" | "db"> & { logger: Logger },
   bus: VehicleBus,
@@ -46,7 +50,7 @@ export function createLiveCodePublisher(
     await publish(vehicleId, trigger, await onBoard([vehicleId], at), at);
   }
 
-  // One publish per vehicle at a time; changes meanwhile make one more after it, not one each.
+  // One publish per vehicle at a time, a moment after the change; changes meanwhile make one more after it, not one each.
   const pending = new Map<string, { again: boolean; done?: Promise<void> }>();
   async function drain(vehicleId: string, state: { again: boolean }) {
     try {
@@ -89,7 +93,8 @@ export function createLiveCodePublisher(
       }
       const state: { again: boolean; done?: Promise<void> } = { again: false };
       pending.set(vehicleId, state);
-      state.done = drain(vehicleId, state);
+      // A stop's boarding is many scans within a second or two: one count after it, not a query and a publish each.
+      state.done = new Promise<void>((settle) => setTimeout(settle, ON_BOARD_SETTLE_MS).unref()).then(() => drain(vehicleId, state));
     },
     /** Resolves once every count asked for so far has gone out (tests, and a stopping server). */
     async settled(): Promise<void> {
