@@ -10,6 +10,7 @@ import { verifyPass } from "../protocol/codes.ts";
 import { checkins } from "../server/src/db/schema/index.ts";
 import { decodeQrPng, launchChromium } from "../server/src/codes/qr.testing.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
+import { ROUTE_ID_MAX } from "../protocol/fields.ts";
 
 /*
  * The passenger's walk, in a real browser against a real HTTP server: an
@@ -166,4 +167,29 @@ describe("passenger in a real browser", () => {
     await expect(page.getByTestId("code-error").textContent()).resolves.toContain("no longer valid");
     await phone.close();
   }, 180_000);
+
+  it("shows the longest route id a feed may give (64 characters, no break opportunity) whole on a phone, without sideways scrolling", async () => {
+    const admin = await t.staff("admin");
+    const routeId = "de:vbb:1923_700:" + "9".repeat(ROUTE_ID_MAX - 16);
+    const vehicle = (await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·E2E03", kind: "bus", routeId }, admin)).json as { code: { url: string } };
+    const phone = await browser.newContext({ ...mobile, viewport: { width: 320, height: 640 }, locale: "zh-CN" });
+    const page = await phone.newPage();
+    await page.goto(vehicle.code.url);
+    expect(await page.locator(".vehicle .meta").textContent()).toContain(routeId);
+    await page.locator("#phone").fill("13800138003");
+    await checkInBy(page, page.getByRole("button", { name: "登记乘车" }));
+    expect(await page.locator("#r-route").textContent()).toContain(routeId);
+    // Nothing wider than the screen, and the route not cut off by the result card's rounded box.
+    const fits = await page.evaluate(() => {
+      // Text that runs past its box shows in scrollWidth, not in the box's own size.
+      const whole = (el: Element | null) => el !== null && el.scrollWidth <= el.clientWidth + 1;
+      return {
+        page: document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+        meta: whole(document.querySelector(".vehicle .meta")),
+        route: whole(document.getElementById("r-route")),
+      };
+    });
+    expect(fits).toEqual({ page: true, meta: true, route: true });
+    await phone.close();
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { epochMs, text } from "./fields.ts";
+import { epochMs, ROUTE_ID_MAX, text } from "./fields.ts";
 
 /**
  * Payload schemas, protocol v1 (DESIGN §4). The server validates every message
@@ -39,7 +39,7 @@ export const tripStart = z.object({
   event: z.literal("start"),
   tripId: uuid,
   ts: epochMs,
-  routeId: shortText.optional(),
+  routeId: text({ min: 1, max: ROUTE_ID_MAX }).optional(),
   /** Bus: "up"/"down" or a headsign. */
   direction: shortText.optional(),
   driverId: shortText.optional(),

@@ -1,6 +1,7 @@
 import * as L from "leaflet";
 import { apiUrl } from "../api.ts";
 import { clear, field, h, lines } from "../dom.ts";
+import { timetableRouteLabels } from "../route-layer.ts";
 import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
@@ -44,12 +45,16 @@ export const liveView: View = (ctx, el) => {
   let listDrawnAt = -Infinity;
   let fitted = false;
   let changes = 0; // vehicle changes applied, exposed for tests and load measurements
+  // The timetable's names for route ids ("653" for "1923_700"); ids as they are until the list arrives, or without a timetable.
+  let labels = new Map<string, string>();
+  void timetableRouteLabels().then((l) => (labels = l));
+  const routeOf = (v: LiveVehicle) => (v.routeId ? (labels.get(v.routeId) ?? v.routeId) : "");
 
   const tooltip = (id: string) => () => {
     const v = vehicles.get(id);
     if (!v) return lines();
     const occ = v.occupancy === null ? t("live.noTrip") : t("live.occupancy", { n: v.occupancy });
-    const head = h("span", {}, h("strong", {}, v.plate), ` ${v.routeId ?? ""}`);
+    const head = h("span", {}, h("strong", {}, v.plate), ` ${routeOf(v)}`);
     return lines(head, `${v.online ? t("live.online") : t("live.offline")} · ${occ}`, ...(v.ts ? [fmtDateTime(v.ts)] : []));
   };
 
@@ -99,7 +104,7 @@ export const liveView: View = (ctx, el) => {
     summary.textContent = t("live.summary", { vehicles: tn("n.vehicles", all.length), online, shown: markers.size });
     summary.dataset.vehicles = String(markers.size);
     const q = filter.value.trim().toLowerCase();
-    const matching = all.filter((v) => !q || v.plate.toLowerCase().includes(q) || (v.routeId ?? "").toLowerCase().includes(q));
+    const matching = all.filter((v) => !q || v.plate.toLowerCase().includes(q) || (v.routeId ?? "").toLowerCase().includes(q) || routeOf(v).toLowerCase().includes(q));
     matching.sort((a, b) => Number(b.online) - Number(a.online) || a.plate.localeCompare(b.plate, undefined, { numeric: true }));
     clear(list);
     for (const v of matching.slice(0, LIST_LIMIT)) {
@@ -112,7 +117,7 @@ export const liveView: View = (ctx, el) => {
             "button",
             { type: "button", className: "link", onclick: () => focusVehicle(v.vehicleId) },
             h("span", { className: "dot", "aria-hidden": "true" }),
-            `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""} · ${v.online ? t("live.online") : t("live.offline")}${occ}`,
+            `${v.plate}${v.routeId ? ` · ${routeOf(v)}` : ""} · ${v.online ? t("live.online") : t("live.offline")}${occ}`,
           ),
         ),
       );

@@ -18,6 +18,8 @@ main{max-width:480px;margin:0 auto;padding:16px}
 .meta{color:#4a5a50}
 button,input{font-family:inherit}
 #result{margin-bottom:14px}
+/* A route id may be 64 characters with no break (a GTFS feed's): it wraps rather than widening a phone's screen. */
+.meta,.result{overflow-wrap:anywhere}
 label{display:block;margin:10px 0 4px;font-weight:600}
 input{width:100%;font-size:18px;padding:11px 12px;border:1px solid #b9c4bd;border-radius:10px}
 button,.button{display:block;width:100%;font-size:19px;font-weight:700;padding:14px;margin-top:14px;border:0;border-radius:12px;background:#0a7d3b;color:#fff;text-align:center;text-decoration:none}
