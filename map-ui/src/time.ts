@@ -15,6 +15,12 @@ export const fmtDateTime = (t: string | number | Date) => format(new TZDate(toMs
 export const fmtTime = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "HH:mm:ss");
 export const fmtHour = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "MM-dd HH:00");
 
+/** Hours since the epoch on the display zone's wall clock: `wallHour(t) % 24 === 0` at its midnight. */
+export function wallHour(t: string | number | Date): number {
+  const d = new TZDate(toMs(t), zone);
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours()) / 3_600_000;
+}
+
 /** The value for an <input type="datetime-local">, in the display zone. */
 export const toLocalInput = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "yyyy-MM-dd'T'HH:mm");
 

@@ -1,3 +1,4 @@
+import type { TraceSettings } from "../../../protocol/api/trace.ts";
 import { field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { ViewContext } from "../shell.ts";
@@ -61,15 +62,13 @@ export function caseForm(ctx: ViewContext, onRun: (body: TraceRequest) => Promis
   return {
     el,
     /** Shows what a re-opened trace was run with, so running it again is one click. */
-    fill(personId: string, request: { from: string; to: string; depth: number; minOverlapMinutes: number } | null, why: string | null) {
+    fill(personId: string, request: TraceSettings) {
       who.value = personId;
-      if (request) {
-        from.value = toLocalInput(request.from);
-        to.value = toLocalInput(request.to);
-        depth.value = String(request.depth);
-        minOverlap.value = String(request.minOverlapMinutes);
-      }
-      reason.value = why ?? "";
+      from.value = toLocalInput(request.from);
+      to.value = toLocalInput(request.to);
+      depth.value = String(request.depth);
+      minOverlap.value = String(request.minOverlapMinutes);
+      reason.value = request.reason;
     },
     focus: () => who.focus(),
     status: (message: string, kind: "info" | "error" = "info") => status(formStatus, message, kind),

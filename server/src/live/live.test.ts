@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
-import type { LiveVehicle } from "./live.repository.ts";
+import type { LiveVehicle } from "../../../protocol/api/live.ts";
 
 let t: TestApp;
 beforeAll(async () => {

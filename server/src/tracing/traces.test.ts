@@ -118,6 +118,11 @@ describe("exports", () => {
     expect(res.text).toContain(",'+driver-1,"); // a driver id starting with + is escaped too
     expect(res.text).toContain("'+86139"); // and so is every phone number
     expect(res.text).toContain("王小明");
+    // Times as the console shows them, in TZ_DISPLAY (Asia/Shanghai), with the offset so each cell is one instant anywhere.
+    const q = lines.find((l) => l.includes("HYPERLINK"))!;
+    expect(q).toContain(",2026-11-27 16:05:00+08:00,2026-11-27 16:25:00+08:00,");
+    expect(lines.slice(1).every((l) => /,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+08:00,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+08:00,/.test(l))).toBe(true);
+    expect(res.text).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
     expect((await audit()).map((a) => a.action)).toEqual(["trace.create", "trace.export.csv"]);
   });
 
