@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { rowsOf } from "../db/client.ts";
+import { staffAccounts } from "../../../protocol/api/staff.ts";
 
 let t: TestApp;
 let admin: Awaited<ReturnType<TestApp["staff"]>>;
@@ -80,8 +81,9 @@ describe("managing staff accounts", () => {
     expect((await me(tracer)).json.role).toBe("operator");
     expect((await t.call("GET", "/api/v1/traces", undefined, tracer)).status).toBe(403);
     expect((await t.call("GET", "/api/v1/vehicles", undefined, tracer)).status).toBe(200);
-    const listed = (await t.call("GET", "/api/v1/users", undefined, admin)).json.users.find((u: { id: string }) => u.id === id);
-    expect(listed).toMatchObject({ role: "operator", operator: "Role Bus Co" });
+    const all = (await t.call("GET", "/api/v1/users", undefined, admin)).json;
+    expect(staffAccounts.parse(all)).toEqual(all); // exactly the contract the console reads (protocol/api/)
+    expect(all.users.find((u: { id: string }) => u.id === id)).toMatchObject({ role: "operator", operator: "Role Bus Co" });
 
     // Back to tracer: the company goes with the operator role.
     const back = await t.call("PUT", `/api/v1/users/${id}/role`, { role: "tracer", operator: "ignored Co" }, admin);

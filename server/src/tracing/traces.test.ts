@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { rowsOf } from "../db/client.ts";
 import { scenario, type Scenario } from "./fixtures.ts";
+import { storedTrace, trace as traceAnswer } from "../../../protocol/api/trace.ts";
 
 const T0 = new Date("2026-11-27T08:00:00Z");
 let t: TestApp;
@@ -102,6 +103,9 @@ describe("the trace API", () => {
     expect(stored).not.toContain(phoneOfP.slice(3));
     const again = await t.call("GET", `/api/v1/traces/${res.json.id}`, undefined, tracer);
     expect(again.json.contacts).toEqual(res.json.contacts);
+    // Each answer is exactly the contract the console reads (protocol/api/): nothing missing, nothing the schema does not name.
+    expect(traceAnswer.parse(res.json)).toEqual(res.json);
+    expect(storedTrace.parse(again.json)).toEqual(again.json);
   });
 });
 
