@@ -24,7 +24,7 @@ export function createMap(el: HTMLElement, boot: Boot, opts: { label: string; ca
   el.setAttribute("aria-label", opts.label);
   const map = L.map(el, {
     preferCanvas: opts.canvas ?? false,
-    renderer: opts.canvas ? L.canvas({ padding: 0.2 }) : L.svg(),
+    renderer: opts.canvas ? new SafeCanvas({ padding: 0.2 }) : L.svg(),
     keyboard: true,
     zoomControl: true,
     attributionControl: true,
@@ -52,6 +52,20 @@ export function createMap(el: HTMLElement, boot: Boot, opts: { label: string; ca
     },
   };
 }
+
+/**
+ * Leaflet 1.9.4's canvas renderer can run a redraw queued just before its map
+ * was removed: a redraw done at once (map.stop() in destroy) drops the queued
+ * frame's id, so map.remove() cannot cancel it, and it then draws on a canvas
+ * that is gone ("Cannot read properties of undefined (reading 'save')", seen
+ * when a live view is left while markers move). Leaflet fixed this after 1.9.4
+ * (PR #9608); until then a redraw without its canvas is skipped.
+ */
+const SafeCanvas = L.Canvas.extend({
+  _redraw(this: { _ctx?: CanvasRenderingContext2D }) {
+    if (this._ctx) (L.Canvas.prototype as unknown as { _redraw(): void })._redraw.call(this);
+  },
+}) as unknown as new (options?: L.RendererOptions) => L.Canvas;
 
 /**
  * The background as one layer: the configured tiles, and the note shown when

@@ -4,6 +4,7 @@ import { clear, field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime, fromLocalInput } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 import { personHref, traceHref } from "./cases.ts";
 
 /** The audit log for admins (issue 11 part 6): who read or changed what, about whom, why; filtered and paged. */
@@ -11,8 +12,8 @@ export const auditView: View = (_ctx, el, params) => {
   const person = h("input", { name: "personId", maxlength: "36", autocomplete: "off", value: params[0] ?? "" });
   const user = select([["", t("audit.anyone")]], "", { name: "userId" });
   const reason = h("input", { name: "reason", maxlength: "200", autocomplete: "off" });
-  const from = h("input", { name: "from", type: "datetime-local" });
-  const to = h("input", { name: "to", type: "datetime-local" });
+  const from = timeInput({ name: "from" });
+  const to = timeInput({ name: "to" });
   const msg = h("p", { className: "status", role: "status" });
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, t("audit.more"));
@@ -75,7 +76,7 @@ export const auditView: View = (_ctx, el, params) => {
       shown += res.entries.length;
       next = res.next;
       more.hidden = !next;
-      status(msg, shown === 0 ? t("audit.none") : t("cases.shown", { count: shown }));
+      status(msg, shown === 0 ? "" : t("cases.shown", { count: shown }));
       // Nothing matched: say what the filters were, so an empty log is not mistaken for a broken one.
       empty.hidden = shown > 0;
       empty.textContent = shown > 0 ? "" : q.size > 1 ? t("audit.noneFiltered") : t("audit.noneYet");

@@ -4,6 +4,7 @@ import { clear, field, h, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime, fromLocalInput } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 
 /** One stored trace as GET /api/v1/traces lists it. */
 export type CaseEntry = CaseListEntry;
@@ -15,8 +16,8 @@ export const personHref = (id: string) => `#/person/${encodeURIComponent(id)}`;
 /** The case list (issue 13 part 1): stored traces newest first, filtered, paged; each opens as it was stored. */
 export const casesView: View = (_ctx, el) => {
   const q = h("input", { name: "q", maxlength: "200", autocomplete: "off" });
-  const from = h("input", { name: "from", type: "datetime-local" });
-  const to = h("input", { name: "to", type: "datetime-local" });
+  const from = timeInput({ name: "from" });
+  const to = timeInput({ name: "to" });
   const msg = h("p", { className: "status", role: "status" });
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, t("cases.more"));
@@ -81,7 +82,8 @@ export const casesView: View = (_ctx, el) => {
       shown += res.traces.length;
       next = res.next;
       more.hidden = !next;
-      status(msg, shown === 0 ? t("cases.none") : t("cases.shown", { count: shown }));
+      // With no rows the empty block below says why; the status line stays for counts.
+      status(msg, shown === 0 ? "" : t("cases.shown", { count: shown }));
       showEmpty(shown === 0, params.has("q") || params.has("from") || params.has("to"));
     } catch (err) {
       status(msg, errorText(err), "error");

@@ -4,7 +4,8 @@ import { t, tn } from "../i18n.ts";
 import { heatLayer } from "../leaflet-heat.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, endOfToday, fmtHour, fromLocalInput, toLocalInput, wallHour } from "../time.ts";
+import { daysAgo, endOfToday, fmtHour, fromLocalInput, wallHour } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 import type { Flow } from "../../../protocol/api/flow.ts";
 import { countTicks, hourlyStacks, NO_ROUTE, readFlow, type FlowSeries } from "./flow-model.ts";
 import { boardingPlaces, MAX_TRIPS } from "./flow-places.ts";
@@ -18,8 +19,8 @@ const label = (key: string) => (key === NO_ROUTE ? t("flow.noRoute") : key);
 
 /** Flow view: boardings per route (or vehicle) and hour as a chart, and where boardings happen as heat. */
 export const flowView: View = (ctx, el) => {
-  const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
-  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
+  const from = timeInput({ required: true, value: daysAgo(1) });
+  const to = timeInput({ required: true, value: endOfToday() });
   const groupBy = select([["route", t("flow.byRoute")], ["vehicle", t("flow.byVehicle")]], "route");
   const msg = h("p", { className: "status", role: "status" });
   const chart = h("figure", { className: "chart" });

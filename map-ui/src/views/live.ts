@@ -147,8 +147,7 @@ export const liveView: View = (ctx, el) => {
       source.close();
       cancelAnimationFrame(frame);
       clearTimeout(listTimer);
-      layer.remove();
-      cm.destroy();
+      cm.destroy(); // removes the vehicles' layer with the map
     },
   };
 };

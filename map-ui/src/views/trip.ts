@@ -6,7 +6,8 @@ import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import { drawRoute } from "../route-layer.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput, toLocalInput } from "../time.ts";
+import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 import { loadVehicles } from "../vehicles.ts";
 import { TripBoardingsLayer, TripPathLayer, TripVehicleLayer } from "./trip-layers.ts";
 
@@ -148,8 +149,8 @@ function checkinTable(trip: TripDetail, linkPeople: boolean) {
 /** No trip chosen yet: a vehicle and a window, then the trips found, or what to try when there are none. */
 function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: string) {
   const vehicle = h("select", { name: "vehicle" });
-  const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
-  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
+  const from = timeInput({ required: true, value: daysAgo(1) });
+  const to = timeInput({ required: true, value: endOfToday() });
   const list = h("div", { className: "trip-list" }, h("p", { className: "empty" }, t("trip.before")));
   const msg = h("p", { className: "status", role: "status" });
   const form = h(

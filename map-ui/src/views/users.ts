@@ -119,7 +119,7 @@ export const usersView: View = (ctx, el) => {
     };
     apply.addEventListener("click", act(change, t("users.roleChanged", { username: u.username })));
     sync();
-    return h("div", { className: "role-edit" }, choice, company, apply, u.operator && u.role === "operator" ? h("div", { className: "hint" }, u.operator) : null);
+    return h("div", { className: "role-edit" }, choice, company, apply);
   }
 
   const rowsById = new Map<string, HTMLTableRowElement>();
