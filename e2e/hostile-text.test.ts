@@ -196,7 +196,7 @@ describe("stored text is shown as text, never run", () => {
     await page.getByLabel(/^To/).fill(day(1));
     await page.getByRole("button", { name: "Show" }).click();
     await expect.poll(() => page.locator(".legend").innerText()).toContain(PAYLOAD.tripRoute);
-    await page.locator("svg circle").first().hover();
+    await page.locator("svg rect.flow-bar").first().hover(); // its title names the route
     await page.getByText("Show as a table").click();
     expect(await page.locator("details table").innerText()).toContain(PAYLOAD.tripRoute);
     await w.expectNothingRan();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { scenario, type Scenario } from "../tracing/fixtures.ts";
 import { createFlowRepository } from "./flow.repository.ts";
+import { flow, occupancy } from "../../../protocol/api/flow.ts";
 
 const T0 = new Date("2026-11-27T08:00:00Z");
 let t: TestApp;
@@ -36,6 +37,7 @@ describe("passenger flow", () => {
   it("counts boardings per route per hour, the trip's route before the vehicle's", async () => {
     const res = await t.call("GET", q("route"), undefined, admin);
     expect(res.status, res.text).toBe(200);
+    expect(flow.parse(res.json)).toEqual(res.json); // exactly the contract the console reads (protocol/api/)
     expect(res.json.rows.map((r: { hour: string; key: string | null; boardings: number }) => [r.hour.slice(11, 16), r.key, r.boardings])).toEqual([
       ["08:00", "K51", 1],
       ["08:00", "K7", 2],
@@ -56,6 +58,7 @@ describe("passenger flow", () => {
   it("reports who is on board now per vehicle", async () => {
     const res = await t.call("GET", "/api/v1/flow/occupancy", undefined, admin);
     expect(res.status).toBe(200);
+    expect(occupancy.parse(res.json)).toEqual(res.json);
     expect(res.json.vehicles.map((v: { plate: string; onBoard: number }) => [v.plate, v.onBoard])).toEqual([
       ["TEST-bus1", 2],
       ["TEST-bus2", 1],
