@@ -42,6 +42,8 @@ export interface FleetReport {
   /** Fixes the broker confirmed (PUBACK): these must all become rows. */
   fixesAcked: number;
   tripEvents: number;
+  /** Trips opened (a start event each): each must become one row of trips. */
+  tripsOpened: number;
   serverAcks: number;
   reconnects: number;
   willsTriggered: number;
@@ -54,7 +56,7 @@ type Msg = { kind: "start"; job: FleetJob } | { kind: "stop" } | { kind: "leave"
 const topic = (prefix: string, id: string, channel: string) => `${prefix}transit/v1/vehicles/${id}/${channel}`;
 
 function run(job: FleetJob) {
-  const report: FleetReport = { connected: 0, connectMs: 0, connectFailures: 0, fixesSent: 0, fixesAcked: 0, tripEvents: 0, serverAcks: 0, reconnects: 0, willsTriggered: 0, cpuMs: 0, rssMb: 0 };
+  const report: FleetReport = { connected: 0, connectMs: 0, connectFailures: 0, fixesSent: 0, fixesAcked: 0, tripEvents: 0, tripsOpened: 0, serverAcks: 0, reconnects: 0, willsTriggered: 0, cpuMs: 0, rssMb: 0 };
   type Vehicle = { id: string; client: MqttClient; timer?: NodeJS.Timeout; tripId: string | null; seq: number; tripEndsAt: number; lat: number; lon: number };
   const vehicles: Vehicle[] = [];
   let stopping = false;
@@ -68,6 +70,7 @@ function run(job: FleetJob) {
     v.tripId = event === "start" ? tripId : null;
     v.tripEndsAt = Date.now() + (3 + Math.random() * 5) * 60_000;
     report.tripEvents++;
+    if (event === "start") report.tripsOpened++;
     v.client.publish(topic(job.prefix, v.id, "trip"), JSON.stringify(body), { qos: 1 });
   };
 

@@ -142,6 +142,7 @@ function startFleet(job: Omit<FleetJob, "vehicleIds">, ids: string[]) {
       fixesSent: total("fixesSent"),
       fixesAcked: total("fixesAcked"),
       tripEvents: total("tripEvents"),
+      tripsOpened: total("tripsOpened"),
       serverAcks: total("serverAcks"),
       reconnects: total("reconnects"),
       willsTriggered: total("willsTriggered"),
@@ -183,7 +184,12 @@ interface Outcome {
   /** p99 over every fix, those sent while the fleet was still connecting included. */
   p99All: number;
   tripEvents: number;
+  tripsOpened: number;
   trips: number;
+  /** From the fleet's stop to the last fix and trip stored. */
+  drainSeconds: number;
+  /** The server's mqtt_messages_total and mqtt_invalid_messages_total lines: what it did with each kind. */
+  messages: string[];
   serverAcks: number;
   reconnects: number;
   rss: { server: number; broker: number; fleet: number };
@@ -201,7 +207,7 @@ async function benchBroker(broker: Broker): Promise<Outcome> {
   cleanups.unshift(() => sql.end());
   const outcome: Outcome = {
     broker, vehicles: VEHICLES, connected: 0, connectSeconds: null, holdSeconds: 0, fixesSent: 0, fixesAcked: 0, rows: 0, storedPerSecond: 0, p50: NaN, p99: NaN, p99All: NaN,
-    tripEvents: 0, trips: 0, serverAcks: 0, reconnects: 0, rss: { server: 0, broker: 0, fleet: 0 }, onlineBeforeLeaving: 0, onlineAfterLeaving: 0, wills: 0, load: "",
+    tripEvents: 0, tripsOpened: 0, trips: 0, drainSeconds: 0, messages: [], serverAcks: 0, reconnects: 0, rss: { server: 0, broker: 0, fleet: 0 }, onlineBeforeLeaving: 0, onlineAfterLeaving: 0, wills: 0, load: "",
   };
   let fleet: ReturnType<typeof startFleet> | null = null;
   try {
@@ -267,14 +273,19 @@ async function benchBroker(broker: Broker): Promise<Outcome> {
     outcome.onlineBeforeLeaving = await server.metric("vehicles_online");
     await fleet.stop();
     const stopped = fleet.report();
-    // Drain: every fix the broker confirmed should become a row.
-    const drainEnd = Date.now() + 60_000;
+    // Drain: every fix the broker confirmed should become a row, every trip opened a trip.
+    const drainStart = Date.now();
+    const drainEnd = drainStart + 120_000;
     let rows = 0;
+    let trips = 0;
     while (Date.now() < drainEnd) {
       rows = Number((await sql`select count(*)::int as n from positions`)[0]!.n);
-      if (rows >= stopped.fixesAcked) break;
+      trips = Number((await sql`select count(*)::int as n from trips`)[0]!.n);
+      if (rows >= stopped.fixesAcked && trips >= stopped.tripsOpened) break;
       await sleep(500);
     }
+    outcome.drainSeconds = (Date.now() - drainStart) / 1000;
+    outcome.messages = [...(await server.metricLines("mqtt_messages_total")), ...(await server.metricLines("mqtt_invalid_messages_total"))];
     // Latency over the fixes sent while held (the fleet connected), and over all of them (the connect storm included).
     const latency = async (since: Date) =>
       (
@@ -292,7 +303,8 @@ async function benchBroker(broker: Broker): Promise<Outcome> {
     outcome.fixesSent = stopped.fixesSent;
     outcome.fixesAcked = stopped.fixesAcked;
     outcome.tripEvents = stopped.tripEvents;
-    outcome.trips = Number((await sql`select count(*)::int as n from trips`)[0]!.n);
+    outcome.trips = trips;
+    outcome.tripsOpened = stopped.tripsOpened;
     outcome.serverAcks = stopped.serverAcks;
     outcome.reconnects = stopped.reconnects;
     sample();
@@ -322,7 +334,9 @@ function print(o: Outcome) {
   console.log(`   fixes              sent ${fmt(o.fixesSent)}, broker-confirmed ${fmt(o.fixesAcked)}, rows ${fmt(o.rows)} — every fix stored once: ${ok(o.rows === o.fixesAcked && o.fixesAcked === o.fixesSent)}`);
   console.log(`   stored             ${fmt(o.storedPerSecond)} fixes/s (offered ${fmt((o.connected * 1000) / INTERVAL_MS)}/s)`);
   console.log(`   fix → row (held)   p50 ${fmt(o.p50)} ms, p99 ${fmt(o.p99)} ms — p99 < 1 s: ${ok(o.p99 < 1000)}; p99 with the connect storm ${fmt(o.p99All)} ms`);
-  console.log(`   trips              ${fmt(o.tripEvents)} events sent, ${fmt(o.trips)} trips stored; server acks received ${fmt(o.serverAcks)}`);
+  console.log(`   trips              ${fmt(o.tripEvents)} events sent, ${fmt(o.tripsOpened)} trips opened, ${fmt(o.trips)} stored — every trip stored: ${ok(o.trips === o.tripsOpened)}; server acks received ${fmt(o.serverAcks)}`);
+  console.log(`   drained            ${o.drainSeconds.toFixed(1)} s after the fleet stopped sending`);
+  console.log(`   server took        ${o.messages.map((l) => l.replace(/^mqtt_(invalid_)?messages_total/, "$1")).join(", ")}`);
   console.log(`   peak RSS           server ${fmt(o.rss.server)} MB${o.broker === "aedes" ? " (broker inside)" : `, broker ${fmt(o.rss.broker)} MB`}, fleet ${fmt(o.rss.fleet)} MB`);
   console.log(`   online             ${fmt(o.onlineBeforeLeaving)} while held → ${fmt(o.onlineAfterLeaving)} after leaving (${o.wills} by Last Will)`);
 }

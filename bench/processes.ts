@@ -113,6 +113,11 @@ export async function startServer(env: Record<string, string>) {
         .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
         .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
     },
+    /** The metric's lines as /metrics prints them (labels and value), for a report. */
+    async metricLines(name: string): Promise<string[]> {
+      const text = await fetch(`${base}/metrics`).then((r) => r.text(), () => "");
+      return text.split("\n").filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
