@@ -8,7 +8,7 @@
  *   persistent session (clean: false) and a Last Will `{"online":false}`
  *   (retained) on its status topic, from its own loopback source address
  *   (127.0.1.x: MQTT.js has no localAddress option, so the socket is built here);
- * - says `{"online":true}` (retained), subscribes to its ack and display at QoS 1;
+ * - subscribes to its ack, display and alerts at QoS 1 and says `{"online":true}` (retained);
  * - opens a trip, sends one fix (QoS 1, with `seq`) every interval, ends the
  *   trip and opens the next every few minutes;
  * - at the end, ends its trip and disconnects — except one in a hundred, whose
@@ -22,7 +22,8 @@ import { v7 as uuidv7 } from "uuid";
 
 export interface FleetJob {
   host: string;
-  port: number;
+  /** The broker's port, or a cluster's nodes': vehicle i dials ports[i % length] (and the others after a failure). */
+  ports: number[];
   prefix: string;
   vehicleIds: string[];
   password: string;
@@ -32,6 +33,11 @@ export interface FleetJob {
   holdSeconds: number;
   /** Connects in flight at once (a fleet does not all dial in the same millisecond). */
   connectConcurrency: number;
+  /**
+   * QoS of fixes and trip events, and of the ack and display subscriptions (alerts stay QoS 1). 1 as the
+   * agent does; 0 to see a broker without its QoS 1 store (NATS keeps every QoS 1 message in JetStream).
+   */
+  qos: 0 | 1;
 }
 
 export interface FleetReport {
@@ -71,7 +77,7 @@ function run(job: FleetJob) {
     v.tripEndsAt = Date.now() + (3 + Math.random() * 5) * 60_000;
     report.tripEvents++;
     if (event === "start") report.tripsOpened++;
-    v.client.publish(topic(job.prefix, v.id, "trip"), JSON.stringify(body), { qos: 1 });
+    v.client.publish(topic(job.prefix, v.id, "trip"), JSON.stringify(body), { qos: job.qos });
   };
 
   const sendFix = (v: Vehicle) => {
@@ -85,7 +91,7 @@ function run(job: FleetJob) {
     v.lon += 0.0004;
     const fix = { ts: Date.now(), lat: v.lat, lon: v.lon, speed: 8, heading: 30, accuracy: 5, seq: ++v.seq };
     report.fixesSent++;
-    v.client.publish(topic(job.prefix, v.id, "position"), JSON.stringify(fix), { qos: 1 }, (err) => {
+    v.client.publish(topic(job.prefix, v.id, "position"), JSON.stringify(fix), { qos: job.qos }, (err) => {
       if (!err) report.fixesAcked++;
     });
   };
@@ -96,7 +102,10 @@ function run(job: FleetJob) {
       const id = job.vehicleIds[i]!;
       const localAddress = job.sourceAddresses[i % job.sourceAddresses.length];
       inFlight++;
-      const client = new MqttClient(() => net.createConnection({ host: job.host, port: job.port, localAddress }), {
+      // Its own node first, then the next ones in turn after a lost connection, as the agent's --url list does.
+      let attempt = 0;
+      const portFor = () => job.ports[(i + attempt++) % job.ports.length]!;
+      const client = new MqttClient(() => net.createConnection({ host: job.host, port: portFor(), localAddress }), {
         clientId: `fleet-${id}`,
         username: id,
         password: job.password,
@@ -120,7 +129,8 @@ function run(job: FleetJob) {
         report.connected++;
         if (report.connected === job.vehicleIds.length) report.connectMs = Date.now() - t0;
         client.publish(topic(job.prefix, id, "status"), JSON.stringify({ online: true, agentVersion: "bench-fleet" }), { qos: 1, retain: true });
-        if (!connack.sessionPresent) client.subscribe([topic(job.prefix, id, "ack"), topic(job.prefix, id, "display")], { qos: 1 });
+        // As the agent: ack, display and alerts, on every connect (it covers a broker that lost the session).
+        client.subscribe({ [topic(job.prefix, id, "ack")]: { qos: job.qos }, [topic(job.prefix, id, "display")]: { qos: job.qos }, [topic(job.prefix, id, "alerts")]: { qos: 1 } });
         sendTrip(v, "start");
         // Spread the first fixes over one interval, so the fleet offers a steady rate.
         setTimeout(() => {

@@ -37,14 +37,15 @@
  * 300), BENCH_BROKERS (mosquitto,nats,aedes), BENCH_FIX_INTERVAL_MS (10000),
  * BENCH_FLEET_PROCS (2).
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes, scryptSync } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
-import { freePort, startMosquitto } from "../server/test/mosquitto.ts";
+import { startMosquitto } from "../server/test/mosquitto.ts";
+import { startNatsCluster } from "../server/test/nats-cluster.ts";
 import type { FleetJob, FleetReport } from "./fleet-vehicles.ts";
 import { backendsCpu, cpuMs, freshDatabase, mosquittoPid, rssMb, sleep, startServer } from "./processes.ts";
 
@@ -53,6 +54,11 @@ const HOLD_SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const BROKERS = (process.env.BENCH_BROKERS ?? "mosquitto,nats,aedes").split(",").map((b) => b.trim()) as Broker[];
 const INTERVAL_MS = Number(process.env.BENCH_FIX_INTERVAL_MS ?? 10_000);
 const FLEET_PROCS = Number(process.env.BENCH_FLEET_PROCS ?? 2);
+const NATS_NODES = Number(process.env.BENCH_NATS_NODES ?? 3);
+/** BENCH_FLEET_QOS=0: fixes, trip events and the ack/display subscriptions at QoS 0 (see fleet-vehicles.ts). */
+const FLEET_QOS = process.env.BENCH_FLEET_QOS === "0" ? 0 : 1;
+/** Extra settings in each NATS node's mqtt {…} block (BENCH_NATS_MQTT), e.g. "consumer_memory_storage: true". */
+const NATS_MQTT = process.env.BENCH_NATS_MQTT;
 const SOURCE_ADDRESSES = Array.from({ length: 40 }, (_, i) => `127.0.1.${i + 1}`);
 const PASSWORD = "bench-fleet-agent-password";
 
@@ -70,42 +76,6 @@ function cheapAgentHash(password: string): string {
   const salt = randomBytes(16);
   const key = scryptSync(password, salt, 32, { N: 1024, r: 8, p: 1 });
   return ["scrypt", 1024, 8, 1, salt.toString("base64url"), key.toString("base64url")].join("$");
-}
-
-/** A nats-server of the bench's own: one node, JetStream (MQTT sessions live there), MQTT on a free port. */
-async function startNats() {
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-nats-"));
-  const [clientPort, mqttPort] = [await freePort(), await freePort()];
-  const channels = ["position", "trip", "checkin", "status"];
-  const conf = [
-    `listen: 127.0.0.1:${clientPort}`,
-    "server_name: bench-n1",
-    `jetstream { store_dir: "${dir}/js" }`,
-    `mqtt { listen: 127.0.0.1:${mqttPort} }`,
-    // NATS 2.9 has no $share: deliver the agents' topics to the server's shared-subscription topic (one server).
-    "mappings: {",
-    ...channels.map((c) => `  "transit.v1.vehicles.*.${c}": "$share.ingest.transit.v1.vehicles.{{wildcard(1)}}.${c}"`),
-    "}",
-  ];
-  const confFile = path.join(dir, "nats.conf");
-  writeFileSync(confFile, conf.join("\n") + "\n");
-  const proc = spawn("nats-server", ["-c", confFile], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  proc.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const end = Date.now() + 15_000;
-  while (!log.includes("Server is ready")) {
-    if (proc.exitCode !== null || Date.now() > end) throw new Error(`nats-server did not start:\n${log}`);
-    await sleep(100);
-  }
-  return {
-    url: `mqtt://127.0.0.1:${mqttPort}`,
-    pid: proc.pid,
-    async close() {
-      proc.kill("SIGTERM");
-      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** The fleet's processes: each takes a slice of the vehicles; resolves when every one reports `kind`. */
@@ -221,23 +191,30 @@ async function benchBroker(broker: Broker): Promise<Outcome> {
   try {
     // The broker first, then the server (which migrates the fresh database), then the vehicles, written straight in.
     let mqttUrl: string | undefined;
-    let brokerPid: () => number | undefined = () => undefined;
+    let natsUrl: string | undefined;
+    /** Where vehicle i dials: the broker's port, or one node of the cluster in turn. */
+    let ports: number[] = [];
+    let brokerPids: () => (number | undefined)[] = () => [];
     if (broker === "mosquitto") {
       const m = await startMosquitto({ extraConfig: ["max_queued_messages 0", "max_inflight_messages 0", "max_queued_bytes 0"] });
       cleanups.unshift(() => m.close());
       mqttUrl = m.url;
-      brokerPid = () => mosquittoPid(m.confFile);
+      brokerPids = () => [mosquittoPid(m.confFile)];
+      ports = [Number(new URL(m.url).port)];
     } else if (broker === "nats") {
-      const n = await startNats();
+      const n = await startNatsCluster({ users: "", nodes: NATS_NODES, jetstreamLimits: "max_memory_store: 1GB, max_file_store: 8GB", mqtt: NATS_MQTT });
       cleanups.unshift(() => n.close());
-      mqttUrl = n.url;
-      brokerPid = () => n.pid;
+      // BENCH_NATS_LOG=dir: each node's log written there at the end, to see why vehicles were dropped.
+      if (process.env.BENCH_NATS_LOG) cleanups.unshift(async () => n.nodes.forEach((node, i) => writeFileSync(path.join(process.env.BENCH_NATS_LOG!, `${node.name}.log`), n.log(i))));
+      mqttUrl = n.mqttUrls.join(",");
+      natsUrl = n.natsUrls.join(",");
+      brokerPids = () => n.nodes.map((node) => node.proc?.pid);
+      ports = n.nodes.map((node) => node.mqttPort);
     }
     // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": to see where the server's time goes.
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    const server = await startServer({ DATABASE_URL: db.url, ...(mqttUrl ? { MQTT_URL: mqttUrl } : {}) }, nodeArgs);
+    const server = await startServer({ DATABASE_URL: db.url, ...(mqttUrl ? { MQTT_URL: mqttUrl } : {}), ...(natsUrl ? { NATS_URL: natsUrl } : {}) }, nodeArgs);
     cleanups.unshift(() => server.stop());
-    if (broker === "aedes") brokerPid = () => undefined; // the server's own process
 
     const ids = Array.from({ length: VEHICLES }, () => uuidv7());
     const hash = cheapAgentHash(PASSWORD);
@@ -245,19 +222,20 @@ async function benchBroker(broker: Broker): Promise<Outcome> {
       const rows = ids.slice(i, i + 1_000).map((id, k) => ({ id, plate: `F${i + k}`, kind: "bus", agent_password_hash: hash }));
       await sql`insert into vehicles ${sql(rows, "id", "plate", "kind", "agent_password_hash")}`;
     }
-    const port = mqttUrl ? Number(new URL(mqttUrl).port) : server.mqttPort;
+    if (broker === "aedes") ports = [server.mqttPort];
+    const brokerRss = () => brokerPids().reduce((n: number, pid) => n + rssMb(pid), 0);
 
     const peak = { server: 0, broker: 0, fleet: 0 };
     const sample = () => {
       peak.server = Math.max(peak.server, rssMb(server.pid));
-      peak.broker = Math.max(peak.broker, rssMb(brokerPid()));
+      peak.broker = Math.max(peak.broker, brokerRss());
       peak.fleet = Math.max(peak.fleet, fleet ? fleet.pids().reduce((n: number, pid) => n + rssMb(pid), 0) : 0);
     };
     const sampler = setInterval(sample, 2_000);
     cleanups.unshift(async () => clearInterval(sampler));
 
     console.log(`[${broker}] connecting ${fmt(VEHICLES)} vehicles…`);
-    fleet = startFleet({ host: "127.0.0.1", port, prefix: "", password: PASSWORD, sourceAddresses: SOURCE_ADDRESSES, intervalMs: INTERVAL_MS, holdSeconds: HOLD_SECONDS, connectConcurrency: 100 }, ids);
+    fleet = startFleet({ host: "127.0.0.1", ports, prefix: "", password: PASSWORD, sourceAddresses: SOURCE_ADDRESSES, intervalMs: INTERVAL_MS, holdSeconds: HOLD_SECONDS, connectConcurrency: 100, qos: FLEET_QOS }, ids);
     const connectDeadline = Date.now() + 300_000;
     while (fleet.report().connected < VEHICLES && Date.now() < connectDeadline) {
       await sleep(1_000);
@@ -271,7 +249,7 @@ async function benchBroker(broker: Broker): Promise<Outcome> {
     const rows0 = Number((await sql`select count(*)::int as n from positions`)[0]!.n);
     const cpuOf = async () => ({
       server: cpuMs(server.pid),
-      broker: cpuMs(brokerPid()),
+      broker: brokerPids().reduce((n: number, pid) => n + (pid ? cpuMs(pid) : 0), 0),
       fleet: fleet!.pids().reduce((n: number, pid) => n + cpuMs(pid), 0),
       pg: await backendsCpu(sql, db.name),
     });
