@@ -68,6 +68,11 @@ export function createMetrics() {
       help: "1 while this process holds the leader lease (runs live codes, partitions, retention)",
       registers: [registry],
     }),
+    ingestWaiting: new Gauge({
+      name: "ingest_waiting_messages",
+      help: "Trip events and onboard check-ins received and waiting for their turn to be stored",
+      registers: [registry],
+    }),
     vehiclesOnline: new Gauge({
       name: "vehicles_online",
       help: "Vehicles whose agent is connected",
