@@ -113,3 +113,38 @@ export async function runPhase(
   latencies.sort((a, b) => a - b);
   return { requests: latencies.length, seconds, rate: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), statuses };
 }
+
+const cookieOf = (reply: Reply, name: string) => {
+  const set = reply.headers["set-cookie"];
+  return (Array.isArray(set) ? set : set ? [set] : []).find((c) => c.startsWith(`${name}=`))?.split(";")[0];
+};
+
+/**
+ * Proves `count` new phones as their owners would, each from its own source
+ * address: asks for a one-time code, reads it where the development SMS sink
+ * shows it (/dev/sms.json), and sends it back; returns each phone with the
+ * device cookie its proof set. 32 at a time.
+ */
+export async function provePhones(client: ReturnType<typeof createClient>, base: string, count: number, newPhone: () => string) {
+  const proved: { phone: string; cookie: string }[] = [];
+  let next = 0;
+  const proveOne = async (from: number) => {
+    const phone = newPhone();
+    const asked = await client.send({ method: "POST", path: "/api/v1/otp", body: { phone } }, from);
+    if (asked.status !== 202) throw new Error(`POST /otp answered ${asked.status}: ${asked.body}`);
+    const sink = await fetch(`${base}/dev/sms.json?phone=${encodeURIComponent(phone)}`).then((r) => r.json() as Promise<{ messages: { text: string }[] }>);
+    const code = /\b(\d{6})\b/.exec(sink.messages[0]?.text ?? "")?.[1];
+    if (!code) throw new Error(`no one-time code for ${phone} at /dev/sms.json (is SMS_GATEWAY the sink?)`);
+    const deviceId = cookieOf(asked, "tc_otp");
+    const verified = await client.send({ method: "POST", path: "/api/v1/otp/verify", body: { phone, code }, headers: deviceId ? { cookie: deviceId } : {} }, from);
+    const cookie = cookieOf(verified, "tc_device");
+    if (verified.status !== 200 || !cookie) throw new Error(`POST /otp/verify answered ${verified.status}: ${verified.body}`);
+    proved.push({ phone, cookie });
+  };
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < count) await proveOne(next++);
+    }),
+  );
+  return proved;
+}

@@ -14,6 +14,9 @@
  *   (d) GET /v/{code}                        the page a scan opens
  *   (e) POST /api/v1/checkins/{id}/alight    getting off
  *
+ * BENCH_SETUP=postgres|pglite, BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PHASES=bcde and
+ * BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) narrow a run.
+ *
  * For each: rate, p50, p99, the ratio of the rate to (a), the status codes,
  * and CPU per request of the server process and of the PostgreSQL backends
  * serving its database.
@@ -26,12 +29,16 @@ import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { createClient, runPhase, type PhaseResult, type Reply } from "./checkin-load.ts";
+import { createClient, provePhones, runPhase, type PhaseResult, type Shot } from "./checkin-load.ts";
 import { rowSizes } from "./row-sizes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const VEHICLES = 200;
+const PROVED_PASSENGERS = 1_000;
+/** BENCH_PHASES=c (say) runs only those phases after the baseline, e.g. to profile one with BENCH_NODE_ARGS=--cpu-prof; (e) needs (c)'s rides. */
+const PHASES = process.env.BENCH_PHASES;
+const phase = (p: string) => !PHASES || PHASES.includes(p);
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -125,12 +132,6 @@ async function startServer(setup: "postgres" | "pglite") {
   };
 }
 
-const cookieOf = (reply: Reply) => {
-  const set = reply.headers["set-cookie"];
-  const line = (Array.isArray(set) ? set : set ? [set] : []).find((c) => c.startsWith("tc_device="));
-  return line?.split(";")[0];
-};
-
 interface Measured extends PhaseResult {
   label: string;
   serverCpuUs: number;
@@ -160,8 +161,9 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
     const code = () => codes[Math.floor(Math.random() * codes.length)]!;
     let nextPhone = 13_000_000_000 + Math.floor(Math.random() * 900_000_000);
     const newPhone = () => String(nextPhone++);
-    const returning: string[] = [];
-    const devices: string[] = [];
+    // Returning passengers: phones proved on their own phones before the run, as each does once.
+    const passengers = await provePhones(client, server.base, PROVED_PASSENGERS, newPhone);
+    const passenger = () => passengers[Math.floor(Math.random() * passengers.length)]!;
     const rides: { id: string; cookie: string }[] = [];
 
     const measure = async (label: string, run: () => Promise<PhaseResult>): Promise<Measured> => {
@@ -173,56 +175,28 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
       return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: perReq((await pg()) - p0) };
     };
     const opts = { concurrency: CONCURRENCY, seconds: SECONDS };
-    const remember = (phone: string | null) => (_i: number, reply: Reply) => {
-      if (reply.status !== 201 && reply.status !== 200) return;
-      const cookie = cookieOf(reply);
-      if (phone) returning.push(phone);
-      if (cookie) devices.push(cookie);
-      const body = JSON.parse(reply.body) as { checkinId: string };
-      if (cookie) rides.push({ id: body.checkinId, cookie });
+    /** (b): a third new passengers typing their phone on a first scan (recorded unverified until they prove it), the rest returning with their device. */
+    const typedPhone = (i: number): Shot => {
+      if (i % 3 === 0) return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone: newPhone() } };
+      const p = passenger();
+      return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone: p.phone }, headers: { cookie: p.cookie } };
     };
 
-    // Warm-up: some passengers who have ridden before, and a warm JIT and plan cache.
+    // Warm-up: a warm JIT and plan cache.
     await runPhase(client, { concurrency: CONCURRENCY, seconds: 3 }, () => ({ method: "GET", path: "/health" }));
-    let warmPhones: string[] = [];
-    await runPhase(
-      client,
-      { concurrency: CONCURRENCY, seconds: 3 },
-      (i) => {
-        const phone = newPhone();
-        warmPhones[i] = phone;
-        return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone } };
-      },
-      (i, reply) => remember(warmPhones[i]!)(i, reply),
-    );
-    warmPhones = [];
+    await runPhase(client, { concurrency: CONCURRENCY, seconds: 3 }, typedPhone);
 
     const results: Measured[] = [];
     results.push(await measure("(a) GET /health", () => runPhase(client, opts, () => ({ method: "GET", path: "/health" }))));
-    const phones: string[] = [];
-    results.push(
-      await measure("(b) check-in, phone typed", () =>
-        runPhase(
-          client,
-          opts,
-          (i) => {
-            const phone = i % 3 === 0 || returning.length === 0 ? newPhone() : returning[Math.floor(Math.random() * returning.length)]!;
-            phones[i] = phone;
-            return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone } };
-          },
-          (i, reply) => remember(phones[i]!)(i, reply),
-        ),
-      ),
-    );
+    if (phase("b")) results.push(await measure("(b) check-in, phone typed", () => runPhase(client, opts, typedPhone)));
     const taps: string[] = [];
-    rides.length = 0;
-    results.push(
+    if (phase("c") || phase("e")) results.push(
       await measure("(c) check-in, one tap", () =>
         runPhase(
           client,
           opts,
           (i) => {
-            taps[i] = devices[Math.floor(Math.random() * devices.length)]!;
+            taps[i] = passenger().cookie;
             return { method: "POST", path: "/api/v1/checkins", body: { code: code() }, headers: { cookie: taps[i]! } };
           },
           (i, reply) => {
@@ -231,13 +205,13 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
         ),
       ),
     );
-    results.push(
+    if (phase("d")) results.push(
       await measure("(d) GET /v/{code}", () =>
-        runPhase(client, opts, (i) => ({ method: "GET", path: `/v/${code()}`, headers: i % 3 === 0 ? undefined : { cookie: devices[i % devices.length]! } })),
+        runPhase(client, opts, (i) => ({ method: "GET", path: `/v/${code()}`, headers: i % 3 === 0 ? undefined : { cookie: passenger().cookie } })),
       ),
     );
     let ride = 0;
-    results.push(
+    if (phase("e")) results.push(
       await measure("(e) alight", () =>
         runPhase(client, opts, () => {
           const r = rides[ride++ % rides.length]!;

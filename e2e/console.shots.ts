@@ -13,8 +13,9 @@ export const LANGS = ["zh-CN", "en"] as const;
 
 /**
  * Controls cut off by their column: a control wider than the table cell (or
- * field) holding it, text wider than the control's own box, or a table wider
- * than its scroll box at a laptop's width. Returns a description of each.
+ * field) holding it, text wider than the control's own box, a cell whose
+ * content is wider than the cell, or a table wider than its scroll box at a
+ * laptop's width. Returns a description of each.
  */
 export function clippedControls(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -30,6 +31,9 @@ export function clippedControls(page: Page): Promise<string[]> {
         const r = el.getBoundingClientRect();
         if (r.right > c.right + 1 || r.left < c.left - 1) out.push(`${name(el)} sticks out of its column (${Math.round(r.left)}–${Math.round(r.right)} vs ${Math.round(c.left)}–${Math.round(c.right)})`);
       }
+    }
+    for (const cell of document.querySelectorAll<HTMLElement>("main td, main th")) {
+      if (visible(cell) && cell.scrollWidth > cell.clientWidth + 1) out.push(`content wider than its cell ${name(cell)}: ${cell.scrollWidth} > ${cell.clientWidth}`);
     }
     if (window.innerWidth >= 1300) {
       for (const box of document.querySelectorAll<HTMLElement>("main .table-scroll")) {
@@ -58,7 +62,7 @@ export async function shootMatrix(page: Page, name: string, url: string, ready: 
       const shot = `${name}-${size}-${lang}`;
       const clipped = await clippedControls(page);
       if (clipped.length) problems[shot] = clipped;
-      await page.screenshot({ path: path.join(SHOTS, `${shot}.png`) });
+      await page.screenshot({ path: path.join(SHOTS, `${shot}.png`), fullPage: true });
     }
   }
   return problems;

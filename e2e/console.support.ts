@@ -13,7 +13,8 @@ import type { TestApp } from "../server/test/harness.ts";
 
 export const LAPTOP = { width: 1366, height: 768 };
 export const TABLET = { width: 768, height: 1024 };
-export const SHOTS = path.resolve(import.meta.dirname, "../test-results/console");
+/** Where screenshots go: CONSOLE_SHOTS (e.g. a temp dir), else test-results/console (ignored by git). */
+export const SHOTS = process.env.CONSOLE_SHOTS ?? path.resolve(import.meta.dirname, "../test-results/console");
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -68,7 +69,7 @@ export async function openPage(browser: Browser, viewport = LAPTOP): Promise<{ c
     p.on("console", (m) => {
       if (m.type() === "error") errors.push(`${p.url()}: ${m.text()} ${m.location().url}`);
     });
-    p.on("pageerror", (e) => errors.push(`${p.url()}: ${e.message}`));
+    p.on("pageerror", (e) => errors.push(`${p.url()}: ${e.message}${process.env.CONSOLE_STACKS ? `\n${e.stack}` : ""}`));
   };
   watch(page);
   context.on("page", watch);

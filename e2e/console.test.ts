@@ -78,6 +78,9 @@ describe("tracer console", () => {
     const csv = readFileSync((await download.path())!, "utf8");
     expect(csv.trim().split(/\r?\n/)).toHaveLength(1 + 3);
     expect(csv).toContain("Passenger A");
+    // Times as the console shows them (A rode 16:10–16:30 in Asia/Shanghai), with the offset, never UTC "Z".
+    expect(csv).toContain(",2026-11-27 16:10:00+08:00,2026-11-27 16:30:00+08:00,");
+    expect(csv).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
 
     expect(await unlabelledControls(page)).toEqual([]);
     expect(errors).toEqual([]);
@@ -236,7 +239,7 @@ describe("tracer console", () => {
     // Six check-ins on two trips: six boardings, six boarding places.
     await expect.poll(() => page.locator(".panel .status").textContent()).toContain("6 boardings");
     expect(await page.locator(".panel .status").textContent()).toContain("6 boarding places");
-    expect(await page.locator("svg polyline.flow-line").count()).toBeGreaterThan(0);
+    expect(await page.locator("svg rect.flow-bar").count()).toBeGreaterThan(0); // a bar per hour, not a line between hours
     expect(await page.locator("canvas.leaflet-heatmap-layer").count()).toBe(1);
     await page.getByText("Show as a table").click();
     const cells = await page.locator("details table tbody td:nth-child(3)").allTextContents();

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
-import { launchBrowser, listen, openPage, signIn, tileServer } from "./console.support.ts";
+import { shootMatrix } from "./console.shots.ts";
+import { launchBrowser, listen, openPage, signIn, tileServer, unlabelledControls } from "./console.support.ts";
 
 /*
  * Staff accounts in the console (admin's Users page, everyone's Account page),
@@ -52,6 +53,44 @@ describe("staff accounts in the console", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
     await expect.poll(() => row.getByText("disabled", { exact: true }).count()).toBe(1);
     expect((await t.call("POST", "/api/v1/auth/login", { username: "desk.tracer", password: "second password 2" })).status).toBe(401);
+    expect(errors).toEqual([]);
+  });
+
+  it("lets admin change a user's role after confirming, effective at once, written to the audit log; unclipped at every size", { timeout: 300_000 }, async () => {
+    const admin = await t.staff("admin");
+    const tracer = await t.staff("tracer");
+    const { page, errors } = await openPage(browser);
+    await signIn(page, server.base, admin);
+    await page.getByRole("link", { name: "Users" }).click();
+    const row = page.locator("tr", { has: page.getByRole("cell", { name: tracer.username, exact: true }) });
+    await row.waitFor();
+    // Your own role is not offered: an admin cannot demote the last admin by accident.
+    expect(await page.locator("tr", { has: page.getByRole("cell", { name: admin.username, exact: true }) }).getByRole("combobox").count()).toBe(0);
+
+    const change = row.getByRole("button", { name: `Change the role of ${tracer.username}` });
+    expect(await change.isHidden()).toBe(true); // nothing to apply until the role differs
+    await row.getByLabel(`Role of ${tracer.username}`, { exact: true }).selectOption("operator");
+    await row.getByLabel(`Operator (company) of ${tracer.username}`).fill("Console Bus Co");
+    await change.click();
+    const dialog = page.getByRole("dialog");
+    expect(await dialog.getByRole("heading").textContent()).toBe(`Change ${tracer.username} from tracer to operator?`);
+    await dialog.getByRole("button", { name: "Change role" }).click();
+    await expect.poll(() => row.textContent()).toContain("role is changed");
+    expect(await row.getByLabel(`Role of ${tracer.username}`, { exact: true }).inputValue()).toBe("operator");
+    expect(await row.getByLabel(`Operator (company) of ${tracer.username}`).inputValue()).toBe("Console Bus Co");
+    expect(await row.getByRole("button", { name: `Change the role of ${tracer.username}` }).isHidden()).toBe(true);
+    // Their session is an operator's from the next request on.
+    expect((await t.call("GET", "/api/v1/auth/me", undefined, { authorization: tracer.authorization })).json.role).toBe("operator");
+    expect((await t.call("GET", "/api/v1/traces", undefined, { authorization: tracer.authorization })).status).toBe(403);
+
+    await page.getByRole("link", { name: "Audit" }).click();
+    const entry = page.locator("table.audit-log tbody tr", { hasText: "user.role" });
+    await entry.first().waitFor();
+    expect(await entry.first().textContent()).toContain(`account ${tracer.username}`);
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    const clipped = await shootMatrix(page, "users", `${server.base}/#/users`, (p) => p.locator("table.users tbody tr").first().waitFor());
+    expect(clipped).toEqual({});
     expect(errors).toEqual([]);
   });
 

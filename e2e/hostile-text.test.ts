@@ -74,6 +74,7 @@ beforeAll(async () => {
   const before = await fixCount();
   await until(async () => (await fixCount()) >= before + 4, "fixes while on board");
   await page.click("#alight");
+  await page.click("#alight-yes"); // getting off is asked first, in the page
   await page.locator("#r-alighted").waitFor({ state: "visible" });
   const alighted = await fixCount();
   await until(async () => (await fixCount()) >= alighted + 3, "fixes after the case got off");
@@ -195,7 +196,7 @@ describe("stored text is shown as text, never run", () => {
     await page.getByLabel(/^To/).fill(day(1));
     await page.getByRole("button", { name: "Show" }).click();
     await expect.poll(() => page.locator(".legend").innerText()).toContain(PAYLOAD.tripRoute);
-    await page.locator("svg circle").first().hover();
+    await page.locator("svg rect.flow-bar").first().hover(); // its title names the route
     await page.getByText("Show as a table").click();
     expect(await page.locator("details table").innerText()).toContain(PAYLOAD.tripRoute);
     await w.expectNothingRan();

@@ -105,18 +105,21 @@ describe("passenger in a real browser", () => {
     await page.waitForFunction((before) => document.querySelector("[data-testid=clock]")?.textContent !== before, tick, { timeout: 5000 });
     await page.screenshot({ path: path.join(resultsDir, "passenger-result.png") });
 
-    // Reload: the device is remembered, so checking in again is one tap with no phone typed.
+    // Reload: the device is remembered, and on board this vehicle, so getting off comes first, with no new check-in.
     await page.reload();
     await expect(page.locator("#remembered").textContent()).resolves.toContain("138****8000");
     expect(await page.locator("#phone").count()).toBe(0);
-    expect(await page.locator("#open-ride").getAttribute("data-checkin")).toBe(first.checkinId); // getting off needs no new check-in
-    const again = await checkInBy(page, page.getByRole("button", { name: "一键登记" }));
-    expect(again).toMatchObject({ personId: verified.personId, verified: true, status: "green" });
+    expect(await page.locator("#open-ride").getAttribute("data-checkin")).toBe(first.checkinId);
+    // The ride's screen, shown again for the driver without checking in again.
+    await page.getByRole("button", { name: "出示乘车凭证" }).click();
+    await page.getByTestId("result").waitFor({ state: "visible" });
+    expect(await page.getByTestId("result").getAttribute("class")).toContain("green");
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E01");
     await page.screenshot({ path: path.join(resultsDir, "passenger-one-tap.png") });
 
-    // Getting off.
+    // Getting off, asked in the page first.
     await page.getByRole("button", { name: "我要下车" }).click();
+    await page.getByRole("button", { name: "确认下车" }).click();
     await page.locator("#r-alighted").waitFor({ state: "visible" });
 
     // The personal pass: its QR, read from the screen, is a pass the published key verifies for this passenger.
@@ -126,10 +129,13 @@ describe("passenger in a real browser", () => {
     expect(passText).toHaveLength(1);
     expect(verifyPass(createPublicKey(key.pem), passText[0]!)?.personId).toBe(verified.personId);
 
-    // Scanning again after getting off offers no ride to get off from.
+    // Scanning again after getting off offers no ride to get off from: one tap is a new ride.
     await page.goto(url);
     await page.locator("#one-tap").waitFor();
     expect(await page.locator("#open-ride").count()).toBe(0);
+    const again = await checkInBy(page, page.getByRole("button", { name: "一键登记" }));
+    expect(again).toMatchObject({ personId: verified.personId, verified: true, status: "green" });
+    expect(again.checkinId).not.toBe(first.checkinId);
     expect(errors).toEqual([]);
     await phone.close();
   }, 180_000);

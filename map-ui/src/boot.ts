@@ -1,11 +1,8 @@
-/** What the server put into the page (see server/src/console/console.page.ts). */
-export interface StaffUser {
-  id: string;
-  username: string;
-  role: "admin" | "operator" | "tracer" | "authority";
-  operatorId: string | null;
-}
+import type { StaffUser } from "../../protocol/api/staff.ts";
 
+export type { StaffUser };
+
+/** What the server put into the page (see server/src/console/console.page.ts). */
 export interface Boot {
   tileUrl: string;
   tileCrs: "wgs84" | "gcj02";

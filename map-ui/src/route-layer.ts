@@ -1,6 +1,7 @@
 import * as L from "leaflet";
 import { api } from "./api.ts";
 import { h } from "./dom.ts";
+import type { Project } from "./gcj02.ts";
 import type { ConsoleMap } from "./map.ts";
 
 export interface RouteDetail {
@@ -15,30 +16,41 @@ export interface RouteDetail {
 export const routeName = (r: { id: string; shortName: string | null; longName: string | null }) => [r.shortName, r.longName].filter(Boolean).join(" · ") || r.id;
 
 /**
- * A timetable route drawn on a map: its shapes as lines and its stops as small
- * circles, in a group of its own so that a view can replace or remove it whole.
- * Tooltips are elements built with text, never HTML made from the feed's names.
+ * A timetable route as one Leaflet layer: its shapes as lines and its stops as
+ * small circles, so a view replaces or removes it whole. Under a GPS track it
+ * is context: on being added (onAdd) it goes to the back of the stack, so the
+ * track stays on top. Tooltips are elements built with text, never HTML made
+ * from the feed's names.
  */
-export function routeLayer(cm: ConsoleMap, route: RouteDetail, opts: { under?: boolean } = {}) {
-  const color = route.color ? `#${route.color}` : "#6d28d9";
-  const group = L.featureGroup();
-  for (const f of route.shape.features) {
-    const line = L.polyline(
-      f.geometry.coordinates.map(([lon, lat]) => cm.ll(lat, lon)),
-      { color, weight: opts.under ? 7 : 5, opacity: opts.under ? 0.35 : 0.8, className: "route-shape", interactive: !opts.under },
-    );
-    if (!opts.under) line.bindTooltip(h("span", {}, `${routeName(route)}${f.properties.headsign ? ` → ${f.properties.headsign}` : ""}`), { sticky: true });
-    group.addLayer(line);
+export class RouteLayer extends L.FeatureGroup {
+  constructor(
+    readonly route: RouteDetail,
+    ll: Project,
+    private opts: { under?: boolean } = {},
+  ) {
+    super();
+    const color = route.color ? `#${route.color}` : "#6d28d9";
+    const under = opts.under ?? false;
+    for (const f of route.shape.features) {
+      const line = L.polyline(
+        f.geometry.coordinates.map(([lon, lat]) => ll(lat, lon)),
+        { color, weight: under ? 7 : 5, opacity: under ? 0.35 : 0.8, className: "route-shape", interactive: !under },
+      );
+      if (!under) line.bindTooltip(h("span", {}, `${routeName(route)}${f.properties.headsign ? ` → ${f.properties.headsign}` : ""}`), { sticky: true });
+      this.addLayer(line);
+    }
+    for (const s of route.stops) {
+      const stop = L.circleMarker(ll(s.lat, s.lon), { radius: under ? 3 : 5, color, weight: 2, fillColor: "#fff", fillOpacity: 1, className: "route-stop" });
+      stop.bindTooltip(h("span", {}, s.name ?? s.id));
+      this.addLayer(stop);
+    }
   }
-  for (const s of route.stops) {
-    const stop = L.circleMarker(cm.ll(s.lat, s.lon), { radius: opts.under ? 3 : 5, color, weight: 2, fillColor: "#fff", fillOpacity: 1, className: "route-stop" });
-    stop.bindTooltip(h("span", {}, s.name ?? s.id));
-    group.addLayer(stop);
+
+  override onAdd(map: L.Map) {
+    super.onAdd(map);
+    if (this.opts.under) this.eachLayer((l) => (l as L.Path).bringToBack());
+    return this;
   }
-  group.addTo(cm.map);
-  // Under a GPS track the route is context: drawn first in the stack, so the track stays on top.
-  if (opts.under) group.eachLayer((l) => (l as L.Path).bringToBack());
-  return group;
 }
 
 export type TimetableRoute = { id: string; shortName: string | null; longName: string | null };
@@ -68,9 +80,9 @@ export function routeLabels(routes: readonly TimetableRoute[]): Map<string, stri
 export const timetableRouteLabels = () => timetableRoutes().then(routeLabels);
 
 /** Fetches a route and draws it; null when the timetable has no such route (a free-text route id). */
-export async function drawRoute(cm: ConsoleMap, routeId: string, opts: { under?: boolean } = {}): Promise<{ route: RouteDetail; layer: L.FeatureGroup } | null> {
+export async function drawRoute(cm: ConsoleMap, routeId: string, opts: { under?: boolean } = {}): Promise<{ route: RouteDetail; layer: RouteLayer } | null> {
   if (!(await timetableRoutes()).some((r) => r.id === routeId)) return null;
   const route = await api<RouteDetail>("GET", `/routes/${encodeURIComponent(routeId)}`).catch(() => null);
   if (!route || !cm.alive()) return null;
-  return { route, layer: routeLayer(cm, route, opts) };
+  return { route, layer: new RouteLayer(route, cm.ll, opts).addTo(cm.map) };
 }

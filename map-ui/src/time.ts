@@ -15,12 +15,21 @@ export const fmtDateTime = (t: string | number | Date) => format(new TZDate(toMs
 export const fmtTime = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "HH:mm:ss");
 export const fmtHour = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "MM-dd HH:00");
 
-/** The value for an <input type="datetime-local">, in the display zone. */
-export const toLocalInput = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "yyyy-MM-dd'T'HH:mm");
+/** Hours since the epoch on the display zone's wall clock: `wallHour(t) % 24 === 0` at its midnight. */
+export function wallHour(t: string | number | Date): number {
+  const d = new TZDate(toMs(t), zone);
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours()) / 3_600_000;
+}
 
-/** An <input type="datetime-local"> value read as a wall time in the display zone → ISO-8601 UTC. */
+/** A time input's value, written as times are shown ("2026-11-27 16:05"), in the display zone. */
+export const toLocalInput = (t: string | number | Date) => format(new TZDate(toMs(t), zone), "yyyy-MM-dd HH:mm");
+
+/**
+ * A typed time read as a wall time in the display zone → ISO-8601 UTC; null
+ * for anything else. Takes "2026-11-27 16:05" as shown, and the "T" form too.
+ */
 export function fromLocalInput(value: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  const m = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})\s*$/.exec(value);
   if (!m) return null;
   const [, y, mo, d, hh, mi] = m.map(Number) as number[];
   // Plain UTC "Z" form: API validators may not accept offsets.

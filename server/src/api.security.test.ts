@@ -34,6 +34,7 @@ const ACCESS: Record<string, StaffRole[] | "public"> = {
   postUsersByIdDisable: ["admin"],
   postUsersByIdEnable: ["admin"],
   putUsersByIdPassword: ["admin"],
+  setUserRole: ["admin"],
   postVehicles: ["admin", "operator"],
   getVehicles: STAFF,
   getVehiclesById: STAFF,

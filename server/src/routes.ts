@@ -49,7 +49,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   const network = createNetworkRepository(deps);
 
   registerAuthRoutes(api, deps, auth);
-  registerUsersRoutes(api, auth);
+  registerUsersRoutes(api, deps, auth);
   registerVehiclesRoutes(api, deps, auth, vehicles, network);
   registerVehicleRouteAssignment(api, deps, auth, vehicles, network);
   registerNetworkRoutes(api, auth, network);

@@ -2,6 +2,7 @@ import { api, errorText } from "../api.ts";
 import { clear, field, h, select, status } from "../dom.ts";
 import { getLang } from "../i18n.ts";
 import type { View } from "../shell.ts";
+import { fmtDateTime } from "../time.ts";
 
 interface Operator {
   id: string;
@@ -63,7 +64,7 @@ const words = {
 };
 const w = (key: keyof typeof words.en, vars: Record<string, string> = {}) =>
   (getLang() === "zh-CN" ? words["zh-CN"] : words.en)[key].replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`);
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(getLang()) : "—");
+const when = (iso: string | null) => (iso ? fmtDateTime(iso) : "—");
 
 /** Operator API keys: created (shown once) and revoked by admin, or by operator staff for their own operator. */
 export const apiKeysView: View = (ctx, el) => {

@@ -1,31 +1,23 @@
+import type { AuditEntry, AuditPage } from "../../../protocol/api/audit.ts";
 import { api, errorText } from "../api.ts";
 import { clear, field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime, fromLocalInput } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 import { personHref, traceHref } from "./cases.ts";
-
-interface AuditEntry {
-  id: string;
-  at: string;
-  userId: string | null;
-  user: string;
-  action: string;
-  personId: string | null;
-  reason: string | null;
-  traceId: string | null;
-}
 
 /** The audit log for admins (issue 11 part 6): who read or changed what, about whom, why; filtered and paged. */
 export const auditView: View = (_ctx, el, params) => {
   const person = h("input", { name: "personId", maxlength: "36", autocomplete: "off", value: params[0] ?? "" });
   const user = select([["", t("audit.anyone")]], "", { name: "userId" });
   const reason = h("input", { name: "reason", maxlength: "200", autocomplete: "off" });
-  const from = h("input", { name: "from", type: "datetime-local" });
-  const to = h("input", { name: "to", type: "datetime-local" });
+  const from = timeInput({ name: "from" });
+  const to = timeInput({ name: "to" });
   const msg = h("p", { className: "status", role: "status" });
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, t("audit.more"));
+  const empty = h("p", { className: "empty", hidden: true });
   const form = h(
     "form",
     { className: "filters", "aria-label": t("audit.filter") },
@@ -40,6 +32,7 @@ export const auditView: View = (_ctx, el, params) => {
       h("h1", {}, t("audit.title")),
       form,
       msg,
+      empty,
       h("div", { className: "table-scroll" }, h("table", { className: "audit-log" }, h("thead", {}, h("tr", {}, head.map((x) => h("th", { scope: "col" }, x)))), body)),
       more,
     ),
@@ -48,6 +41,8 @@ export const auditView: View = (_ctx, el, params) => {
   let next: string | null = null;
   let shown = 0;
   const short = (id: string) => `…${id.slice(-8)}`;
+  /** An act on a staff account (user.create, user.role, …) names the account, not a person. */
+  const accountOf = (e: AuditEntry) => (e.action.startsWith("user.") && typeof e.details?.username === "string" ? t("audit.account", { username: e.details.username }) : "");
 
   const row = (e: AuditEntry) =>
     h(
@@ -56,7 +51,7 @@ export const auditView: View = (_ctx, el, params) => {
       h("td", { className: "nowrap" }, fmtDateTime(e.at)),
       h("td", {}, e.user),
       h("td", {}, h("code", {}, e.action)),
-      h("td", {}, e.personId ? h("a", { href: personHref(e.personId), title: e.personId }, short(e.personId)) : ""),
+      h("td", {}, e.personId ? h("a", { href: personHref(e.personId), title: e.personId }, short(e.personId)) : accountOf(e)),
       h("td", {}, e.reason ?? ""),
       h("td", {}, e.traceId ? h("a", { href: traceHref(e.traceId), title: e.traceId }, short(e.traceId)) : ""),
     );
@@ -72,7 +67,7 @@ export const auditView: View = (_ctx, el, params) => {
     if (u) q.set("to", u);
     if (!reset && next) q.set("cursor", next);
     try {
-      const res = await api<{ entries: AuditEntry[]; next: string | null }>("GET", `/audit?${q}`);
+      const res = await api<AuditPage>("GET", `/audit?${q}`);
       if (reset) {
         clear(body);
         shown = 0;
@@ -81,7 +76,10 @@ export const auditView: View = (_ctx, el, params) => {
       shown += res.entries.length;
       next = res.next;
       more.hidden = !next;
-      status(msg, shown === 0 ? t("audit.none") : t("cases.shown", { count: shown }));
+      status(msg, shown === 0 ? "" : t("cases.shown", { count: shown }));
+      // Nothing matched: say what the filters were, so an empty log is not mistaken for a broken one.
+      empty.hidden = shown > 0;
+      empty.textContent = shown > 0 ? "" : q.size > 1 ? t("audit.noneFiltered") : t("audit.noneYet");
     } catch (err) {
       status(msg, errorText(err), "error");
     }

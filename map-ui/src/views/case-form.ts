@@ -1,7 +1,9 @@
+import type { TraceSettings } from "../../../protocol/api/trace.ts";
 import { field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { ViewContext } from "../shell.ts";
 import { daysAgo, endOfToday, fromLocalInput, toLocalInput } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,8 +20,8 @@ export interface TraceRequest {
 /** The lookup form: who, the window (in TZ_DISPLAY), depth, minimum overlap and the case reference. */
 export function caseForm(ctx: ViewContext, onRun: (body: TraceRequest) => Promise<void>) {
   const who = h("input", { name: "who", required: true, autocomplete: "off", inputmode: "text" });
-  const from = h("input", { name: "from", type: "datetime-local", required: true, value: toLocalInput(daysAgo(14)) });
-  const to = h("input", { name: "to", type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
+  const from = timeInput({ name: "from", required: true, value: daysAgo(14) });
+  const to = timeInput({ name: "to", required: true, value: endOfToday() });
   const depth = select([["1", "1"], ["2", "2"]], "1", { name: "depth" });
   const minOverlap = h("input", { name: "minOverlap", type: "number", min: "0", max: "600", step: "1", value: "1" });
   const reason = h("input", { name: "reason", required: true, maxlength: "200" });
@@ -61,15 +63,13 @@ export function caseForm(ctx: ViewContext, onRun: (body: TraceRequest) => Promis
   return {
     el,
     /** Shows what a re-opened trace was run with, so running it again is one click. */
-    fill(personId: string, request: { from: string; to: string; depth: number; minOverlapMinutes: number } | null, why: string | null) {
+    fill(personId: string, request: TraceSettings) {
       who.value = personId;
-      if (request) {
-        from.value = toLocalInput(request.from);
-        to.value = toLocalInput(request.to);
-        depth.value = String(request.depth);
-        minOverlap.value = String(request.minOverlapMinutes);
-      }
-      reason.value = why ?? "";
+      from.value = toLocalInput(request.from);
+      to.value = toLocalInput(request.to);
+      depth.value = String(request.depth);
+      minOverlap.value = String(request.minOverlapMinutes);
+      reason.value = request.reason;
     },
     focus: () => who.focus(),
     status: (message: string, kind: "info" | "error" = "info") => status(formStatus, message, kind),

@@ -106,7 +106,8 @@ export function peopleTable(rows: PersonRow[], hooks: PersonTableHooks) {
     {},
     h("th", { scope: "col" }, t("col.contact")),
     h("th", { scope: "col" }, t("col.onBoard")),
-    h("th", { scope: "col", className: "num" }, t("col.overlap")),
+    // "Overlap (min)" does not fit a phone's narrow column: there it reads "Min", the full name as its title.
+    h("th", { scope: "col", className: "num" }, h("span", { className: "label-long" }, t("col.overlap")), h("abbr", { className: "label-short", title: t("col.overlap") }, t("col.overlapShort"))),
     h("th", { scope: "col", className: "num", "aria-describedby": "risk-help" }, t("col.risk")),
     h("th", { scope: "col" }, t("col.status")),
   );

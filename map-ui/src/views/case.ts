@@ -10,7 +10,8 @@ import { contactName, createTraceMap, type Places } from "./case-map.ts";
 import { contactPlaces } from "./case-places.ts";
 import { timeSlider } from "./case-slider.ts";
 import { peopleTable, segmentsTable } from "./case-tables.ts";
-import { markablePeople, personOnBoardAt, readTrace, visiblePeople, type ContactFilter, type PersonRow, type Trace } from "./trace-model.ts";
+import type { StoredTrace } from "../../../protocol/api/trace.ts";
+import { markablePeople, personOnBoardAt, visiblePeople, type ContactFilter, type PersonRow, type Trace } from "./trace-model.ts";
 
 type Status = "case" | "close_contact";
 const REVERT = "/persons/{id}/status/revert";
@@ -64,8 +65,7 @@ export const caseView: View = (ctx, el) => {
     traceMap.clear();
   }
 
-  async function show(raw: unknown, mine: number) {
-    const tr = readTrace(raw);
+  async function show(tr: Trace, mine: number) {
     const found = await contactPlaces(tr, routes.has("/vehicles/{id}/track"));
     if (mine !== lookup || !cm.alive()) return;
     trace = tr;
@@ -80,11 +80,11 @@ export const caseView: View = (ctx, el) => {
     forget();
     form.status(t("case.running"));
     try {
-      const [raw, r] = await Promise.all([api("POST", "/traces", body), apiRoutes()]);
+      const [answer, r] = await Promise.all([api<Trace>("POST", "/traces", body), apiRoutes()]);
       routes = r;
       if (mine !== lookup) return;
-      history.replaceState(null, "", `#/case?trace=${encodeURIComponent((raw as { id?: string }).id ?? "")}`);
-      await show(raw, mine);
+      history.replaceState(null, "", `#/case?trace=${encodeURIComponent(answer.id)}`);
+      await show(answer, mine);
     } catch (err) {
       if (mine === lookup) form.status(errorText(err), "error");
     }
@@ -96,11 +96,11 @@ export const caseView: View = (ctx, el) => {
     forget();
     form.status(t("case.opening"));
     try {
-      const [raw, r] = await Promise.all([api("GET", `/traces/${encodeURIComponent(id)}`), apiRoutes()]);
+      const [stored, r] = await Promise.all([api<StoredTrace>("GET", `/traces/${encodeURIComponent(id)}`), apiRoutes()]);
       routes = r;
       if (mine !== lookup) return;
-      await show(raw, mine);
-      if (trace) form.fill(trace.index.personId, trace.request, trace.reason);
+      await show(stored, mine);
+      if (trace) form.fill(trace.index.personId, trace.request);
     } catch (err) {
       if (mine === lookup) form.status(errorText(err), "error");
     }
@@ -145,7 +145,7 @@ export const caseView: View = (ctx, el) => {
         "p",
         { className: "trace-summary" },
         t("case.summary", { segments: tn("n.segments", tr.segments.length), people: tn("n.people", people.length) }),
-        tr.reason ? ` ${t("case.reference", { reason: tr.reason })}` : "",
+        tr.request.reason ? ` ${t("case.reference", { reason: tr.request.reason })}` : "",
       ),
       h("div", { className: "actions" }, markCase, markAll, exports),
       actionStatus,
@@ -193,7 +193,7 @@ export const caseView: View = (ctx, el) => {
     const names = rows.map((r) => contactName(r.first));
     const ok = await confirmAct({
       title: tn(to === "case" ? "confirm.markCase" : "confirm.markContacts", rows.length),
-      body: t("confirm.markBody", { reason: tr.reason ?? "" }),
+      body: t("confirm.markBody", { reason: tr.request.reason }),
       names,
       confirm: tn("confirm.markButton", rows.length),
     });
@@ -204,7 +204,7 @@ export const caseView: View = (ctx, el) => {
         // One call for the lot: the server checks every person is in this trace and audits each.
         await api("POST", `/traces/${encodeURIComponent(tr.id)}/mark`, { personIds: ids, status: to });
       } else {
-        await api("POST", `/persons/${encodeURIComponent(ids[0]!)}/status`, { status: to, reason: tr.reason ?? undefined });
+        await api("POST", `/persons/${encodeURIComponent(ids[0]!)}/status`, { status: to, reason: tr.request.reason || undefined });
       }
       const previous = new Map(tr.contacts.filter((c) => c.personId && ids.includes(c.personId)).map((c) => [c.personId!, c.status ?? null]));
       for (const c of tr.contacts) if (c.personId && ids.includes(c.personId)) c.status = to;
@@ -218,10 +218,10 @@ export const caseView: View = (ctx, el) => {
   async function markIndex() {
     const tr = trace;
     if (!tr) return;
-    const ok = await confirmAct({ title: tn("confirm.markCase", 1), body: t("confirm.markBody", { reason: tr.reason ?? "" }), names: [t("case.indexPerson")], confirm: tn("confirm.markButton", 1) });
+    const ok = await confirmAct({ title: tn("confirm.markCase", 1), body: t("confirm.markBody", { reason: tr.request.reason }), names: [t("case.indexPerson")], confirm: tn("confirm.markButton", 1) });
     if (!ok || tr !== trace) return;
     try {
-      await api("POST", `/persons/${encodeURIComponent(tr.index.personId)}/status`, { status: "case", reason: tr.reason ?? undefined });
+      await api("POST", `/persons/${encodeURIComponent(tr.index.personId)}/status`, { status: "case", reason: tr.request.reason || undefined });
       announceMarked([tr.index.personId], [t("case.indexPerson")], "case", new Map());
     } catch (err) {
       status(actionStatus, errorText(err), "error");
@@ -239,7 +239,7 @@ export const caseView: View = (ctx, el) => {
     undo.addEventListener("click", async () => {
       undo.disabled = true;
       try {
-        for (const id of ids) await api("POST", `/persons/${encodeURIComponent(id)}/status/revert`, { reason: `${t("case.undoReason")}: ${tr?.reason ?? ""}`.trim() });
+        for (const id of ids) await api("POST", `/persons/${encodeURIComponent(id)}/status/revert`, { reason: `${t("case.undoReason")}: ${tr?.request.reason ?? ""}`.trim() });
         if (tr && tr === trace) {
           for (const c of tr.contacts) if (c.personId && previous.has(c.personId)) c.status = (previous.get(c.personId) ?? null) as typeof c.status;
           renderResults();

@@ -1,22 +1,13 @@
+import type { CaseList, CaseListEntry } from "../../../protocol/api/trace.ts";
 import { api, errorText } from "../api.ts";
 import { clear, field, h, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime, fromLocalInput } from "../time.ts";
+import { timeInput } from "../time-input.ts";
 
 /** One stored trace as GET /api/v1/traces lists it. */
-export interface CaseEntry {
-  id: string;
-  reason: string;
-  index: { personId: string; maskedName: string | null };
-  from: string | null;
-  to: string | null;
-  depth: number;
-  segments: number;
-  contacts: number;
-  by: string | null;
-  at: string;
-}
+export type CaseEntry = CaseListEntry;
 
 /** Where a stored trace opens: the Cases view loads it by id instead of running it again. */
 export const traceHref = (id: string) => `#/case?trace=${encodeURIComponent(id)}`;
@@ -25,11 +16,12 @@ export const personHref = (id: string) => `#/person/${encodeURIComponent(id)}`;
 /** The case list (issue 13 part 1): stored traces newest first, filtered, paged; each opens as it was stored. */
 export const casesView: View = (_ctx, el) => {
   const q = h("input", { name: "q", maxlength: "200", autocomplete: "off" });
-  const from = h("input", { name: "from", type: "datetime-local" });
-  const to = h("input", { name: "to", type: "datetime-local" });
+  const from = timeInput({ name: "from" });
+  const to = timeInput({ name: "to" });
   const msg = h("p", { className: "status", role: "status" });
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, t("cases.more"));
+  const empty = h("div", { className: "empty", hidden: true });
   const form = h(
     "form",
     { className: "filters", "aria-label": t("cases.filter") },
@@ -51,7 +43,7 @@ export const casesView: View = (_ctx, el) => {
     ),
     body,
   );
-  el.append(h("section", { className: "panel wide" }, h("h1", {}, t("cases.title")), form, msg, h("div", { className: "table-scroll" }, table), more));
+  el.append(h("section", { className: "panel wide" }, h("h1", {}, t("cases.title")), form, msg, empty, h("div", { className: "table-scroll" }, table), more));
 
   let next: string | null = null;
   let shown = 0;
@@ -81,7 +73,7 @@ export const casesView: View = (_ctx, el) => {
     if (u) params.set("to", u);
     if (!reset && next) params.set("cursor", next);
     try {
-      const res = await api<{ traces: CaseEntry[]; next: string | null }>("GET", `/traces?${params}`);
+      const res = await api<CaseList>("GET", `/traces?${params}`);
       if (reset) {
         clear(body);
         shown = 0;
@@ -90,9 +82,25 @@ export const casesView: View = (_ctx, el) => {
       shown += res.traces.length;
       next = res.next;
       more.hidden = !next;
-      status(msg, shown === 0 ? t("cases.none") : t("cases.shown", { count: shown }));
+      // With no rows the empty block below says why; the status line stays for counts.
+      status(msg, shown === 0 ? "" : t("cases.shown", { count: shown }));
+      showEmpty(shown === 0, params.has("q") || params.has("from") || params.has("to"));
     } catch (err) {
       status(msg, errorText(err), "error");
+    }
+  }
+
+  /** No rows: either nothing was ever traced (say where traces come from) or the filters exclude everything (offer to clear them). */
+  function showEmpty(none: boolean, filtered: boolean) {
+    clear(empty);
+    empty.hidden = !none;
+    table.hidden = none;
+    if (!none) return;
+    if (filtered) {
+      const reset = h("button", { type: "button", className: "secondary", onclick: () => (form.reset(), void load(true)) }, t("cases.clearFilters"));
+      empty.append(h("p", {}, t("cases.noneFiltered")), reset);
+    } else {
+      empty.append(h("p", {}, t("cases.noneYet")), h("p", {}, h("a", { href: "#/case" }, t("cases.toCase"))));
     }
   }
 

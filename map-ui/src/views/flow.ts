@@ -4,8 +4,10 @@ import { t, tn } from "../i18n.ts";
 import { heatLayer } from "../leaflet-heat.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
-import { daysAgo, endOfToday, fmtHour, fromLocalInput, toLocalInput } from "../time.ts";
-import { readFlow, readPlaces, type FlowSeries } from "./flow-model.ts";
+import { daysAgo, endOfToday, fmtHour, fromLocalInput, wallHour } from "../time.ts";
+import { timeInput } from "../time-input.ts";
+import type { Flow } from "../../../protocol/api/flow.ts";
+import { countTicks, hourlyStacks, NO_ROUTE, readFlow, type FlowSeries } from "./flow-model.ts";
 import { boardingPlaces, MAX_TRIPS } from "./flow-places.ts";
 import type * as L from "leaflet";
 
@@ -13,12 +15,12 @@ const SVG = "http://www.w3.org/2000/svg";
 const PALETTE = ["#1d4ed8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d"];
 const MAX_SERIES = 8;
 /** Check-ins on a vehicle with no route come back with no key. */
-const label = (key: string) => (key === "—" ? t("flow.noRoute") : key);
+const label = (key: string) => (key === NO_ROUTE ? t("flow.noRoute") : key);
 
 /** Flow view: boardings per route (or vehicle) and hour as a chart, and where boardings happen as heat. */
 export const flowView: View = (ctx, el) => {
-  const from = h("input", { type: "datetime-local", required: true, value: toLocalInput(daysAgo(1)) });
-  const to = h("input", { type: "datetime-local", required: true, value: toLocalInput(endOfToday()) });
+  const from = timeInput({ required: true, value: daysAgo(1) });
+  const to = timeInput({ required: true, value: endOfToday() });
   const groupBy = select([["route", t("flow.byRoute")], ["vehicle", t("flow.byVehicle")]], "route");
   const msg = h("p", { className: "status", role: "status" });
   const chart = h("figure", { className: "chart" });
@@ -38,13 +40,12 @@ export const flowView: View = (ctx, el) => {
     const q = new URLSearchParams({ groupBy: groupBy.value, bucket: "hour", from: fromLocalInput(from.value) ?? "", to: fromLocalInput(to.value) ?? "" });
     status(msg, t("common.loading"));
     try {
-      const raw = await api("GET", `/flow?${q}`);
+      const flow = await api<Flow>("GET", `/flow?${q}`);
       if (!cm.alive()) return;
-      const series = readFlow(raw);
+      const series = readFlow(flow);
       clear(chart);
       chart.append(drawChart(series), ...legendAndTable(series));
-      const given = readPlaces(raw);
-      const found = given.length > 0 ? { places: given, capped: false } : await boardingPlaces(q.get("from")!, q.get("to")!);
+      const found = await boardingPlaces(flow.from, flow.to);
       if (!cm.alive()) return;
       const places = found.places;
       if (heat) heat.remove();
@@ -67,45 +68,56 @@ export const flowView: View = (ctx, el) => {
   return { destroy: () => cm.destroy() };
 };
 
-/** A hand-drawn line chart: hours across, boardings up, one line per route. */
+/** Label steps for the hour axis, in hours: about six labels, on round wall-clock hours of the display zone. */
+const LABEL_STEPS = [1, 2, 3, 4, 6, 12, 24, 48, 72, 168, 336];
+
+/**
+ * A hand-drawn bar chart: one bar per hour (the API counts boardings per
+ * hour, so a line between hours would invent the minutes in between), the
+ * routes stacked in each bar, whole-number ticks on a 1-2-5 step.
+ */
 function drawChart(all: FlowSeries[]): SVGSVGElement {
   const series = all.slice(0, MAX_SERIES);
   const W = 640;
   const H = 240;
-  const pad = { l: 40, r: 40, t: 10, b: 28 };
-  const times = series.flatMap((s) => s.points.map((p) => p.t));
-  const t0 = Math.min(...times);
-  const t1 = Math.max(...times, t0 + 3_600_000);
-  const max = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.boardings)));
-  const x = (t: number) => pad.l + ((t - t0) / (t1 - t0)) * (W - pad.l - pad.r);
-  const y = (n: number) => H - pad.b - (n / max) * (H - pad.t - pad.b);
+  const pad = { l: 40, r: 16, t: 10, b: 28 };
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", t("flow.chartLabel"));
-  const el = (name: string, attrs: Record<string, string | number>, text?: string) => {
+  const el = (name: string, attrs: Record<string, string | number>, text?: string, parent: Element = svg) => {
     const e = document.createElementNS(SVG, name);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
     if (text) e.textContent = text;
-    svg.append(e);
+    parent.append(e);
     return e;
   };
-  el("line", { x1: pad.l, y1: H - pad.b, x2: W - pad.r, y2: H - pad.b, stroke: "#9ca3af" });
-  el("line", { x1: pad.l, y1: pad.t, x2: pad.l, y2: H - pad.b, stroke: "#9ca3af" });
-  for (const n of [0, Math.round(max / 2), max]) el("text", { x: pad.l - 6, y: y(n) + 4, "text-anchor": "end", "font-size": 11 }, String(n));
-  if (times.length === 0) {
+  const stacks = hourlyStacks(series);
+  const ticks = countTicks(Math.max(0, ...stacks.map((s) => s.total)));
+  const top = ticks[ticks.length - 1]!;
+  const plotW = W - pad.l - pad.r;
+  const y = (n: number) => H - pad.b - (n / top) * (H - pad.t - pad.b);
+  for (const n of ticks) {
+    el("line", { x1: pad.l, y1: y(n), x2: W - pad.r, y2: y(n), stroke: n === 0 ? "#9ca3af" : "#e5e7eb", class: "flow-grid" });
+    el("text", { x: pad.l - 6, y: y(n) + 4, "text-anchor": "end", "font-size": 11, class: "flow-tick" }, String(n));
+  }
+  if (stacks.length === 0) {
     el("text", { x: W / 2, y: H / 2, "text-anchor": "middle", "font-size": 14 }, t("flow.empty"));
     return svg;
   }
-  const ticks = Math.min(6, Math.max(1, Math.round((t1 - t0) / 3_600_000)));
-  for (let i = 0; i <= ticks; i++) {
-    const tt = t0 + ((t1 - t0) * i) / ticks;
-    el("text", { x: x(tt), y: H - 8, "text-anchor": "middle", "font-size": 11 }, fmtHour(tt));
-  }
-  series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length]!;
-    el("polyline", { points: s.points.map((p) => `${x(p.t)},${y(p.boardings)}`).join(" "), fill: "none", stroke: color, "stroke-width": 2, class: "flow-line" });
-    for (const p of s.points) el("circle", { cx: x(p.t), cy: y(p.boardings), r: 3, fill: color }).append(Object.assign(document.createElementNS(SVG, "title"), { textContent: `${label(s.key)} ${fmtHour(p.t)}: ${p.boardings}` }));
+  const band = plotW / stacks.length;
+  const barW = Math.max(1, band * 0.8);
+  const step = LABEL_STEPS.find((k) => stacks.length / k <= 6) ?? LABEL_STEPS[LABEL_STEPS.length - 1]!;
+  stacks.forEach((hour, i) => {
+    const x = pad.l + i * band + (band - barW) / 2;
+    let base = 0;
+    hour.values.forEach((n, k) => {
+      if (n <= 0) return;
+      const bar = el("rect", { x, y: y(base + n), width: barW, height: y(base) - y(base + n), fill: PALETTE[k % PALETTE.length]!, class: "flow-bar" });
+      el("title", {}, `${label(series[k]!.key)} ${fmtHour(hour.t)}: ${n}`, bar);
+      base += n;
+    });
+    if (wallHour(hour.t) % step === 0) el("text", { x: x + barW / 2, y: H - 8, "text-anchor": "middle", "font-size": 11, class: "flow-hour" }, fmtHour(hour.t));
   });
   return svg;
 }

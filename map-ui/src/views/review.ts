@@ -2,6 +2,7 @@ import { api, errorText } from "../api.ts";
 import { clear, h, select, status } from "../dom.ts";
 import { getLang } from "../i18n.ts";
 import type { View } from "../shell.ts";
+import { fmtDateTime } from "../time.ts";
 
 interface Application {
   id: string;
@@ -92,7 +93,7 @@ export const reviewView: View = (_ctx, el) => {
         h("td", {}, a.operator ?? w("independent")),
         h("td", {}, `${a.driverName} · ${a.phone}`),
         h("td", {}, a.licence),
-        h("td", {}, new Date(a.createdAt).toLocaleString(getLang())),
+        h("td", {}, fmtDateTime(a.createdAt)),
         h("td", {}, a.reason ?? ""),
         h(
           "td",

@@ -1,9 +1,8 @@
-import type * as L from "leaflet";
 import { api, errorText } from "../api.ts";
 import { clear, h, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { createMap } from "../map.ts";
-import { drawRoute, routeLabels } from "../route-layer.ts";
+import { drawRoute, routeLabels, type RouteLayer } from "../route-layer.ts";
 import type { View } from "../shell.ts";
 
 interface RouteSummary {
@@ -24,7 +23,7 @@ export const routesView: View = (ctx, el, params) => {
   const mapEl = h("div", { id: "routes-map" });
   el.append(h("div", { className: "split" }, panel, h("div", { className: "map-wrap" }, mapEl)));
   const cm = createMap(mapEl, ctx.boot, { label: t("routes.mapLabel") });
-  let drawn: L.FeatureGroup | null = null;
+  let drawn: RouteLayer | null = null;
   let labels = new Map<string, string>();
 
   async function show(id: string) {

@@ -1,60 +1,13 @@
-/** The trace as POST /api/v1/traces returns it (DESIGN §5), read defensively. */
-export interface Segment {
-  checkinId: string;
-  vehicleId: string;
-  plate?: string | null;
-  routeId?: string | null;
-  tripId: string | null;
-  from: string;
-  to: string;
-  alightEstimated: boolean;
-  path: unknown;
-}
+import type { StoredTrace, Trace as TraceAnswer, TraceContact, TraceSegment } from "../../../protocol/api/trace.ts";
 
-export interface Contact {
-  personId: string | null;
-  driverId: string | null;
-  phone: string | null;
-  name: string | null;
-  role: "passenger" | "driver";
-  depth: number;
-  vehicleId: string;
-  plate?: string | null;
-  tripId: string | null;
-  status?: "case" | "close_contact" | "clear" | null;
-  /** When the contact boarded; from/to are the time they shared with the case (or their source). */
-  boardedAt?: string;
-  from: string;
-  to: string;
-  overlapMinutes: number;
-  risk: number;
-}
-
-export interface Trace {
-  id: string | null;
-  /** The case reference the trace was run for; status changes carry it to the audit log. */
-  reason: string | null;
-  /** The window and settings the trace was run with, to show with a re-opened trace. */
-  request: { from: string; to: string; depth: number; minOverlapMinutes: number } | null;
-  index: { personId: string };
-  segments: Segment[];
-  contacts: Contact[];
-}
-
-export function readTrace(raw: unknown): Trace {
-  const r = (raw ?? {}) as Record<string, unknown>;
-  const index = (r.index ?? {}) as { personId?: string };
-  const id = (r.id ?? r.traceId ?? null) as string | null;
-  const request = (r.request ?? {}) as { reason?: string; from?: string; to?: string; depth?: number; minOverlapMinutes?: number };
-  return {
-    id,
-    reason: request.reason ?? null,
-    request: request.from && request.to ? { from: request.from, to: request.to, depth: request.depth ?? 1, minOverlapMinutes: request.minOverlapMinutes ?? 1 } : null,
-    index: { personId: index.personId ?? "" },
-    segments: Array.isArray(r.segments) ? (r.segments as Segment[]) : [],
-    contacts: Array.isArray(r.contacts) ? (r.contacts as Contact[]).map((c) => ({ ...c, depth: c.depth ?? 1, risk: Number(c.risk ?? 0) })) : [],
-  };
-}
+/**
+ * The trace as the API answers it (protocol/api/trace.ts): POST /traces
+ * gives a Trace, GET /traces/{id} a StoredTrace (the same, with who ran it
+ * and when). The case view works on either.
+ */
+export type Trace = TraceAnswer & Partial<Pick<StoredTrace, "by" | "at">>;
+export type Segment = TraceSegment;
+export type Contact = TraceContact;
 
 export type SortKey = "risk" | "overlap" | "time";
 

@@ -1,23 +1,22 @@
+import type { StaffAccount, StaffRole } from "../../../protocol/api/staff.ts";
 import { api, errorText } from "../api.ts";
 import { confirmAct } from "../confirm.ts";
 import { clear, field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 
-interface Account {
-  id: string;
-  username: string;
-  role: "admin" | "operator" | "tracer" | "authority";
-  operatorId: string | null;
-  operator?: string | null;
-  disabledAt: string | null;
-}
+const ROLES: StaffRole[] = ["tracer", "operator", "admin", "authority"];
+const roleOptions = (): [string, string][] => ROLES.map((r) => [r, t(`role.${r}`)]);
 
-/** Admin's staff accounts: list, create, disable or enable, set a new password. All data goes in as text nodes. */
+/**
+ * Admin's staff accounts: list, create, change a role, disable or enable, set
+ * a new password. Every act asks the API, which audits it. All data goes in
+ * as text nodes.
+ */
 export const usersView: View = (ctx, el) => {
   const username = h("input", { name: "username", required: true, pattern: "[a-zA-Z0-9_.\\-]{3,40}", autocomplete: "off" });
   const password = h("input", { name: "password", type: "password", required: true, minlength: "10", autocomplete: "new-password" });
-  const role = select([["tracer", t("role.tracer")], ["operator", t("role.operator")], ["admin", t("role.admin")], ["authority", t("role.authority")]], "tracer", { name: "role" });
+  const role = select(roleOptions(), "tracer", { name: "role" });
   const operator = h("input", { name: "operator", maxlength: "100", autocomplete: "organization" });
   const formMsg = h("p", { className: "status", role: "status" });
   const form = h(
@@ -30,8 +29,9 @@ export const usersView: View = (ctx, el) => {
     formMsg,
   );
   const tableMsg = h("p", { className: "status", role: "status" });
+  const empty = h("p", { className: "empty", hidden: true }, t("users.onlyYou"));
   const tableSlot = h("div", { className: "table-scroll" });
-  el.append(h("section", { className: "panel wide" }, h("h1", {}, t("users.title")), form, h("h2", {}, t("users.list")), tableMsg, tableSlot));
+  el.append(h("section", { className: "panel wide" }, h("h1", {}, t("users.title")), form, h("h2", {}, t("users.list")), tableMsg, empty, tableSlot));
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -51,14 +51,14 @@ export const usersView: View = (ctx, el) => {
     }
   });
 
-  function row(u: Account) {
+  function row(u: StaffAccount) {
     const msg = h("span", { className: "status", role: "status" });
-    const newPassword = h("input", { type: "password", minlength: "10", autocomplete: "new-password", "aria-label": t("users.newPasswordFor", { username: u.username }) });
+    const self = u.id === ctx.user.id;
     const act = (fn: () => Promise<unknown>, done: string) => async () => {
       try {
         if ((await fn()) === false) return; // cancelled at the confirmation
-        status(msg, done);
         await refresh();
+        status(rowsById.get(u.id)?.querySelector<HTMLElement>(".row-status [role=status]") ?? msg, done);
       } catch (err) {
         status(msg, errorText(err), "error");
       }
@@ -71,36 +71,73 @@ export const usersView: View = (ctx, el) => {
     };
     const toggle = u.disabledAt
       ? h("button", { type: "button", className: "secondary", "aria-label": `${t("users.enable")} ${u.username}`, onclick: act(() => api("POST", `/users/${u.id}/enable`), t("users.enabled")) }, t("users.enable"))
-      : u.id === ctx.user.id
+      : self
         ? null
         : h("button", { type: "button", className: "danger", "aria-label": `${t("users.disable")} ${u.username}`, onclick: act(disable, t("users.disabled")) }, t("users.disable"));
+    const newPassword = h("input", { type: "password", minlength: "10", autocomplete: "new-password", "aria-label": t("users.newPasswordFor", { username: u.username }) });
     const reset = h(
       "button",
       { type: "button", className: "secondary", "aria-label": `${t("users.setPassword")} ${u.username}`, onclick: act(() => api("PUT", `/users/${u.id}/password`, { password: newPassword.value }), t("users.passwordSet")) },
       t("users.setPassword"),
     );
-    return h(
+    const tr = h(
       "tr",
-      {},
+      { "data-user": u.id },
       h("td", { className: "username" }, u.username),
-      h("td", {}, t(`role.${u.role}`), u.operator ? h("div", { className: "hint" }, u.operator) : null),
+      h("td", { className: "role" }, self ? [t(`role.${u.role}`), h("div", { className: "hint" }, t("users.ownRole"))] : roleEditor(u, act)),
       h("td", {}, u.disabledAt ? t("users.stateDisabled") : t("users.stateActive")),
-      h("td", {}, h("div", { className: "row-actions" }, toggle, h("span", { className: "password-reset" }, newPassword, reset)), msg),
+      h("td", {}, h("div", { className: "row-actions" }, toggle, h("span", { className: "password-reset" }, newPassword, reset)), h("span", { className: "row-status" }, msg)),
     );
+    rowsById.set(u.id, tr);
+    return tr;
   }
 
+  /**
+   * The role as a choice: changing it shows the company field for an operator
+   * and a button that asks first (a role decides what the user may read).
+   */
+  function roleEditor(u: StaffAccount, act: (fn: () => Promise<unknown>, done: string) => () => Promise<void>) {
+    const choice = select(roleOptions(), u.role, { "aria-label": t("users.roleOf", { username: u.username }) });
+    const company = h("input", { maxlength: "100", autocomplete: "organization", value: u.operator ?? "", "aria-label": t("users.operatorOf", { username: u.username }) });
+    const apply = h("button", { type: "button", className: "secondary", hidden: true, "aria-label": t("users.changeRoleOf", { username: u.username }) }, t("users.changeRole"));
+    const sync = () => {
+      company.hidden = choice.value !== "operator";
+      apply.hidden = choice.value === u.role && (choice.value !== "operator" || company.value.trim() === (u.operator ?? ""));
+    };
+    choice.addEventListener("change", sync);
+    company.addEventListener("input", sync);
+    const change = async () => {
+      const to = choice.value as StaffRole;
+      const ok = await confirmAct({
+        title: t("users.roleConfirm", { username: u.username, from: t(`role.${u.role}`), to: t(`role.${to}`) }),
+        body: t("users.roleBody"),
+        confirm: t("users.changeRole"),
+      });
+      if (!ok) return false;
+      await api("PUT", `/users/${u.id}/role`, { role: to, ...(to === "operator" ? { operator: company.value.trim() } : {}) });
+      return true;
+    };
+    apply.addEventListener("click", act(change, t("users.roleChanged", { username: u.username })));
+    sync();
+    return h("div", { className: "role-edit" }, choice, company, apply);
+  }
+
+  const rowsById = new Map<string, HTMLTableRowElement>();
   async function refresh() {
     try {
-      const { users } = await api<{ users: Account[] }>("GET", "/users");
+      const { users } = await api<{ users: StaffAccount[] }>("GET", "/users");
       clear(tableSlot);
+      rowsById.clear();
       tableSlot.append(
         h(
           "table",
           { className: "users" },
-          h("thead", {}, h("tr", {}, h("th", {}, t("login.username")), h("th", {}, t("users.role")), h("th", {}, t("users.state")), h("th", {}, ""))),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("login.username")), h("th", { scope: "col" }, t("users.role")), h("th", { scope: "col" }, t("users.state")), h("th", { scope: "col" }, t("users.actions")))),
           h("tbody", {}, users.map(row)),
         ),
       );
+      // Only the admin's own account: say what to do next rather than show a lone row.
+      empty.hidden = users.some((u) => u.id !== ctx.user.id);
       status(tableMsg, "");
     } catch (err) {
       status(tableMsg, errorText(err), "error");

@@ -7,20 +7,7 @@ import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import { CursorParam, LimitParam, decodeCursor, page } from "../pagination.ts";
 import { isoTime, text } from "../../../protocol/fields.ts";
 import { createAuditRepository } from "./audit.repository.ts";
-
-const AuditEntrySchema = z
-  .object({
-    id: z.string(),
-    at: z.string(),
-    userId: z.string().nullable(),
-    user: z.string(),
-    action: z.string(),
-    personId: z.string().nullable(),
-    reason: z.string().nullable(),
-    traceId: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()).nullable(),
-  })
-  .openapi("AuditEntry");
+import { auditPage } from "../../../protocol/api/audit.ts";
 
 /** The audit log, readable (issue 11 part 6): admin only, since it says who looked at whom. */
 export function registerAuditRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
@@ -48,7 +35,7 @@ export function registerAuditRoutes(app: Router, deps: AppDeps, auth: AuthReposi
           cursor: CursorParam,
         }),
       },
-      responses: { 200: json(z.object({ entries: z.array(AuditEntrySchema), next: z.string().nullable() })), ...errors(400, 401, 403) },
+      responses: { 200: json(auditPage), ...errors(400, 401, 403) },
     }),
     async (c) => {
       const q = c.req.valid("query");

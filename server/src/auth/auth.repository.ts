@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import { operators, sessions, users } from "../db/schema/index.ts";
 import { conflict } from "../errors.ts";
 import { hashPassword, verifyPassword } from "../crypto/passwords.ts";
+import type { StaffAccount } from "../../../protocol/api/staff.ts";
 
 export const SESSION_HOURS = 12;
 
@@ -15,8 +16,8 @@ const sha256 = (token: string) => createHash("sha256").update(token).digest("hex
 /** Why a sign-in failed, for the log and metrics only: the client always hears "wrong username or password". */
 export type LoginFailure = { reason: "unknown_user" | "wrong_password" | "disabled"; userId?: string };
 
-/** A staff account as admin sees it in the user list. */
-export type StaffAccount = StaffUser & { disabledAt: string | null };
+/** A staff account as admin sees it in the user list (protocol/api/staff.ts). */
+export type { StaffAccount };
 
 export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
   const toStaff = (u: typeof users.$inferSelect): StaffUser => ({
@@ -25,10 +26,17 @@ export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
     role: u.role,
     operatorId: u.operatorId,
   });
-  const toAccount = (u: typeof users.$inferSelect): StaffAccount => ({
+  const toAccount = (u: typeof users.$inferSelect, operator: string | null): StaffAccount => ({
     ...toStaff(u),
+    operator,
     disabledAt: u.disabledAt ? new Date(u.disabledAt).toISOString() : null,
   });
+  /** The account with its operator's name, read inside `tx` (the transaction that just changed it). */
+  const account = async (tx: Pick<Db, "select">, u: typeof users.$inferSelect) => {
+    if (!u.operatorId) return toAccount(u, null);
+    const [op] = await tx.select({ name: operators.name }).from(operators).where(eq(operators.id, u.operatorId));
+    return toAccount(u, op?.name ?? null);
+  };
 
   /** A sign-in, or why it failed (never told to the client, which hears one answer for all three). */
   async function attempt(username: string, password: string): Promise<{ user: StaffUser; token: string; expiresAt: Date } | LoginFailure> {
@@ -95,7 +103,25 @@ export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
           .returning();
         if (!u) return null;
         if (disabled) await tx.delete(sessions).where(eq(sessions.userId, userId));
-        return toAccount(u);
+        return account(tx, u);
+      });
+    },
+
+    /**
+     * Gives a user another role (an operator account: with its operator, any
+     * other: with none); null when there is no such user. Sessions stay: each
+     * request reads the role afresh, so the change holds from the next one.
+     */
+    async setRole(userId: string, role: StaffRole, operatorId: string | null): Promise<{ account: StaffAccount; previous: { role: StaffRole; operatorId: string | null } } | null> {
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+        if (!before) return null;
+        const [u] = await tx
+          .update(users)
+          .set({ role, operatorId: role === "operator" ? operatorId : null })
+          .where(eq(users.id, userId))
+          .returning();
+        return { account: await account(tx, u!), previous: { role: before.role, operatorId: before.operatorId } };
       });
     },
 
@@ -115,8 +141,14 @@ export function createAuthRepository({ db, clock }: { db: Db; clock: Clock }) {
       return toStaff(u!);
     },
 
+    async getAccount(userId: string): Promise<StaffAccount | null> {
+      const [u] = await db.select().from(users).where(eq(users.id, userId));
+      return u ? account(db, u) : null;
+    },
+
     async listUsers(): Promise<StaffAccount[]> {
-      return (await db.select().from(users).orderBy(users.username)).map(toAccount);
+      const rows = await db.select({ user: users, operator: operators.name }).from(users).leftJoin(operators, eq(operators.id, users.operatorId)).orderBy(users.username);
+      return rows.map((r) => toAccount(r.user, r.operator));
     },
 
     async hasAnyUser(): Promise<boolean> {

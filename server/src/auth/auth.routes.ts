@@ -5,20 +5,11 @@ import { clientAddress } from "../client-address.ts";
 import { AppError, badRequest, tooManyRequests } from "../errors.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import { bearerToken, requireStaff, SESSION_COOKIE } from "./auth.middleware.ts";
-import type { AuthRepository } from "./auth.repository.ts";
 import { createLoginThrottle, LOGIN_LIMITS } from "./login-throttle.ts";
 import { text } from "../../../protocol/fields.ts";
-
-export const StaffUserSchema = z
-  .object({
-    id: z.string(),
-    username: z.string(),
-    role: z.enum(["admin", "operator", "tracer", "authority"]),
-    operatorId: z.string().nullable(),
-  })
-  .openapi("StaffUser");
-
-export const StaffAccountSchema = StaffUserSchema.extend({ disabledAt: z.string().nullable() }).openapi("StaffAccount");
+import { staffAccounts, staffRole, staffUser } from "../../../protocol/api/staff.ts";
+import { createAuditLog } from "../tracing/audit.ts";
+import { createAuthRepository, type AuthRepository } from "./auth.repository.ts";
 
 const login = createRoute({
   method: "post",
@@ -30,7 +21,7 @@ const login = createRoute({
     `within ${LOGIN_LIMITS.perUser.windowMs / 60_000} minutes, answers 429 rate_limited with Retry-After until the window ends. ` +
     "A disabled user cannot sign in (401 invalid_credentials, like a wrong password).",
   request: jsonBody(z.object({ username: text({ min: 1, max: 100 }), password: text({ min: 1, max: 200 }) })),
-  responses: { 200: json(z.object({ token: z.string(), expiresAt: z.string(), user: StaffUserSchema })), ...errors(400, 401, 429) },
+  responses: { 200: json(z.object({ token: z.string(), expiresAt: z.string(), user: staffUser })), ...errors(400, 401, 429) },
 });
 
 const logout = createRoute({
@@ -62,7 +53,7 @@ const me = createRoute({
   path: "/auth/me",
   tags: ["auth"],
   security: staffSecurity,
-  responses: { 200: json(StaffUserSchema), ...errors(401) },
+  responses: { 200: json(staffUser), ...errors(401) },
 });
 
 const createUser = createRoute({
@@ -75,11 +66,11 @@ const createUser = createRoute({
     z.object({
       username: z.string().regex(/^[a-zA-Z0-9_.-]{3,40}$/, "3–40 letters, digits, _ . or -"),
       password: text({ min: 10, max: 200 }),
-      role: z.enum(["admin", "operator", "tracer", "authority"]),
+      role: staffRole,
       operator: text({ min: 1, max: 100 }).optional(),
     }),
   ),
-  responses: { 201: json(StaffUserSchema), ...errors(400, 401, 403, 409) },
+  responses: { 201: json(staffUser), ...errors(400, 401, 403, 409) },
 });
 
 const listUsers = createRoute({
@@ -88,7 +79,7 @@ const listUsers = createRoute({
   tags: ["auth"],
   security: staffSecurity,
   responses: {
-    200: json(z.object({ users: z.array(StaffAccountSchema) })),
+    200: json(staffAccounts),
     ...errors(401, 403),
   },
 });
@@ -161,8 +152,14 @@ export function registerAuthRoutes(app: Router, deps: AppDeps, auth: AuthReposit
     if (body.role === "operator" && !body.operator) {
       throw new AppError(400, "operator_required", "An operator account needs the operator (company) it belongs to");
     }
-    const operatorId = body.role === "operator" && body.operator ? (await auth.operatorByName(body.operator)).id : null;
-    const user = await auth.createUser({ ...body, operatorId });
+    // The new account and its audit row commit together.
+    const user = await deps.db.transaction(async (db) => {
+      const tx = createAuthRepository({ ...deps, db });
+      const operatorId = body.role === "operator" && body.operator ? (await tx.operatorByName(body.operator)).id : null;
+      const user = await tx.createUser({ ...body, operatorId });
+      await createAuditLog({ ...deps, db }).record({ user: c.var.user, action: "user.create", details: { userId: user.id, username: user.username, role: user.role, operatorId } });
+      return user;
+    });
     return c.json(user, 201);
   });
   app.openapi(listUsers, async (c) => c.json({ users: await auth.listUsers() }, 200));

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
+import { rowsOf } from "../db/client.ts";
+import { staffAccounts } from "../../../protocol/api/staff.ts";
 
 let t: TestApp;
 let admin: Awaited<ReturnType<TestApp["staff"]>>;
@@ -60,5 +63,59 @@ describe("managing staff accounts", () => {
     expect((await me(tracer)).status).toBe(200);
     expect((await me(other)).status).toBe(401);
     expect((await signIn(tracer.username, "my new password 1")).status).toBe(200);
+  });
+
+  it("changes a user's role from their next request on, naming an operator's company, audited with what it was", async () => {
+    const tracer = await t.staff("tracer");
+    const id = await idOf(tracer);
+    expect((await t.call("GET", "/api/v1/traces", undefined, tracer)).status).toBe(200);
+
+    const noCompany = await t.call("PUT", `/api/v1/users/${id}/role`, { role: "operator" }, admin);
+    expect(noCompany.status).toBe(400);
+    expect(noCompany.json.error.code).toBe("operator_required");
+
+    const changed = await t.call("PUT", `/api/v1/users/${id}/role`, { role: "operator", operator: "Role Bus Co" }, admin);
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.json).toMatchObject({ id, role: "operator", operator: "Role Bus Co", operatorId: expect.any(String), disabledAt: null });
+    // The same session, now an operator's: no traces, but their own fleet.
+    expect((await me(tracer)).json.role).toBe("operator");
+    expect((await t.call("GET", "/api/v1/traces", undefined, tracer)).status).toBe(403);
+    expect((await t.call("GET", "/api/v1/vehicles", undefined, tracer)).status).toBe(200);
+    const all = (await t.call("GET", "/api/v1/users", undefined, admin)).json;
+    expect(staffAccounts.parse(all)).toEqual(all); // exactly the contract the console reads (protocol/api/)
+    expect(all.users.find((u: { id: string }) => u.id === id)).toMatchObject({ role: "operator", operator: "Role Bus Co" });
+
+    // Back to tracer: the company goes with the operator role.
+    const back = await t.call("PUT", `/api/v1/users/${id}/role`, { role: "tracer", operator: "ignored Co" }, admin);
+    expect(back.json).toMatchObject({ role: "tracer", operatorId: null, operator: null });
+
+    const audit = rowsOf<{ action: string; actor_name: string; details: Record<string, unknown> }>(
+      await t.deps.db.execute(sql`select action, actor_name, details from audit_log where action = 'user.role' and details->>'userId' = ${id} order by at, id`),
+    );
+    expect(audit.map((a) => [a.details.previous, a.details.role])).toEqual([["tracer", "operator"], ["operator", "tracer"]]);
+    expect(audit.every((a) => a.actor_name === admin.username)).toBe(true);
+  });
+
+  it("lets only admin change a role, not their own, and says so for a user that does not exist", async () => {
+    const tracer = await t.staff("tracer");
+    const id = await idOf(tracer);
+    expect((await t.call("PUT", `/api/v1/users/${id}/role`, { role: "admin" }, tracer)).status).toBe(403);
+    expect((await me(tracer)).json.role).toBe("tracer");
+    expect((await t.call("PUT", `/api/v1/users/${await idOf(admin)}/role`, { role: "tracer" }, admin)).status).toBe(400);
+    expect((await t.call("PUT", "/api/v1/users/00000000-0000-7000-8000-000000000000/role", { role: "tracer" }, admin)).status).toBe(404);
+    expect((await t.call("PUT", `/api/v1/users/${id}/role`, { role: "superuser" }, admin)).status).toBe(400);
+  });
+
+  it("writes every admin act on an account to the audit log, never the password", async () => {
+    const created = await t.call("POST", "/api/v1/users", { username: "audited.one", password: "a long password 1", role: "tracer" }, admin);
+    const id = created.json.id as string;
+    await t.call("PUT", `/api/v1/users/${id}/password`, { password: "another password 2" }, admin);
+    await t.call("POST", `/api/v1/users/${id}/disable`, undefined, admin);
+    await t.call("POST", `/api/v1/users/${id}/enable`, undefined, admin);
+    const rows = rowsOf<{ action: string; details: unknown }>(
+      await t.deps.db.execute(sql`select action, details from audit_log where details->>'userId' = ${id} order by at, id`),
+    );
+    expect(rows.map((r) => r.action)).toEqual(["user.create", "user.password", "user.disable", "user.enable"]);
+    expect(JSON.stringify(rows)).not.toContain("password 2");
   });
 });

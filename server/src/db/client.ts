@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
+import { genericPlanPool } from "./prepared.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
 /** The database as every repository sees it: nothing above this file knows the driver. */
@@ -35,9 +36,11 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       onnotice: () => {},
       // Timestamps stay Date objects; numeric stays text so money-like values never lose precision.
     });
+    const generic = genericPlanPool(client, opts.databaseUrl);
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     await migrateOnce(opts.databaseUrl);
-    return { db, driver: "postgres", postgres: client, pglite: null, close: () => client.end({ timeout: 5 }) };
+    const close = async () => void (await Promise.all([client.end({ timeout: 5 }), generic.end({ timeout: 5 })]));
+    return { db, driver: "postgres", postgres: client, pglite: null, close };
   }
   let dataPath: string | undefined;
   let release = () => {};

@@ -6,6 +6,7 @@ import { badRequest } from "../errors.ts";
 import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import { createFlowRepository } from "./flow.repository.ts";
 import { isoTime } from "../../../protocol/fields.ts";
+import { flow as FlowSchema, flowGroupBy, occupancy as OccupancySchema } from "../../../protocol/api/flow.ts";
 
 const MAX_DAYS = 31;
 
@@ -24,22 +25,14 @@ export function registerFlowRoutes(app: Router, deps: AppDeps, auth: AuthReposit
       middleware: [staff] as const,
       request: {
         query: z.object({
-          groupBy: z.enum(["route", "vehicle"]).default("route"),
+          groupBy: flowGroupBy.default("route"),
           bucket: z.literal("hour").default("hour"),
           from: isoTime(),
           to: isoTime(),
         }),
       },
       responses: {
-        200: json(
-          z.object({
-            groupBy: z.enum(["route", "vehicle"]),
-            bucket: z.literal("hour"),
-            from: z.string(),
-            to: z.string(),
-            rows: z.array(z.object({ hour: z.string(), key: z.string().nullable().describe("route id (null: no route) or vehicle id"), plate: z.string().nullable(), boardings: z.number() })),
-          }),
-        ),
+        200: json(FlowSchema),
         ...errors(400, 401, 403),
       },
     }),
@@ -72,14 +65,7 @@ export function registerFlowRoutes(app: Router, deps: AppDeps, auth: AuthReposit
       security: staffSecurity,
       middleware: [staff] as const,
       responses: {
-        200: json(
-          z.object({
-            at: z.string(),
-            vehicles: z.array(
-              z.object({ vehicleId: z.string(), plate: z.string(), kind: z.string(), routeId: z.string().nullable(), capacity: z.number().nullable(), onBoard: z.number() }),
-            ),
-          }),
-        ),
+        200: json(OccupancySchema),
         ...errors(401, 403),
       },
     }),

@@ -1,23 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { StaffUser } from "../context.ts";
 import { rowsOf, type Db } from "../db/client.ts";
-
-/** One vehicle as the live map draws it. */
-export interface LiveVehicle {
-  vehicleId: string;
-  plate: string;
-  kind: string;
-  routeId: string | null;
-  lat: number | null;
-  lon: number | null;
-  ts: string | null;
-  speed: number | null;
-  heading: number | null;
-  online: boolean;
-  tripId: string | null;
-  /** Check-ins on the open trip that have not checked out; null when no trip is open. */
-  occupancy: number | null;
-}
+import type { LiveVehicle } from "../../../protocol/api/live.ts";
 
 interface Row {
   vehicle_id: string;

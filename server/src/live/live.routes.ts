@@ -5,6 +5,7 @@ import { requireStaff } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
 import { errors, staffSecurity, type Router } from "../openapi.ts";
 import type { LiveRepository } from "./live.repository.ts";
+import { liveEvent } from "../../../protocol/api/live.ts";
 
 /**
  * How often a connection looks for changed vehicles. With the state writer's
@@ -26,14 +27,16 @@ const live = createRoute({
   tags: ["live"],
   summary: "Server-sent events of every vehicle's last position, presence and occupancy",
   description:
-    "Event `snapshot` first, `{vehicles: LiveVehicle[]}` with every vehicle the caller may see; then `update` events with the vehicles that changed. " +
-    "LiveVehicle: {vehicleId, plate, kind, routeId, lat, lon, ts, speed, heading, online, tripId, occupancy}. Operators see their own fleet. " +
+    "Event `snapshot` first, a LiveEvent `{vehicles: LiveVehicle[]}` with every vehicle the caller may see; then `update` events (LiveEvent too) with the vehicles that changed. " +
+    "Both schemas are in components/schemas. Operators see their own fleet. " +
     "Each connection polls the database (no server-local state), so any number of servers may answer.",
   security: staffSecurity,
   responses: { 200: { description: "An event stream", content: { "text/event-stream": { schema: z.string() } } }, ...errors(401, 403) },
 });
 
 export function registerLiveRoutes(app: Router, deps: AppDeps, auth: AuthRepository, repo: LiveRepository) {
+  // An event's data is no response body the document could describe: its schema is listed by name for clients to use.
+  app.openAPIRegistry.register("LiveEvent", liveEvent);
   app.use("/live", requireStaff(auth, "admin", "operator", "tracer"));
   app.openapi(live, (c) => {
     const user = c.var.user;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
-import type { LiveVehicle } from "./live.repository.ts";
+import { liveEvent, type LiveVehicle } from "../../../protocol/api/live.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -89,6 +89,8 @@ describe("live vehicle positions (server-sent events)", () => {
     }
     const [snapshot] = await readLive({ authorization: admin.authorization }, (ev) => ev.length > 0);
     expect(snapshot!.vehicles.find((x) => x.vehicleId === v.json.id)).toMatchObject({ tripId, occupancy: 2 });
+    // Exactly the contract the console reads (protocol/api/).
+    expect(liveEvent.parse({ vehicles: snapshot!.vehicles })).toEqual({ vehicles: snapshot!.vehicles });
   });
 
   it("shows operators only their own fleet, and nobody who is not signed in", async () => {

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { healthStatus } from "../../../protocol/api/trace.ts";
 import type { StatusChange } from "./status.repository.ts";
 
-export const HealthStatusSchema = z.enum(["case", "close_contact", "clear"]);
+export const HealthStatusSchema = healthStatus;
 
 /** The answer to a status change or revert (contract: {personId, status, previous, changeId}). */
 export const StatusChangeSchema = z

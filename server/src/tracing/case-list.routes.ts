@@ -7,26 +7,10 @@ import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import { CursorParam, LimitParam, decodeCursor, page } from "../pagination.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import { isoTime, text } from "../../../protocol/fields.ts";
+import { caseList } from "../../../protocol/api/trace.ts";
 import { createAuditLog } from "./audit.ts";
 import { createCaseListRepository } from "./case-list.repository.ts";
 import { createTracesRepository } from "./traces.repository.ts";
-
-const CaseSchema = z
-  .object({
-    id: z.string(),
-    reason: z.string(),
-    index: z.object({ personId: z.string(), maskedName: z.string().nullable() }),
-    from: z.string().nullable(),
-    to: z.string().nullable(),
-    depth: z.number(),
-    minOverlapMinutes: z.number().nullable(),
-    segments: z.number(),
-    contacts: z.number(),
-    by: z.string().nullable(),
-    byId: z.string().nullable(),
-    at: z.string(),
-  })
-  .openapi("CaseListEntry");
 
 /** The case list: GET /traces (issue 13 part 1). Re-opening one is GET /traces/{id} in tracing.routes.ts. */
 export function registerCaseListRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
@@ -55,7 +39,7 @@ export function registerCaseListRoutes(app: Router, deps: AppDeps, auth: AuthRep
           cursor: CursorParam,
         }),
       },
-      responses: { 200: json(z.object({ traces: z.array(CaseSchema), next: z.string().nullable() })), ...errors(400, 401, 403) },
+      responses: { 200: json(caseList), ...errors(400, 401, 403) },
     }),
     async (c) => {
       const q = c.req.valid("query");

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { createAuditRepository } from "../audit/audit.repository.ts";
 import { scenario, type Scenario } from "./fixtures.ts";
+import { caseList } from "../../../protocol/api/trace.ts";
+import { auditPage } from "../../../protocol/api/audit.ts";
 
 const T0 = new Date("2026-11-27T08:00:00Z");
 let t: TestApp;
@@ -48,6 +50,8 @@ describe("the case list", () => {
     const res = await t.call("GET", "/api/v1/traces", undefined, tracer);
     expect(res.status, res.text).toBe(200);
     expect(res.json.next).toBeNull();
+    // Each answer is exactly the contract the console reads (protocol/api/): nothing missing, nothing the schema does not name.
+    expect(caseList.parse(res.json)).toEqual(res.json);
     expect(res.json.traces.map((x: { reason: string }) => x.reason)).toEqual(["case 2026-302", "case 2026-301"]);
     expect(res.json.traces[1]).toEqual({
       id: first.id,
@@ -103,6 +107,7 @@ describe("the case list", () => {
     expect(res.status, res.text).toBe(200);
     expect(res.json).toEqual({ ...made, reason: "case 2026-305", by: tracerName, at: "2026-11-28T08:00:00.000Z" });
     const log = await t.call("GET", `/api/v1/audit?userId=${(await t.call("GET", "/api/v1/auth/me", undefined, other)).json.id}`, undefined, admin);
+    expect(auditPage.parse(log.json)).toEqual(log.json);
     expect(log.json.entries.map((e: { action: string; traceId: string | null; reason: string }) => [e.action, e.traceId, e.reason])).toEqual([["trace.read", made.id, "case 2026-305"]]);
   });
 });

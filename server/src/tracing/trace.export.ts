@@ -1,5 +1,7 @@
+import { TZDate } from "@date-fns/tz";
+import { format } from "date-fns";
 import type { LineString, Point } from "../trips/track.ts";
-import type { StoredTrace } from "./tracing.routes.ts";
+import type { Trace } from "../../../protocol/api/trace.ts";
 
 /**
  * Exports of a stored trace. CSV cells that a spreadsheet would run as a
@@ -30,10 +32,20 @@ const CSV_COLUMNS = [
   "risk",
 ] as const;
 
-export function traceCsv(trace: StoredTrace): string {
+/**
+ * An instant as the console shows it, in the display zone, with the zone's
+ * offset so that the cell means one instant wherever the file is opened:
+ * "2026-11-27 16:05:00+08:00". Spreadsheets read it as a date and time.
+ */
+export function zonedTime(iso: string, zone: string): string {
+  return format(new TZDate(Date.parse(iso), zone), "yyyy-MM-dd HH:mm:ssxxx");
+}
+
+/** The contacts as a contact list, times in `zone` (TZ_DISPLAY) like the console. */
+export function traceCsv(trace: Trace, zone: string): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const c of trace.contacts) {
-    const row: Record<(typeof CSV_COLUMNS)[number], unknown> = { ...c, name: c.name, phone: c.phone, status: c.status };
+    const row: Record<(typeof CSV_COLUMNS)[number], unknown> = { ...c, from: zonedTime(c.from, zone), to: zonedTime(c.to, zone) };
     lines.push(CSV_COLUMNS.map((k) => csvCell(row[k])).join(","));
   }
   // CRLF and a BOM: what spreadsheet programs expect, so Chinese names open correctly.
@@ -43,7 +55,7 @@ export function traceCsv(trace: StoredTrace): string {
 type Feature = { type: "Feature"; geometry: LineString | Point; properties: Record<string, unknown> };
 
 /** RFC 7946 FeatureCollection: the index case's paths and where each contact boarded. No phones or names. */
-export function traceGeoJson(trace: StoredTrace, boardingPoints: (Point | null)[]) {
+export function traceGeoJson(trace: Trace, boardingPoints: (Point | null)[]) {
   const features: Feature[] = [];
   for (const s of trace.segments) {
     if (!s.path) continue;

@@ -1,4 +1,5 @@
-import { pathsFromFixes, type LineString, type TrackRepository } from "../trips/track.ts";
+import { pathsFromFixes, type TrackRepository } from "../trips/track.ts";
+import type { TraceContact as ApiContact, TraceSegment } from "../../../protocol/api/trace.ts";
 import { caseSpans, type Exposure, type Segment, type Source, type StoredIdentity, type TracingRepository, type VehicleInfo } from "./tracing.repository.ts";
 import { MAX_ON_BOARD_MS, riskScore } from "./tracing.rules.ts";
 
@@ -10,45 +11,15 @@ export interface TraceRequest {
   minOverlapMinutes: number;
 }
 
-export interface TraceSegment {
-  checkinId: string;
-  vehicleId: string;
-  plate: string | null;
-  tripId: string | null;
-  routeId: string | null;
-  from: string;
-  to: string;
-  alightEstimated: boolean;
-  seat: string | null;
-  path: LineString | null;
-  /** A scan of the index person's phone not proved by its owner: listed apart, no contacts are traced from it. */
-  unverified: boolean;
-}
+/** A ride of the index person, as the API answers it (protocol/api/trace.ts). */
+export type { TraceSegment };
 
-export interface TraceContact {
-  role: "passenger" | "driver";
-  personId: string | null;
-  driverId: string | null;
-  depth: 1 | 2;
-  vehicleId: string;
-  plate: string | null;
-  tripId: string | null;
-  /** The contact's own check-in (passengers). */
-  checkinId: string | null;
-  seat: string | null;
-  /** When the contact boarded (a driver: when the trip started), for the boarding point on the map. */
-  boardedAt: string;
-  from: string;
-  to: string;
-  overlapMinutes: number;
-  risk: number;
-  /** At depth 2: the depth-1 contact they met. */
-  via: { personId: string | null; driverId: string | null } | null;
-  /** The passenger's stored (encrypted) phone and name, for the tracer's view to decrypt. */
-  identity: StoredIdentity | null;
-  /** Found through a check-in whose typed phone was not proved: maybe not the phone's owner (not traced further, not texted). */
-  unverified: boolean;
-}
+/**
+ * A contact as the service finds it: the API's shape, but with the stored
+ * (encrypted) phone and name in place of the phone, name and status the
+ * tracer's view adds (tracing.routes.ts decrypts them).
+ */
+export type TraceContact = Omit<ApiContact, "phone" | "name" | "status"> & { identity: StoredIdentity | null };
 
 export interface TraceOutcome {
   index: { personId: string };

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { rowsOf } from "../db/client.ts";
 import { scenario, type Scenario } from "./fixtures.ts";
+import { storedTrace, trace as traceAnswer } from "../../../protocol/api/trace.ts";
 
 const T0 = new Date("2026-11-27T08:00:00Z");
 let t: TestApp;
@@ -102,6 +103,9 @@ describe("the trace API", () => {
     expect(stored).not.toContain(phoneOfP.slice(3));
     const again = await t.call("GET", `/api/v1/traces/${res.json.id}`, undefined, tracer);
     expect(again.json.contacts).toEqual(res.json.contacts);
+    // Each answer is exactly the contract the console reads (protocol/api/): nothing missing, nothing the schema does not name.
+    expect(traceAnswer.parse(res.json)).toEqual(res.json);
+    expect(storedTrace.parse(again.json)).toEqual(again.json);
   });
 });
 
@@ -118,6 +122,11 @@ describe("exports", () => {
     expect(res.text).toContain(",'+driver-1,"); // a driver id starting with + is escaped too
     expect(res.text).toContain("'+86139"); // and so is every phone number
     expect(res.text).toContain("王小明");
+    // Times as the console shows them, in TZ_DISPLAY (Asia/Shanghai), with the offset so each cell is one instant anywhere.
+    const q = lines.find((l) => l.includes("HYPERLINK"))!;
+    expect(q).toContain(",2026-11-27 16:05:00+08:00,2026-11-27 16:25:00+08:00,");
+    expect(lines.slice(1).every((l) => /,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+08:00,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+08:00,/.test(l))).toBe(true);
+    expect(res.text).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
     expect((await audit()).map((a) => a.action)).toEqual(["trace.create", "trace.export.csv"]);
   });
 

@@ -9,23 +9,16 @@ import { createTrackRepository } from "../trips/track.ts";
 import { createAuditLog, type AuditLog } from "./audit.ts";
 import { normalisePhone } from "../persons/phone.ts";
 import { traceCsv, traceGeoJson } from "./trace.export.ts";
-import { createTraceService, type TraceContact, type TraceOutcome } from "./trace.service.ts";
-import { createTracesRepository, type HealthStatus, type TracesRepository } from "./traces.repository.ts";
+import { createTraceService } from "./trace.service.ts";
+import { createTracesRepository, type TracesRepository } from "./traces.repository.ts";
 import { createTracingRepository } from "./tracing.repository.ts";
 import { createStatusRepository, type StatusRepository } from "../persons/status.repository.ts";
 import { StatusChangeSchema, presentChange } from "../persons/status.schema.ts";
 import { isoTime, text } from "../../../protocol/fields.ts";
+import { healthStatus as HealthStatusSchema, storedTrace as StoredTraceSchema, trace as TraceSchema, type Trace } from "../../../protocol/api/trace.ts";
 import { tellCloseContacts } from "../sms/tell-contacts.ts";
 
-/** A trace as stored and returned: contacts carry the phone and name a tracer calls them by. */
-export type StoredTrace = Omit<TraceOutcome, "contacts"> & {
-  id: string;
-  request: { from: string; to: string; depth: 1 | 2; minOverlapMinutes: number; reason: string };
-  contacts: (Omit<TraceContact, "identity"> & { phone: string | null; name: string | null; status: HealthStatus | null })[];
-};
-
 const MAX_WINDOW_DAYS = 60;
-const HealthStatusSchema = z.enum(["case", "close_contact", "clear"]);
 
 const TraceRequestSchema = z
   .object({
@@ -39,56 +32,6 @@ const TraceRequestSchema = z
   })
   .refine((r) => (r.phone === undefined) !== (r.personId === undefined), "give exactly one of phone or personId")
   .openapi("TraceRequest");
-
-const GeometrySchema = z.object({ type: z.string(), coordinates: z.array(z.any()) }).nullable();
-const TraceSchema = z
-  .object({
-    id: z.string().uuid(),
-    index: z.object({ personId: z.string() }),
-    request: z.object({ from: z.string(), to: z.string(), depth: z.number(), minOverlapMinutes: z.number(), reason: z.string() }),
-    segments: z.array(
-      z.object({
-        checkinId: z.string(),
-        vehicleId: z.string(),
-        plate: z.string().nullable(),
-        tripId: z.string().nullable(),
-        routeId: z.string().nullable(),
-        from: z.string(),
-        to: z.string(),
-        alightEstimated: z.boolean(),
-        seat: z.string().nullable(),
-        path: GeometrySchema,
-        unverified: z.boolean().openapi({ description: "A scan of this phone its owner had not proved: listed apart, not traced from" }),
-      }),
-    ),
-    contacts: z.array(
-      z.object({
-        role: z.enum(["passenger", "driver"]),
-        personId: z.string().nullable(),
-        driverId: z.string().nullable(),
-        phone: z.string().nullable(),
-        name: z.string().nullable(),
-        status: HealthStatusSchema.nullable(),
-        depth: z.number(),
-        vehicleId: z.string(),
-        plate: z.string().nullable(),
-        tripId: z.string().nullable(),
-        checkinId: z.string().nullable(),
-        seat: z.string().nullable(),
-        boardedAt: z.string(),
-        from: z.string(),
-        to: z.string(),
-        overlapMinutes: z.number(),
-        risk: z.number(),
-        via: z.object({ personId: z.string().nullable(), driverId: z.string().nullable() }).nullable(),
-        unverified: z.boolean().openapi({ description: "Met through a scan whose typed phone was not proved: maybe not the phone's owner (not followed to depth 2, not texted)" }),
-      }),
-    ),
-  })
-  .openapi("Trace");
-
-/** A stored trace re-opened: the trace, its case reference, who ran it and when. */
-const StoredTraceSchema = TraceSchema.extend({ reason: z.string(), by: z.string().nullable(), at: z.string() }).openapi("StoredTrace");
 
 export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepository) {
   // The trace's join and paths read from the standby when there is one (DATABASE_READ_URL); the stored trace, its audit row and the person lookup stay on the primary.
@@ -156,7 +99,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
         });
       });
       deps.logger.info({ traceId: id, by: user.id, segments: result.segments.length, contacts: contacts.length }, "trace computed");
-      return c.json({ id, request, ...result } satisfies StoredTrace, 201);
+      return c.json({ id, request, ...result } satisfies Trace, 201);
     },
   );
 
@@ -180,13 +123,13 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
     async (c) => {
       const [id, format = "json"] = c.req.valid("param").file.toLowerCase().split(".") as [string, string?];
       if (!z.string().uuid().safeParse(id).success) throw badRequest("invalid_request", "Not a trace id");
-      const stored = await svc.traces.get<Omit<StoredTrace, "id" | "request">>(id);
-      const { personId: _p, ...request } = stored.request as StoredTrace["request"] & { personId: string };
-      const trace: StoredTrace = { id, request, ...stored.result };
+      const stored = await svc.traces.get<Omit<Trace, "id" | "request">>(id);
+      const { personId: _p, ...request } = stored.request as Trace["request"] & { personId: string };
+      const trace: Trace = { id, request, ...stored.result };
       const action = format === "json" ? "trace.read" : `trace.export.${format}`;
       await svc.audit.record({ user: c.var.user, action, subjectPersonId: stored.indexPersonId, reason: request.reason, details: { traceId: id } });
       if (format === "csv") {
-        return c.body(traceCsv(trace), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="trace-${id}.csv"` });
+        return c.body(traceCsv(trace, deps.config.tzDisplay), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="trace-${id}.csv"` });
       }
       if (format === "geojson") {
         const points = await svc.track.pointsAt(trace.contacts.map((k) => ({ vehicleId: k.vehicleId, at: Date.parse(k.boardedAt) })));
@@ -216,7 +159,7 @@ export function registerTracingRoutes(app: Router, deps: AppDeps, auth: AuthRepo
     async (c) => {
       const { id } = c.req.valid("param");
       const { personIds, status } = c.req.valid("json");
-      const stored = await svc.traces.get<Omit<StoredTrace, "id" | "request">>(id);
+      const stored = await svc.traces.get<Omit<Trace, "id" | "request">>(id);
       const inTrace = new Set([stored.indexPersonId, ...stored.result.contacts.flatMap((k) => (k.personId ? [k.personId] : []))]);
       const outside = personIds.filter((p) => !inTrace.has(p));
       if (outside.length > 0) throw badRequest("not_in_trace", `${outside.length} of these persons are not in trace ${id}`, { personIds: outside });

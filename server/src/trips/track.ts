@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
 import { genericPlanRunner } from "../db/prepared.ts";
+import type { LineString, Point } from "../../../protocol/api/geo.ts";
 
 /**
  * GPS tracks as the map and the tracer see them: good fixes only (a flagged
@@ -14,14 +15,8 @@ export interface Fix {
 }
 
 export type Position = [lon: number, lat: number];
-export interface LineString {
-  type: "LineString";
-  coordinates: Position[];
-}
-export interface Point {
-  type: "Point";
-  coordinates: Position;
-}
+// GeoJSON geometry as the API answers it: one definition, in the shared contract.
+export type { LineString, Point };
 
 /** How far from a span's ends we look for the fix to interpolate from; further than this, the nearest fix stands in. */
 const NEIGHBOUR_MS = 3_600_000;

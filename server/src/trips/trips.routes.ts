@@ -11,6 +11,7 @@ import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import { createTrackRepository, lineString, type Fix } from "./track.ts";
 import { createTripsRepository, type TripRow } from "./trips.repository.ts";
 import { isoTime } from "../../../protocol/fields.ts";
+import { tripDetail, tripList, vehicleTrack, type Trip, type VehicleTrack } from "../../../protocol/api/trips.ts";
 
 const MAX_LIST_DAYS = 31;
 const MAX_TRACK_DAYS = 7;
@@ -30,23 +31,7 @@ function window(q: { from?: string; to?: string }, now: Date, maxDays: number) {
   return { from, to };
 }
 
-const PointSchema = z.object({ type: z.literal("Point"), coordinates: z.array(z.number()) }).nullable();
-const TripSchema = z
-  .object({
-    id: z.string(),
-    vehicleId: z.string(),
-    plate: z.string(),
-    kind: z.string(),
-    routeId: z.string().nullable(),
-    driverId: z.string().nullable(),
-    orderRef: z.string().nullable(),
-    startedAt: z.string().nullable(),
-    endedAt: z.string().nullable().describe("null while the trip is open"),
-    endsAt: z.string().nullable().describe("where the trip counts as ending for tracing: its end, or now / the vehicle's next trip while open"),
-  })
-  .openapi("Trip");
-
-const present = (t: TripRow) => ({
+const present = (t: TripRow): Trip => ({
   id: t.id,
   vehicleId: t.vehicleId,
   plate: t.plate,
@@ -77,7 +62,7 @@ export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthReposi
       security: staffSecurity,
       middleware: [staff] as const,
       request: { query: Window.extend({ vehicleId: z.string().uuid().optional() }) },
-      responses: { 200: json(z.object({ trips: z.array(TripSchema) })), ...errors(400, 401, 403, 404) },
+      responses: { 200: json(tripList), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -98,25 +83,7 @@ export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthReposi
       middleware: [staff] as const,
       request: { params: z.object({ id: z.string().uuid() }) },
       responses: {
-        200: json(
-          TripSchema.extend({
-            track: z.object({ type: z.literal("LineString"), coordinates: z.array(z.array(z.number())) }).nullable(),
-            checkins: z.array(
-              z.object({
-                checkinId: z.string(),
-                personId: z.string(),
-                /** "张**": the name's first character only, or null when the passenger gave none. */
-                maskedName: z.string().nullable(),
-                seat: z.string().nullable(),
-                from: z.string(),
-                to: z.string(),
-                alightEstimated: z.boolean(),
-                boardingPoint: PointSchema,
-                alightingPoint: PointSchema,
-              }),
-            ),
-          }),
-        ),
+        200: json(tripDetail),
         ...errors(400, 401, 403, 404),
       },
     }),
@@ -167,16 +134,16 @@ export function registerTripsRoutes(app: Router, deps: AppDeps, auth: AuthReposi
       security: staffSecurity,
       middleware: [staff] as const,
       request: { params: z.object({ id: z.string().uuid() }), query: Window },
-      responses: { 200: { description: "A GeoJSON FeatureCollection", content: { "application/geo+json": { schema: z.object({ type: z.literal("FeatureCollection"), features: z.array(z.any()) }) } } }, ...errors(400, 401, 403, 404) },
+      responses: { 200: { description: "A GeoJSON FeatureCollection", content: { "application/geo+json": { schema: vehicleTrack } } }, ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const vehicle = await vehicles.getFor(c.var.user, id);
       const { from, to } = window(c.req.valid("query"), deps.clock.now(), MAX_TRACK_DAYS);
       const fixes = await track.fixes(id, from, to);
-      const geometry = lineString(fixes) ?? (fixes[0] ? { type: "Point" as const, coordinates: [fixes[0].lon, fixes[0].lat] } : null);
+      const geometry = lineString(fixes) ?? (fixes[0] ? { type: "Point" as const, coordinates: [fixes[0].lon, fixes[0].lat] as [number, number] } : null);
       const properties = { vehicleId: id, plate: vehicle.plate, from: from.toISOString(), to: to.toISOString(), fixes: fixes.length, times: fixes.map((f) => iso(f.ts)) };
-      const body = { type: "FeatureCollection" as const, features: geometry ? [{ type: "Feature", geometry, properties }] : [] };
+      const body: VehicleTrack = { type: "FeatureCollection", features: geometry ? [{ type: "Feature", geometry, properties }] : [] };
       return c.json(body, 200, { "content-type": "application/geo+json" });
     },
   );

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { rowsOf } from "../db/client.ts";
 import { scenario, type Scenario } from "../tracing/fixtures.ts";
+import { tripDetail, tripList } from "../../../protocol/api/trips.ts";
 
 const T0 = new Date("2026-11-27T08:00:00Z");
 let t: TestApp;
@@ -42,6 +43,7 @@ describe("trips API", () => {
   it("lists a vehicle's trips in a window, the open one ending where it counts as ending", async () => {
     const res = await t.call("GET", `/api/v1/trips?vehicleId=${s.id("bus1")}&from=${s.at(-60).toISOString()}&to=${s.at(120).toISOString()}`, undefined, admin);
     expect(res.status, res.text).toBe(200);
+    expect(tripList.parse(res.json)).toEqual(res.json); // exactly the contract the console reads (protocol/api/)
     expect(res.json.trips.map((x: { id: string; endedAt: string | null; endsAt: string }) => [s.nameOf(x.id), x.endedAt, x.endsAt])).toEqual([
       ["run1", s.at(30).toISOString(), s.at(30).toISOString()],
       ["run2", null, "2026-11-27T10:00:00.000Z"],
@@ -51,6 +53,7 @@ describe("trips API", () => {
   it("shows a trip with its track, without flagged fixes, and each check-in's interval and interpolated points", async () => {
     const res = await t.call("GET", `/api/v1/trips/${s.id("run1")}`, undefined, tracer);
     expect(res.status, res.text).toBe(200);
+    expect(tripDetail.parse(res.json)).toEqual(res.json);
     expect(res.json.driverId).toBe("driver-7");
     expect(res.json.track.type).toBe("LineString");
     expect(res.json.track.coordinates).toHaveLength(59); // 60 fixes over [0, 30) less the flagged one
