@@ -14,6 +14,9 @@
  *   (d) GET /v/{code}                        the page a scan opens
  *   (e) POST /api/v1/checkins/{id}/alight    getting off
  *
+ * BENCH_SETUP=postgres|pglite, BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PHASES=bcde and
+ * BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) narrow a run.
+ *
  * For each: rate, p50, p99, the ratio of the rate to (a), the status codes,
  * and CPU per request of the server process and of the PostgreSQL backends
  * serving its database.
@@ -33,6 +36,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const VEHICLES = 200;
 const PROVED_PASSENGERS = 1_000;
+/** BENCH_PHASES=c (say) runs only those phases after the baseline, e.g. to profile one with BENCH_NODE_ARGS=--cpu-prof; (e) needs (c)'s rides. */
+const PHASES = process.env.BENCH_PHASES;
+const phase = (p: string) => !PHASES || PHASES.includes(p);
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -182,9 +188,9 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
 
     const results: Measured[] = [];
     results.push(await measure("(a) GET /health", () => runPhase(client, opts, () => ({ method: "GET", path: "/health" }))));
-    results.push(await measure("(b) check-in, phone typed", () => runPhase(client, opts, typedPhone)));
+    if (phase("b")) results.push(await measure("(b) check-in, phone typed", () => runPhase(client, opts, typedPhone)));
     const taps: string[] = [];
-    results.push(
+    if (phase("c") || phase("e")) results.push(
       await measure("(c) check-in, one tap", () =>
         runPhase(
           client,
@@ -199,13 +205,13 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
         ),
       ),
     );
-    results.push(
+    if (phase("d")) results.push(
       await measure("(d) GET /v/{code}", () =>
         runPhase(client, opts, (i) => ({ method: "GET", path: `/v/${code()}`, headers: i % 3 === 0 ? undefined : { cookie: passenger().cookie } })),
       ),
     );
     let ride = 0;
-    results.push(
+    if (phase("e")) results.push(
       await measure("(e) alight", () =>
         runPhase(client, opts, () => {
           const r = rides[ride++ % rides.length]!;

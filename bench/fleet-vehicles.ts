@@ -8,7 +8,7 @@
  *   persistent session (clean: false) and a Last Will `{"online":false}`
  *   (retained) on its status topic, from its own loopback source address
  *   (127.0.1.x: MQTT.js has no localAddress option, so the socket is built here);
- * - says `{"online":true}` (retained), subscribes to its ack and display at QoS 1;
+ * - subscribes to its ack, display and alerts at QoS 1 and says `{"online":true}` (retained);
  * - opens a trip, sends one fix (QoS 1, with `seq`) every interval, ends the
  *   trip and opens the next every few minutes;
  * - at the end, ends its trip and disconnects — except one in a hundred, whose
@@ -22,7 +22,8 @@ import { v7 as uuidv7 } from "uuid";
 
 export interface FleetJob {
   host: string;
-  port: number;
+  /** The broker's port, or a cluster's nodes': vehicle i dials ports[i % length] (and the others after a failure). */
+  ports: number[];
   prefix: string;
   vehicleIds: string[];
   password: string;
@@ -32,6 +33,11 @@ export interface FleetJob {
   holdSeconds: number;
   /** Connects in flight at once (a fleet does not all dial in the same millisecond). */
   connectConcurrency: number;
+  /**
+   * QoS of fixes and trip events, and of the ack and display subscriptions (alerts stay QoS 1). 1 as the
+   * agent does; 0 to see a broker without its QoS 1 store (NATS keeps every QoS 1 message in JetStream).
+   */
+  qos: 0 | 1;
 }
 
 export interface FleetReport {
@@ -42,6 +48,8 @@ export interface FleetReport {
   /** Fixes the broker confirmed (PUBACK): these must all become rows. */
   fixesAcked: number;
   tripEvents: number;
+  /** Trips opened (a start event each): each must become one row of trips. */
+  tripsOpened: number;
   serverAcks: number;
   reconnects: number;
   willsTriggered: number;
@@ -54,7 +62,7 @@ type Msg = { kind: "start"; job: FleetJob } | { kind: "stop" } | { kind: "leave"
 const topic = (prefix: string, id: string, channel: string) => `${prefix}transit/v1/vehicles/${id}/${channel}`;
 
 function run(job: FleetJob) {
-  const report: FleetReport = { connected: 0, connectMs: 0, connectFailures: 0, fixesSent: 0, fixesAcked: 0, tripEvents: 0, serverAcks: 0, reconnects: 0, willsTriggered: 0, cpuMs: 0, rssMb: 0 };
+  const report: FleetReport = { connected: 0, connectMs: 0, connectFailures: 0, fixesSent: 0, fixesAcked: 0, tripEvents: 0, tripsOpened: 0, serverAcks: 0, reconnects: 0, willsTriggered: 0, cpuMs: 0, rssMb: 0 };
   type Vehicle = { id: string; client: MqttClient; timer?: NodeJS.Timeout; tripId: string | null; seq: number; tripEndsAt: number; lat: number; lon: number };
   const vehicles: Vehicle[] = [];
   let stopping = false;
@@ -68,7 +76,8 @@ function run(job: FleetJob) {
     v.tripId = event === "start" ? tripId : null;
     v.tripEndsAt = Date.now() + (3 + Math.random() * 5) * 60_000;
     report.tripEvents++;
-    v.client.publish(topic(job.prefix, v.id, "trip"), JSON.stringify(body), { qos: 1 });
+    if (event === "start") report.tripsOpened++;
+    v.client.publish(topic(job.prefix, v.id, "trip"), JSON.stringify(body), { qos: job.qos });
   };
 
   const sendFix = (v: Vehicle) => {
@@ -82,7 +91,7 @@ function run(job: FleetJob) {
     v.lon += 0.0004;
     const fix = { ts: Date.now(), lat: v.lat, lon: v.lon, speed: 8, heading: 30, accuracy: 5, seq: ++v.seq };
     report.fixesSent++;
-    v.client.publish(topic(job.prefix, v.id, "position"), JSON.stringify(fix), { qos: 1 }, (err) => {
+    v.client.publish(topic(job.prefix, v.id, "position"), JSON.stringify(fix), { qos: job.qos }, (err) => {
       if (!err) report.fixesAcked++;
     });
   };
@@ -93,7 +102,10 @@ function run(job: FleetJob) {
       const id = job.vehicleIds[i]!;
       const localAddress = job.sourceAddresses[i % job.sourceAddresses.length];
       inFlight++;
-      const client = new MqttClient(() => net.createConnection({ host: job.host, port: job.port, localAddress }), {
+      // Its own node first, then the next ones in turn after a lost connection, as the agent's --url list does.
+      let attempt = 0;
+      const portFor = () => job.ports[(i + attempt++) % job.ports.length]!;
+      const client = new MqttClient(() => net.createConnection({ host: job.host, port: portFor(), localAddress }), {
         clientId: `fleet-${id}`,
         username: id,
         password: job.password,
@@ -107,7 +119,7 @@ function run(job: FleetJob) {
       const v: Vehicle = { id, client, tripId: null as string | null, seq: 0, tripEndsAt: 0, lat: 36.6 + Math.random() * 0.1, lon: 117.0 + Math.random() * 0.1 };
       vehicles.push(v);
       let first = true;
-      client.on("connect", (connack) => {
+      client.on("connect", () => {
         if (!first) {
           report.reconnects++;
           return;
@@ -117,7 +129,8 @@ function run(job: FleetJob) {
         report.connected++;
         if (report.connected === job.vehicleIds.length) report.connectMs = Date.now() - t0;
         client.publish(topic(job.prefix, id, "status"), JSON.stringify({ online: true, agentVersion: "bench-fleet" }), { qos: 1, retain: true });
-        if (!connack.sessionPresent) client.subscribe([topic(job.prefix, id, "ack"), topic(job.prefix, id, "display")], { qos: 1 });
+        // As the agent: ack, display and alerts, on every connect (it covers a broker that lost the session).
+        client.subscribe({ [topic(job.prefix, id, "ack")]: { qos: job.qos }, [topic(job.prefix, id, "display")]: { qos: job.qos }, [topic(job.prefix, id, "alerts")]: { qos: 1 } });
         sendTrip(v, "start");
         // Spread the first fixes over one interval, so the fleet offers a steady rate.
         setTimeout(() => {

@@ -73,7 +73,8 @@ export function mosquittoPid(confFile: string): number | undefined {
   return undefined;
 }
 
-export async function startServer(env: Record<string, string>) {
+/** `nodeArgs`: flags for node itself, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] (not allowed in NODE_OPTIONS). */
+export async function startServer(env: Record<string, string>, nodeArgs: string[] = []) {
   const [port, mqttPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(tmpdir(), "bench-fleet-"));
   const base = `http://127.0.0.1:${port}`;
@@ -90,7 +91,7 @@ export async function startServer(env: Record<string, string>) {
     ...env,
   };
   if (!env.MQTT_URL) delete childEnv.MQTT_URL;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   child.stdout!.on("data", keep);
@@ -112,6 +113,11 @@ export async function startServer(env: Record<string, string>) {
         .split("\n")
         .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
         .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    },
+    /** The metric's lines as /metrics prints them (labels and value), for a report. */
+    async metricLines(name: string): Promise<string[]> {
+      const text = await fetch(`${base}/metrics`).then((r) => r.text(), () => "");
+      return text.split("\n").filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     },
     async stop() {
       child.kill("SIGTERM");

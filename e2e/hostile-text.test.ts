@@ -74,6 +74,7 @@ beforeAll(async () => {
   const before = await fixCount();
   await until(async () => (await fixCount()) >= before + 4, "fixes while on board");
   await page.click("#alight");
+  await page.click("#alight-yes"); // getting off is asked first, in the page
   await page.locator("#r-alighted").waitFor({ state: "visible" });
   const alighted = await fixCount();
   await until(async () => (await fixCount()) >= alighted + 3, "fixes after the case got off");

@@ -10,6 +10,7 @@ import { verifyPass } from "../protocol/codes.ts";
 import { checkins } from "../server/src/db/schema/index.ts";
 import { decodeQrPng, launchChromium } from "../server/src/codes/qr.testing.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
+import { ROUTE_ID_MAX } from "../protocol/fields.ts";
 
 /*
  * The passenger's walk, in a real browser against a real HTTP server: an
@@ -104,18 +105,21 @@ describe("passenger in a real browser", () => {
     await page.waitForFunction((before) => document.querySelector("[data-testid=clock]")?.textContent !== before, tick, { timeout: 5000 });
     await page.screenshot({ path: path.join(resultsDir, "passenger-result.png") });
 
-    // Reload: the device is remembered, so checking in again is one tap with no phone typed.
+    // Reload: the device is remembered, and on board this vehicle, so getting off comes first, with no new check-in.
     await page.reload();
     await expect(page.locator("#remembered").textContent()).resolves.toContain("138****8000");
     expect(await page.locator("#phone").count()).toBe(0);
-    expect(await page.locator("#open-ride").getAttribute("data-checkin")).toBe(first.checkinId); // getting off needs no new check-in
-    const again = await checkInBy(page, page.getByRole("button", { name: "一键登记" }));
-    expect(again).toMatchObject({ personId: verified.personId, verified: true, status: "green" });
+    expect(await page.locator("#open-ride").getAttribute("data-checkin")).toBe(first.checkinId);
+    // The ride's screen, shown again for the driver without checking in again.
+    await page.getByRole("button", { name: "出示乘车凭证" }).click();
+    await page.getByTestId("result").waitFor({ state: "visible" });
+    expect(await page.getByTestId("result").getAttribute("class")).toContain("green");
     expect(await page.getByTestId("result-plate").textContent()).toBe("鲁A·E2E01");
     await page.screenshot({ path: path.join(resultsDir, "passenger-one-tap.png") });
 
-    // Getting off.
+    // Getting off, asked in the page first.
     await page.getByRole("button", { name: "我要下车" }).click();
+    await page.getByRole("button", { name: "确认下车" }).click();
     await page.locator("#r-alighted").waitFor({ state: "visible" });
 
     // The personal pass: its QR, read from the screen, is a pass the published key verifies for this passenger.
@@ -125,10 +129,13 @@ describe("passenger in a real browser", () => {
     expect(passText).toHaveLength(1);
     expect(verifyPass(createPublicKey(key.pem), passText[0]!)?.personId).toBe(verified.personId);
 
-    // Scanning again after getting off offers no ride to get off from.
+    // Scanning again after getting off offers no ride to get off from: one tap is a new ride.
     await page.goto(url);
     await page.locator("#one-tap").waitFor();
     expect(await page.locator("#open-ride").count()).toBe(0);
+    const again = await checkInBy(page, page.getByRole("button", { name: "一键登记" }));
+    expect(again).toMatchObject({ personId: verified.personId, verified: true, status: "green" });
+    expect(again.checkinId).not.toBe(first.checkinId);
     expect(errors).toEqual([]);
     await phone.close();
   }, 180_000);
@@ -160,4 +167,29 @@ describe("passenger in a real browser", () => {
     await expect(page.getByTestId("code-error").textContent()).resolves.toContain("no longer valid");
     await phone.close();
   }, 180_000);
+
+  it("shows the longest route id a feed may give (64 characters, no break opportunity) whole on a phone, without sideways scrolling", async () => {
+    const admin = await t.staff("admin");
+    const routeId = "de:vbb:1923_700:" + "9".repeat(ROUTE_ID_MAX - 16);
+    const vehicle = (await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·E2E03", kind: "bus", routeId }, admin)).json as { code: { url: string } };
+    const phone = await browser.newContext({ ...mobile, viewport: { width: 320, height: 640 }, locale: "zh-CN" });
+    const page = await phone.newPage();
+    await page.goto(vehicle.code.url);
+    expect(await page.locator(".vehicle .meta").textContent()).toContain(routeId);
+    await page.locator("#phone").fill("13800138003");
+    await checkInBy(page, page.getByRole("button", { name: "登记乘车" }));
+    expect(await page.locator("#r-route").textContent()).toContain(routeId);
+    // Nothing wider than the screen, and the route not cut off by the result card's rounded box.
+    const fits = await page.evaluate(() => {
+      // Text that runs past its box shows in scrollWidth, not in the box's own size.
+      const whole = (el: Element | null) => el !== null && el.scrollWidth <= el.clientWidth + 1;
+      return {
+        page: document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+        meta: whole(document.querySelector(".vehicle .meta")),
+        route: whole(document.getElementById("r-route")),
+      };
+    });
+    expect(fits).toEqual({ page: true, meta: true, route: true });
+    await phone.close();
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { decodeQrPng, launchChromium } from "../server/src/codes/qr.testing.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
+import { ROUTE_ID_MAX } from "../protocol/fields.ts";
 
 /*
  * What comes out of the printer: the A5 and A4 posters and the personal pass
@@ -15,10 +16,11 @@ let server: ServerType;
 let browser: Browser;
 let base: string;
 
-// The longest values the API accepts (plate 20, route 32, operator 100, name 50), in wide CJK glyphs where it counts.
+// The longest values the API accepts (plate 20, route ROUTE_ID_MAX = 64 as a GTFS feed may name one, operator 100,
+// name 50), in wide CJK glyphs where it counts and with runs that have no break opportunity.
 const LONGEST = {
   plate: "鲁A·E2E01鲁A·E2E01鲁A·1",
-  routeId: "K51-城际快线-EXPRESS-INTERCITY-00012",
+  routeId: "K51-城际快线-EXPRESS-INTERCITY-00012-济南西站至章丘明水经济开发区城际公交快线东行方向WWWWWWW",
   operator: "济南公共交通集团有限公司".repeat(6) + "Jinan Public Transport Group",
   name: "Wolfeschlegelsteinhausenbergerdorff-Wolfeschlegel", // no break opportunity in 50 characters
 };
@@ -79,6 +81,7 @@ describe("printed codes", () => {
 
   for (const size of ["A5", "A4"] as const) {
     it(`fit the ${size} poster with the longest plate, route and operator on one page, nothing cut off, the QR still readable`, async () => {
+      expect(LONGEST.routeId).toHaveLength(ROUTE_ID_MAX);
       const operator = await t.staff("admin");
       const res = await t.call("POST", "/api/v1/vehicles", { kind: "coach", plate: LONGEST.plate, routeId: LONGEST.routeId, operator: LONGEST.operator }, { authorization: operator.authorization });
       expect(res.status).toBe(201);

@@ -57,6 +57,10 @@ describe.skipIf(!berlin)("routes in the console (Berlin feed)", () => {
     await signIn(page, server.base, tracer);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Routes" }).click();
     await expect.poll(() => page.locator("tr[data-route]").count()).toBe(6);
+    // VBB lists 651 and 652 twice (as "bus" and "bus service"): each entry says which one it is.
+    const names = await page.locator("tr[data-route] a").allTextContents();
+    expect(new Set(names).size).toBe(6);
+    expect(names).toContain("651 (1921_3)");
     await page.getByRole("link", { name: "653", exact: true }).click();
     await expect.poll(() => page.locator("tr[data-route][aria-current]").getAttribute("data-route")).toBe(ROUTE);
     const detail = (await t.call("GET", `/api/v1/routes/${ROUTE}`, undefined, tracer)).json;
@@ -76,6 +80,8 @@ describe.skipIf(!berlin)("routes in the console (Berlin feed)", () => {
     await page.goto(`${server.base}/#/trips/${tripId}`);
     await page.locator("dl.facts").waitFor();
     await expect.poll(() => page.locator("path.route-shape").count()).toBeGreaterThan(0);
+    // The route by the name a rider knows, not the feed's id.
+    await expect.poll(() => page.locator("dl.facts dd").nth(1).textContent()).toBe("653");
     expect(await page.locator("path.trip-path").count()).toBe(1);
     // The track is drawn above the route: later in the SVG, so on top.
     const order = await page.evaluate(() => {
@@ -95,8 +101,17 @@ describe.skipIf(!berlin)("routes in the console (Berlin feed)", () => {
     await page.goto(`${server.base}/#/fleet`);
     const chooser = page.getByLabel("Route of B-VB 999");
     await chooser.waitFor();
+    const options = await chooser.locator("option").allTextContents();
+    expect(new Set(options).size).toBe(options.length);
+    // Registering offers the timetable's routes as the route is typed (a route outside the feed is refused).
+    expect(await page.locator("datalist#timetable-routes option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).sort())).toEqual(
+      (await t.call("GET", "/api/v1/routes", undefined, operator)).json.routes.map((r: { id: string }) => r.id).sort(),
+    );
+    expect(await page.getByLabel("Route", { exact: true }).getAttribute("list")).toBe("timetable-routes");
     await chooser.selectOption({ label: "653" });
     await expect.poll(() => page.getByRole("status").filter({ hasText: "B-VB 999 now runs 653." }).count()).toBe(1);
+    // The table says so too, without a reload.
+    await expect.poll(() => page.locator("tr", { hasText: "B-VB 999" }).locator("td.route").textContent()).toBe("653");
     const list = (await t.call("GET", "/api/v1/vehicles", undefined, operator)).json.vehicles;
     expect(list.find((v: { plate: string }) => v.plate === "B-VB 999").routeId).toBe(ROUTE);
     expect(await unlabelledControls(page)).toEqual([]);

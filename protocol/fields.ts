@@ -57,3 +57,14 @@ export const epochMs = z
   .int()
   .min(EARLIEST_MS, `ts must be epoch milliseconds after ${FIRST_YEAR}-01-01`)
   .max(LATEST_MS, `ts must be epoch milliseconds before ${LAST_YEAR}-01-01`);
+
+/**
+ * A route id is the timetable's `route_id` (GTFS allows any text; feeds use
+ * long ones, e.g. "de:vbb:1923_700:…"), so every boundary that takes one —
+ * a vehicle's route, a trip message, an imported feed, the agent's config —
+ * takes up to the same length.
+ */
+export const ROUTE_ID_MAX = 64;
+
+/** A route id as a person types it or a fleet system sends it: trimmed, 1–ROUTE_ID_MAX characters. */
+export const routeIdText = () => text({ trim: true, min: 1, max: ROUTE_ID_MAX });

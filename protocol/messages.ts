@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { epochMs, text } from "./fields.ts";
+import { epochMs, ROUTE_ID_MAX, text } from "./fields.ts";
 
 /**
  * Payload schemas, protocol v1 (DESIGN §4). The server validates every message
@@ -39,7 +39,7 @@ export const tripStart = z.object({
   event: z.literal("start"),
   tripId: uuid,
   ts: epochMs,
-  routeId: shortText.optional(),
+  routeId: text({ min: 1, max: ROUTE_ID_MAX }).optional(),
   /** Bus: "up"/"down" or a headsign. */
   direction: shortText.optional(),
   driverId: shortText.optional(),
@@ -77,8 +77,19 @@ export const ackMessage = z.object({
 });
 export type AckMessage = z.infer<typeof ackMessage>;
 
-/** Server → agent, retained: the live code the driver shows. */
-export const displayMessage = z.object({ url: z.string().url(), expiresAt: epochMs });
+/**
+ * Server → agent, retained: what the driver's screen shows — the live code,
+ * and how many passengers are on board now (DESIGN §7), counted at `onBoardAt`.
+ * The count rides on this retained message rather than a topic of its own, so
+ * a reconnecting agent gets it at once and no broker login needs a new right;
+ * older agents ignore it, older servers leave it out.
+ */
+export const displayMessage = z.object({
+  url: z.string().url(),
+  expiresAt: epochMs,
+  onBoard: z.number().int().min(0).max(100_000).optional(),
+  onBoardAt: epochMs.optional(),
+});
 export type DisplayMessage = z.infer<typeof displayMessage>;
 
 export const alertMessage = z.object({

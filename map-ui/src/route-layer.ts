@@ -53,13 +53,35 @@ export class RouteLayer extends L.FeatureGroup {
   }
 }
 
-let known: Promise<Set<string>> | null = null;
-/** The timetable's route ids, asked once per page, so that a free-text route id provokes no 404. */
-const timetableRouteIds = () => (known ??= api<{ routes: { id: string }[] }>("GET", "/routes").then((r) => new Set(r.routes.map((x) => x.id)), () => new Set<string>()));
+export type TimetableRoute = { id: string; shortName: string | null; longName: string | null };
+
+let known: Promise<TimetableRoute[]> | null = null;
+/**
+ * The imported timetable's routes, asked once per page: every view, fleet row
+ * and drawn route reads the same list; empty without a timetable (route ids
+ * are then free text, and asking for one would only give a 404).
+ */
+export const timetableRoutes = () => (known ??= api<{ routes: TimetableRoute[] }>("GET", "/routes").then((r) => r.routes, () => []));
+
+/**
+ * Each route's name as a person reads it. A feed may give two routes one name
+ * (VBB lists bus 651 once as a bus and once as a bus service): those get their
+ * route id after the name, so that a list or a chooser never offers two
+ * entries nobody can tell apart.
+ */
+export function routeLabels(routes: readonly TimetableRoute[]): Map<string, string> {
+  const named = routes.map((r) => [r.id, routeName(r)] as const);
+  const uses = new Map<string, number>();
+  for (const [, name] of named) uses.set(name, (uses.get(name) ?? 0) + 1);
+  return new Map(named.map(([id, name]) => [id, uses.get(name)! > 1 && name !== id ? `${name} (${id})` : name]));
+}
+
+/** The labels of the timetable's routes, for views that show a vehicle's or trip's route id. */
+export const timetableRouteLabels = () => timetableRoutes().then(routeLabels);
 
 /** Fetches a route and draws it; null when the timetable has no such route (a free-text route id). */
 export async function drawRoute(cm: ConsoleMap, routeId: string, opts: { under?: boolean } = {}): Promise<{ route: RouteDetail; layer: RouteLayer } | null> {
-  if (!(await timetableRouteIds()).has(routeId)) return null;
+  if (!(await timetableRoutes()).some((r) => r.id === routeId)) return null;
   const route = await api<RouteDetail>("GET", `/routes/${encodeURIComponent(routeId)}`).catch(() => null);
   if (!route || !cm.alive()) return null;
   return { route, layer: new RouteLayer(route, cm.ll, opts).addTo(cm.map) };

@@ -29,6 +29,8 @@ export interface AppDeps {
   agentAccounts?: AgentAccounts;
   /** Whether this server is connected to its MQTT broker, for /health; absent without a broker. */
   broker?: { connected(): boolean };
+  /** The drivers' screens (live-codes.job.ts): told when someone boards or gets off, to show the count; absent without a broker. */
+  driverScreens?: { onBoardChanged(vehicleId: string): void };
 }
 
 export type StaffRole = "admin" | "operator" | "tracer" | "authority";

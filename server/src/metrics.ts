@@ -59,13 +59,18 @@ export function createMetrics() {
     }),
     liveCodesPublished: new Counter({
       name: "live_codes_published_total",
-      help: "Live codes published to vehicles' display topic: by the leader's round (schedule) or when a vehicle came online (online)",
+      help: "Live codes published to vehicles' display topic: by the leader's round (schedule), when a vehicle came online (online), or when someone boarded or got off (on_board)",
       labelNames: ["trigger"] as const,
       registers: [registry],
     }),
     leader: new Gauge({
       name: "leader",
       help: "1 while this process holds the leader lease (runs live codes, partitions, retention)",
+      registers: [registry],
+    }),
+    ingestWaiting: new Gauge({
+      name: "ingest_waiting_messages",
+      help: "Trip events and onboard check-ins received and waiting for their turn to be stored",
       registers: [registry],
     }),
     vehiclesOnline: new Gauge({

@@ -50,7 +50,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
 
   registerAuthRoutes(api, deps, auth);
   registerUsersRoutes(api, deps, auth);
-  registerVehiclesRoutes(api, deps, auth, vehicles);
+  registerVehiclesRoutes(api, deps, auth, vehicles, network);
   registerVehicleRouteAssignment(api, deps, auth, vehicles, network);
   registerNetworkRoutes(api, auth, network);
   registerCodesRoutes(api, deps, auth, vehicles, codes);
@@ -70,7 +70,7 @@ export function registerApiRoutes(api: Router, deps: AppDeps) {
   const fleetDeps = { auth, apiKeys, rateLimits: createRateLimits(deps) };
   registerApiKeysRoutes(api, auth, requireFleetAccess(fleetDeps, { keys: false }), apiKeys);
   const fleetAccess = requireFleetAccess(fleetDeps, { keys: true });
-  registerFleetSyncRoutes(api, deps, fleetAccess, createFleetSyncRepository(deps));
+  registerFleetSyncRoutes(api, deps, fleetAccess, createFleetSyncRepository(deps), network);
   registerDriversRoutes(api, deps, fleetAccess, createDriversRepository(deps));
   registerApplicationsRoutes(api, deps, auth, createApplicationsRepository(deps));
 }

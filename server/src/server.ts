@@ -63,6 +63,7 @@ export async function startServer(config: Config, logger: Logger) {
     vehicleBus: messaging.vehicleBus,
     agentAccounts: messaging.agentAccounts,
     broker: { connected: () => messaging.brokerConnected() },
+    driverScreens: messaging.liveCodes,
   };
   const admin = config.role === "ingest" ? null : await ensureAdmin(createAuthRepository(deps), config.adminPassword);
 

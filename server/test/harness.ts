@@ -48,6 +48,7 @@ export interface TestAppOptions {
   vehicleBus?: VehicleBus;
   agentAccounts?: AgentAccounts;
   broker?: AppDeps["broker"];
+  driverScreens?: AppDeps["driverScreens"];
   database?: Database;
   /** A clock of manualClock's shape (see system.ts for one that runs with real time). */
   clock?: ReturnType<typeof manualClock>;
@@ -72,6 +73,7 @@ export async function createTestApp(opts: TestAppOptions = {}) {
     sms: createSms(config.sms, logger),
     agentAccounts: opts.agentAccounts,
     broker: opts.broker,
+    driverScreens: opts.driverScreens,
   };
   await preparePartitions(deps);
   const app = createApp(deps);

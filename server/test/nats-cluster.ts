@@ -6,7 +6,7 @@ import path from "node:path";
 import { freePort } from "./mosquitto.ts";
 
 /**
- * A three-node NATS cluster of a test's own (nats-server 2.9, Debian's), on
+ * A three-node NATS cluster of a test's (or benchmark's) own (nats-server 2.9, Debian's), on
  * free ports in a temp dir: each node with a client port, a cluster port, an
  * MQTT port and JetStream (MQTT keeps its sessions and retained messages
  * there, replicated across the nodes). Logins come from one included file,
@@ -35,12 +35,23 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function startNatsCluster(opts: { users: string }) {
+export interface NatsClusterOptions {
+  /** The included logins file's text (an `authorization {…}` block; empty: anonymous). */
+  users: string;
+  /** Nodes (default 3); the benchmark also runs one alone. */
+  nodes?: number;
+  /** JetStream limits (default 64 MB of memory, 256 MB of file store: enough for a test's sessions). */
+  jetstreamLimits?: string;
+  /** Extra settings inside `mqtt {…}`, e.g. "max_ack_pending: 100". */
+  mqtt?: string;
+}
+
+export async function startNatsCluster(opts: NatsClusterOptions) {
   const dir = mkdtempSync(path.join(tmpdir(), "nats-"));
   const usersFile = path.join(dir, "users.conf");
   writeFileSync(usersFile, opts.users);
   const nodes: Node[] = [];
-  for (const name of ["n1", "n2", "n3"]) {
+  for (const name of Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`)) {
     nodes.push({ name, clientPort: await freePort(), clusterPort: await freePort(), mqttPort: await freePort(), confFile: path.join(dir, `${name}.conf`), proc: null, log: [] });
   }
   for (const n of nodes) {
@@ -50,9 +61,9 @@ export async function startNatsCluster(opts: { users: string }) {
       [
         `server_name: ${n.name}`,
         `listen: 127.0.0.1:${n.clientPort}`,
-        `jetstream { store_dir: ${JSON.stringify(path.join(dir, n.name))}, max_memory_store: 64MB, max_file_store: 256MB }`,
+        `jetstream { store_dir: ${JSON.stringify(path.join(dir, n.name))}, ${opts.jetstreamLimits ?? "max_memory_store: 64MB, max_file_store: 256MB"} }`,
         `cluster { name: transit, listen: 127.0.0.1:${n.clusterPort}, routes: [${routes.join(", ")}] }`,
-        `mqtt { listen: 127.0.0.1:${n.mqttPort}, ack_wait: "5s", stream_replicas: 3 }`,
+        `mqtt { listen: 127.0.0.1:${n.mqttPort}, ack_wait: "5s", stream_replicas: ${Math.min(3, nodes.length)}${opts.mqtt ? `, ${opts.mqtt}` : ""} }`,
         `include ./users.conf`,
       ].join("\n") + "\n",
     );

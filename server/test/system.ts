@@ -71,7 +71,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}) {
   const agentAccounts: AgentAccounts = { provision: (id, pw) => live().agentAccounts.provision(id, pw) };
 
   const broker = { connected: () => messaging?.brokerConnected() ?? false };
-  const t: TestApp = await createTestApp({ ...opts, env, vehicleBus, agentAccounts, broker, clock: runningClock(opts.now) });
+  const driverScreens = { onBoardChanged: (id: string) => live().liveCodes.onBoardChanged(id) };
+  const t: TestApp = await createTestApp({ ...opts, env, vehicleBus, agentAccounts, broker, driverScreens, clock: runningClock(opts.now) });
   try {
     messaging = await startMessaging(t.deps, t.database, { host: "127.0.0.1", ...opts.messaging });
   } catch (err) {

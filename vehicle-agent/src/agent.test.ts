@@ -230,6 +230,22 @@ describe("vehicle agent over MQTT", () => {
     await ingest.publish(vehicle, "display", "", true); // clear the retained code
   });
 
+  it("shows the server's count of passengers on board, never an older count over a newer one", async () => {
+    const { agent, vehicle } = await agentWith([]);
+    expect(agent.state().onBoard).toBeNull(); // no count from the server yet: the page shows "–"
+    const url = `http://transit.test/v/L1.${vehicle}.1764300000.count`;
+    const at = Date.now();
+    await ingest.publish(vehicle, "display", { url, expiresAt: at + 60_000, onBoard: 7, onBoardAt: at }, true);
+    await until(() => agent.state().onBoard?.count === 7 || undefined, "the count");
+    // Another server process's count, made a moment earlier, arrives late: it is not shown.
+    await ingest.publish(vehicle, "display", { url: `${url}2`, expiresAt: at + 60_000, onBoard: 5, onBoardAt: at - 1_000 }, true);
+    await until(() => agent.state().display?.url === `${url}2` || undefined, "the later code");
+    expect(agent.state().onBoard).toEqual({ count: 7, at });
+    await ingest.publish(vehicle, "display", { url, expiresAt: at + 60_000, onBoard: 6, onBoardAt: at + 1_000 }, true);
+    await until(() => agent.state().onBoard?.count === 6 || undefined, "the newer count");
+    await ingest.publish(vehicle, "display", "", true);
+  });
+
   it("records a real receiver's fixes from gpsd's JSON stream", async () => {
     const watched: string[] = [];
     const gpsd = net.createServer((socket) => {

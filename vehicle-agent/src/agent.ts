@@ -139,6 +139,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
       outbox: { pending: outbox.size(), fixes: outbox.pendingFixes(), inFlight: sender.inFlight() },
       sent: sender.stats(),
       display: screen.display(),
+      onBoard: screen.onBoard(),
       alerts: screen.alerts(),
       lastScan,
       scanner: scanner ? { ...scanner } : null,

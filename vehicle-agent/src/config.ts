@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { ROUTE_ID_MAX } from "../../protocol/fields.ts";
 
 /**
  * The agent's configuration: command-line flags, optionally on top of a JSON
@@ -51,7 +52,7 @@ export const agentConfigSchema = z
     /** Shown on the tablet page; the agent itself only knows the vehicle id. */
     plate: z.string().min(1).max(20).optional(),
     // Trips and passes.
-    routeId: z.string().min(1).max(64).optional(),
+    routeId: z.string().min(1).max(ROUTE_ID_MAX).optional(),
     driver: z.string().min(1).max(64).optional(),
     passDevice: z.string().min(1).optional(),
     passPublicKey: z.string().min(1).optional(),

@@ -7,6 +7,7 @@ import { fmtDateTime } from "../time.ts";
 import { loadVehicles, type VehicleSummary } from "../vehicles.ts";
 import { showCredentials, type AgentCredentials } from "./fleet-credentials.ts";
 import { routeAssign } from "./route-assign.ts";
+import { routeLabels, timetableRoutes } from "../route-layer.ts";
 
 const REFRESH_MS = 15_000;
 const KINDS = (): [string, string][] => [
@@ -21,7 +22,14 @@ export const fleetView: View = (ctx, el) => {
   const isAdmin = ctx.user.role === "admin";
   const plate = h("input", { name: "plate", required: true, minlength: "2", maxlength: "20", autocomplete: "off" });
   const kind = select(KINDS(), "bus", { name: "kind" });
-  const route = h("input", { name: "routeId", maxlength: "32", autocomplete: "off" });
+  // ROUTE_ID_MAX (protocol/fields.ts), written out: the console bundle does not carry zod.
+  const route = h("input", { name: "routeId", maxlength: "64", autocomplete: "off", list: "timetable-routes" });
+  // With a timetable imported the route must be one of its routes (the server refuses others): offer them as you type.
+  const routeChoices = h("datalist", { id: "timetable-routes" });
+  void timetableRoutes().then((list) => {
+    const labels = routeLabels(list);
+    for (const r of list) routeChoices.append(h("option", { value: r.id, label: labels.get(r.id)! }));
+  });
   const capacity = h("input", { name: "capacity", type: "number", min: "1", max: "500" });
   const operator = h("input", { name: "operator", maxlength: "100", autocomplete: "organization" });
   const formMsg = h("p", { className: "status", role: "status" });
@@ -32,6 +40,7 @@ export const fleetView: View = (ctx, el) => {
     h("h2", { id: "register-title" }, t("fleet.register")),
     h("div", { className: "row" }, field(t("fleet.plate"), plate), field(t("fleet.kind"), kind)),
     h("div", { className: "row" }, field(t("col.route"), route), field(t("fleet.capacity"), capacity)),
+    routeChoices,
     isAdmin ? field(t("fleet.operator"), operator, t("fleet.operatorHint")) : null,
     h("button", { type: "submit" }, t("fleet.registerButton")),
     formMsg,
@@ -80,10 +89,14 @@ export const fleetView: View = (ctx, el) => {
 
   /** Rows being edited are kept across the 15 s refresh, so a correction in progress is not wiped. */
   let editing = 0;
+  /** A vehicle's route as the table shows it: the timetable's name for it, or the id as typed. */
+  let routeText = (id: string | null) => id ?? "—";
 
   async function refresh() {
     if (editing > 0) return;
-    const vehicles = [...(await loadVehicles()).values()];
+    const [vehicles, labels] = await Promise.all([loadVehicles().then((m) => [...m.values()]), timetableRoutes().then(routeLabels)]);
+    if (editing > 0) return;
+    routeText = (id) => (id === null ? "—" : (labels.get(id) ?? id));
     clear(tableSlot);
     status(tableMsg, t("fleet.count", { vehicles: tn("n.vehicles", vehicles.length), online: vehicles.filter((v) => v.online).length }));
     if (vehicles.length === 0) {
@@ -158,12 +171,13 @@ export const fleetView: View = (ctx, el) => {
       t("fleet.retire"),
     );
     const edit = h("button", { type: "button", className: "secondary", "aria-label": `${t("fleet.edit")} ${v.plate}`, onclick: () => startEdit() }, t("fleet.edit"));
+    const routeCell = h("td", { className: "route" }, routeText(v.routeId));
     const tr = h(
       "tr",
       { "data-vehicle": v.id },
       h("td", { className: "plate" }, v.plate),
       h("td", {}, t(`kind.${v.kind}`)),
-      h("td", {}, v.routeId ?? "—"),
+      routeCell,
       h("td", {}, v.operator ?? "—"),
       h("td", { className: v.online ? "online" : "offline" }, h("span", { className: "dot", "aria-hidden": "true" }), v.online ? t("live.online") : t("live.offline")),
       h("td", {}, v.lastSeenAt ? fmtDateTime(v.lastSeenAt) : "—"),
@@ -178,7 +192,7 @@ export const fleetView: View = (ctx, el) => {
           rotate,
           reset,
           h("a", { href: `#/trips/vehicle/${v.id}`, "aria-label": `${t("nav.trips")} ${v.plate}` }, t("nav.trips")),
-          routeAssign(v, tableMsg),
+          routeAssign(v, tableMsg, (routeId) => (routeCell.textContent = routeText(routeId))),
           retire,
         ),
       ),

@@ -1,6 +1,7 @@
 import type { LiveEvent, LiveVehicle } from "../../../protocol/api/live.ts";
 import { apiUrl } from "../api.ts";
 import { clear, field, h, lines } from "../dom.ts";
+import { timetableRouteLabels } from "../route-layer.ts";
 import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
 import type { View } from "../shell.ts";
@@ -38,12 +39,16 @@ export const liveView: View = (ctx, el) => {
   let fitted = false;
   let received = false; // the first snapshot arrived: from then on an empty list means an empty fleet
   let changes = 0; // vehicle changes applied, exposed for tests and load measurements
+  // The timetable's names for route ids ("653" for "1923_700"); ids as they are until the list arrives, or without a timetable.
+  let labels = new Map<string, string>();
+  void timetableRouteLabels().then((l) => (labels = l));
+  const routeOf = (v: LiveVehicle) => (v.routeId ? (labels.get(v.routeId) ?? v.routeId) : "");
 
   const tooltip = (id: string) => () => {
     const v = vehicles.get(id);
     if (!v) return lines();
     const occ = v.occupancy === null ? t("live.noTrip") : t("live.occupancy", { n: v.occupancy });
-    const head = h("span", {}, h("strong", {}, v.plate), ` ${v.routeId ?? ""}`);
+    const head = h("span", {}, h("strong", {}, v.plate), ` ${routeOf(v)}`);
     return lines(head, `${v.online ? t("live.online") : t("live.offline")} · ${occ}`, ...(v.ts ? [fmtDateTime(v.ts)] : []));
   };
   const layer = new LiveVehiclesLayer(cm.ll, tooltip).addTo(cm.map);
@@ -82,7 +87,7 @@ export const liveView: View = (ctx, el) => {
     if (!received) return;
     const all = [...vehicles.values()];
     const q = filter.value.trim();
-    const matching = all.filter((v) => matches(v, q.toLowerCase()));
+    const matching = all.filter((v) => matches(v, q.toLowerCase()) || (q !== "" && routeOf(v).toLowerCase().includes(q.toLowerCase())));
     matching.sort((a, b) => Number(b.online) - Number(a.online) || a.plate.localeCompare(b.plate, undefined, { numeric: true }));
     const online = matching.filter((v) => v.online).length;
     summary.dataset.vehicles = String(layer.size);
@@ -105,7 +110,7 @@ export const liveView: View = (ctx, el) => {
             "button",
             { type: "button", className: "link", onclick: () => layer.focus(v.vehicleId) },
             h("span", { className: "dot", "aria-hidden": "true" }),
-            `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""} · ${v.online ? t("live.online") : t("live.offline")}${occ}`,
+            `${v.plate}${v.routeId ? ` · ${routeOf(v)}` : ""} · ${v.online ? t("live.online") : t("live.offline")}${occ}`,
           ),
         ),
       );

@@ -2,7 +2,7 @@ import { api, errorText } from "../api.ts";
 import { clear, h, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { createMap } from "../map.ts";
-import { drawRoute, routeName, type RouteLayer } from "../route-layer.ts";
+import { drawRoute, routeLabels, type RouteLayer } from "../route-layer.ts";
 import type { View } from "../shell.ts";
 
 interface RouteSummary {
@@ -24,13 +24,14 @@ export const routesView: View = (ctx, el, params) => {
   el.append(h("div", { className: "split" }, panel, h("div", { className: "map-wrap" }, mapEl)));
   const cm = createMap(mapEl, ctx.boot, { label: t("routes.mapLabel") });
   let drawn: RouteLayer | null = null;
+  let labels = new Map<string, string>();
 
   async function show(id: string) {
     const res = await drawRoute(cm, id);
     if (!res) return;
     drawn?.remove();
     drawn = res.layer;
-    facts.textContent = `${routeName(res.route)} · ${t("routes.stops", { n: res.route.stops.length })}`;
+    facts.textContent = `${labels.get(id) ?? id} · ${t("routes.stops", { n: res.route.stops.length })}`;
     const bounds = res.layer.getBounds();
     if (bounds.isValid()) cm.map.fitBounds(bounds, { padding: [24, 24], animate: false });
     list.querySelectorAll("tr[aria-current]").forEach((tr) => tr.removeAttribute("aria-current"));
@@ -41,6 +42,7 @@ export const routesView: View = (ctx, el, params) => {
     try {
       const { routes } = await api<{ routes: RouteSummary[] }>("GET", "/routes");
       if (!cm.alive()) return;
+      labels = routeLabels(routes);
       status(msg, routes.length ? "" : t("routes.none"));
       clear(list);
       if (!routes.length) return;
@@ -56,7 +58,7 @@ export const routesView: View = (ctx, el, params) => {
               h(
                 "tr",
                 { "data-route": r.id },
-                h("td", {}, h("a", { href: `#/routes/${encodeURIComponent(r.id)}` }, routeName(r)), r.agency ? h("small", {}, ` ${r.agency}`) : null),
+                h("td", {}, h("a", { href: `#/routes/${encodeURIComponent(r.id)}` }, labels.get(r.id)!), r.agency ? h("small", {}, ` ${r.agency}`) : null),
                 h("td", {}, String(r.trips)),
                 h("td", {}, String(r.vehicles)),
               ),

@@ -4,7 +4,7 @@ import { clear, field, h, select, status } from "../dom.ts";
 import { fixAt, parseTrack, type Fix } from "../geo.ts";
 import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
-import { drawRoute } from "../route-layer.ts";
+import { drawRoute, timetableRouteLabels } from "../route-layer.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput } from "../time.ts";
 import { timeInput } from "../time-input.ts";
@@ -43,6 +43,9 @@ export const tripView: View = (ctx, el, params) => {
       msg.textContent = "";
       const start = Date.parse(trip.startedAt ?? "") || timed[0]?.t || Date.parse(trip.checkins[0]?.from ?? "");
       const end = Date.parse(trip.endsAt ?? "") || timed[timed.length - 1]?.t || Date.now();
+      // The timetable's name for the route ("653"), the id itself when the timetable has none.
+      const routeFact = h("dd", {}, trip.routeId ?? "—");
+      if (trip.routeId) void timetableRouteLabels().then((labels) => (routeFact.textContent = labels.get(trip.routeId!) ?? trip.routeId));
       panel.append(
         h(
           "dl",
@@ -50,7 +53,7 @@ export const tripView: View = (ctx, el, params) => {
           h("dt", {}, t("col.vehicle")),
           h("dd", {}, trip.plate),
           h("dt", {}, t("col.route")),
-          h("dd", {}, trip.routeId ?? "—"),
+          routeFact,
           h("dt", {}, t("trip.window")),
           h("dd", {}, `${Number.isFinite(start) ? fmtDateTime(start) : "—"} – ${trip.endedAt ? fmtDateTime(trip.endedAt) : t("trip.open")}`),
           h("dt", {}, t("trip.driver")),

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
-import { rowsOf, type Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { preparedRunner } from "../db/prepared.ts";
 import { auditLog } from "../db/schema/index.ts";
 import type { Cursor } from "../pagination.ts";
 
@@ -20,6 +21,7 @@ export const TRACING_READS = ["trace.create", "trace.read", "trace.export.csv", 
 const contains = (s: string) => `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
 export function createAuditRepository({ db }: { db: Db }) {
+  const prepared = preparedRunner(db);
   return {
     /** The audit log, newest first, filtered; `limit + 1` rows so the caller can tell whether a next page exists. */
     list(f: AuditFilter) {
@@ -51,9 +53,9 @@ export function createAuditRepository({ db }: { db: Db }) {
         select a.at from trace_persons tp join audit_log a on a.trace_id = tp.trace_id
           where tp.person_id = ${personId}::uuid and tp.role = 'contact'
             and a.action in (${sql.join(TRACING_READS.map((x) => sql`${x}`), sql`, `)})`;
-      const [counted] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from (${reads}) r`));
-      const latest = rowsOf<{ at: Date | string }>(await db.execute(sql`select at from (${reads}) r order by at desc limit ${limit}`));
-      return { count: counted?.n ?? 0, latest: latest.map((r) => new Date(r.at)) };
+      // The count of all reads beside the latest few, in one statement (every remembered passenger's page asks).
+      const latest = await prepared<{ n: number; at: Date | string }>(sql`select count(*) over ()::int as n, at from (${reads}) r order by at desc limit ${limit}`);
+      return { count: latest[0]?.n ?? 0, latest: latest.map((r) => new Date(r.at)) };
     },
   };
 }

@@ -3,7 +3,8 @@ import type { Db } from "../db/client.ts";
 import { genericPlanRunner, preparedRunner, rowOf } from "../db/prepared.ts";
 import { checkins, recentScans, vehicles } from "../db/schema/index.ts";
 import { toRef, type PersonRef } from "../persons/persons.repository.ts";
-import { tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
+import { onBoardSql, tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
+import { MAX_ON_BOARD_MS } from "../tracing/tracing.rules.ts";
 
 export type CheckinRow = typeof checkins.$inferSelect;
 
@@ -17,7 +18,7 @@ export function uuidV7Time(id: string): number | null {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
-/** A second scan of the same vehicle by the same person within this window returns the first check-in. */
+/** A second scan of the same vehicle by the same person within this window returns the first check-in, while it is not alighted. */
 export const REPEAT_SCAN_MS = 60_000;
 
 export interface ScanToRecord {
@@ -39,6 +40,8 @@ export interface RecordedScan {
 }
 
 type PersonRow = Parameters<typeof toRef>[0];
+
+const { onBoard, ts: onBoardTs } = onBoardSql;
 
 export function createCheckinsRepository({ db }: { db: Db }) {
   // The passenger path's statements, prepared (see db/prepared.ts): reads of the
@@ -84,6 +87,13 @@ export function createCheckinsRepository({ db }: { db: Db }) {
      * refused by the repeat-scan rule records nothing (`created` false). No
      * row when `who` finds no one. Companions are added after, and only to a
      * ride that was created (addCompanions).
+     *
+     * The rule returns only a ride still open: once it is alighted, the next
+     * scan is a new boarding, however soon. It asks "not alighted" rather
+     * than "open" on purpose: a tap racing the first one waits on the claim's
+     * row lock, then re-checks with this statement's snapshot, which cannot
+     * see the ride the first tap has just inserted; "no alighted ride" still
+     * refuses it, "an open ride exists" would let it make a second ride.
      */
     async recordScan(scan: ScanToRecord): Promise<RecordedScan | null> {
       const at = scan.at.toISOString();
@@ -96,7 +106,10 @@ export function createCheckinsRepository({ db }: { db: Db }) {
               set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at
               where not (r.vehicle_id = excluded.vehicle_id
                          and r.boarded_at >= excluded.boarded_at - ${`${REPEAT_SCAN_MS} milliseconds`}::interval
-                         and r.boarded_at <= excluded.boarded_at)
+                         and r.boarded_at <= excluded.boarded_at
+                         and not exists (select 1 from checkins o
+                                          where o.vehicle_id = r.vehicle_id and o.boarded_at = r.boarded_at and o.id = r.checkin_id
+                                            and o.alighted_at is not null))
             returning r.person_id
           ),
           ride as (
@@ -188,25 +201,22 @@ export function createCheckinsRepository({ db }: { db: Db }) {
       );
     },
 
-    /** The person's latest verified ride on this vehicle since `since` that they have not checked out of. */
-    async openRide(personId: string, vehicleId: string, since: Date): Promise<CheckinRow | null> {
+    /**
+     * The person's verified ride on this vehicle that they are on board of
+     * now by the tracing rules (DESIGN §7): not checked out of, its trip
+     * still running (or, with no trip, within the default ride), no later
+     * check-in of theirs. This morning's ride on the same bus, never checked
+     * out of, is over by those rules; the page must not offer to end it.
+     */
+    async onBoardRide(personId: string, vehicleId: string, now: Date): Promise<CheckinRow | null> {
+      const from = now.getTime() - MAX_ON_BOARD_MS;
       return first(
         partitionRead,
-        db
-          .select()
-          .from(checkins)
-          .where(
-            and(
-              eq(checkins.personId, personId),
-              eq(checkins.vehicleId, vehicleId),
-              gte(checkins.boardedAt, since),
-              isNull(checkins.alightedAt),
-              eq(checkins.verified, true),
-            ),
-          )
-          .orderBy(desc(checkins.boardedAt))
-          .limit(1)
-          .getSQL(),
+        sql`select c.* from checkins c
+          ${onBoard("c", onBoardTs(now), { from, to: now.getTime() + 1 })}
+          where c.person_id = ${personId}::uuid and c.vehicle_id = ${vehicleId}::uuid and c.verified and c.alighted_at is null
+            and c.boarded_at > ${onBoardTs(from)} and c.boarded_at <= ${onBoardTs(now)} and c_ob.a >= ${onBoardTs(now)}
+          order by c.boarded_at desc limit 1`,
       );
     },
 

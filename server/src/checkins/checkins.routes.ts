@@ -68,12 +68,12 @@ const checkin = createRoute({
   summary: "Passenger check-in by scanning a vehicle code",
   description:
     "Public. Sets the signed, HttpOnly device cookie `tc_device` (it holds only the person id), so later scans may omit `phone` (one tap). " +
-    "A repeat scan of the same vehicle by the same person within 60 s returns the existing check-in with 200. " +
+    "A repeat scan of the same vehicle by the same person within 60 s returns the existing check-in with 200, while it is not alighted; a scan after alighting is a new check-in (201). " +
     "Unknown code → 404 code_not_found; rotated-out code → 410 code_revoked; expired live code → 410 code_expired; bad phone → 400 invalid_phone; over 100 typed-phone check-ins per address in 10 minutes → 429 rate_limited.",
   request: { cookies: deviceCookie, ...jsonBody(CheckinRequest) },
   responses: {
     201: json(CheckinResult, "Checked in"),
-    200: json(CheckinResult, "The same person scanned the same vehicle within a minute: the existing check-in"),
+    200: json(CheckinResult, "The same person scanned the same vehicle within a minute, and has not alighted: the existing check-in"),
     ...errors(400, 404, 410, 413, 429),
   },
 });
@@ -122,6 +122,7 @@ export function registerCheckinsRoutes(
     }
     const now = deps.clock.now();
     const alightedAt = await repos.checkins.alight(row, now < row.boardedAt ? row.boardedAt : now);
+    if (!row.alightedAt) deps.driverScreens?.onBoardChanged(row.vehicleId);
     return c.json({ alightedAt: alightedAt.toISOString() }, 200);
   });
 }

@@ -123,6 +123,8 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
 
   /** Tells each companion with a phone that someone checked them in; a text that cannot go is logged, the ride stands. */
   async function tellCompanions(companions: Companion[], vehicle: CodeVehicle, at: Date, lang: "zh" | "en") {
+    // Most rides have no companion with a phone; a date format is costly to make, so only when a text goes.
+    if (!companions.some((c) => c.phone)) return;
     const when = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
       timeZone: deps.config.tzDisplay,
       month: "2-digit",
@@ -150,17 +152,15 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       // Every companion phone is checked before anything is recorded: a bad one refuses the whole check-in.
       const companionPhones = (input.companions ?? []).map((c, i) => (c.phone ? phoneOrThrow(c.phone, `companions.${i}.phone`) : null));
 
-      let verified: boolean;
-      let who;
-      if (input.devicePersonId && (typed === null || (await persons.hasPhone(input.devicePersonId, typed)))) {
-        verified = true;
-        who = typed !== null ? persons.upsertSql({ phone: typed, name: input.name }) : persons.byIdSql(input.devicePersonId);
-      } else if (typed !== null) {
-        verified = false;
-        who = persons.upsertSql({ phone: typed, name: input.name, keepName: true });
-      } else {
-        throw phoneRequired();
-      }
+      // A verified device checks in as its owner, typing their own phone or not (one tap); any other typed phone is a claim.
+      let verified = input.devicePersonId !== null;
+      if (!verified && typed === null) throw phoneRequired();
+      const who = () =>
+        verified
+          ? typed !== null
+            ? persons.ownPhoneSql(input.devicePersonId!, typed, input.name)
+            : persons.byIdSql(input.devicePersonId!)
+          : persons.upsertSql({ phone: typed!, name: input.name, keepName: true });
 
       const now = deps.clock.now();
       const row: CheckinRow = {
@@ -175,7 +175,14 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
         receivedAt: now,
         verified,
       };
-      const recorded = await checkins.recordScan({ who, vehicleId: vehicle.id, checkinId: row.id, at: now, seat: row.seat, verified, now });
+      const record = () => checkins.recordScan({ who: who(), vehicleId: vehicle.id, checkinId: row.id, at: now, seat: row.seat, verified, now });
+      let recorded = await record();
+      if (!recorded && verified && typed !== null) {
+        // Not the device owner's phone: recorded as an unverified claim of the phone's owner.
+        verified = false;
+        row.verified = false;
+        recorded = await record();
+      }
       if (!recorded) throw phoneRequired();
       const { person } = recorded;
       if (!recorded.created) return { created: false, verified, body: await repeated(person, verified, vehicle, now) };
@@ -187,6 +194,8 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
         companionRows.map((c) => ({ checkinId: c.checkinId, personId: c.person.id, verified: c.verified })),
       );
 
+      // The driver's screen counts the passengers on board (the ride and its companions are committed by now).
+      deps.driverScreens?.onBoardChanged(vehicle.id);
       deps.metrics.checkins.inc({ source: "scan" });
       if (companionRows.length) deps.metrics.checkins.inc({ source: "companion" }, companionRows.length);
       deps.logger.info({ checkinId: row.id, vehicleId: vehicle.id, companions: companionRows.length, verified }, "passenger checked in");

@@ -153,6 +153,48 @@ describe("repeat scans", () => {
     expect(rows.filter((r) => r.source === "companion")).toHaveLength(1);
   });
 
+  it("starts a new ride when the passenger scans again right after getting off, and returns that open ride to a tap within its minute", async () => {
+    const v = await vehicle();
+    const first = await ownerScan({ code: v.code.id, phone: "13811110013", companions: [{ name: "同伴" }] });
+    const cookie = deviceCookie(first);
+    t.clock.advance(10_000);
+    expect((await t.call("POST", `/api/v1/checkins/${first.json.checkinId}/alight`, undefined, { cookie })).status).toBe(200);
+
+    // 27 s after getting off (37 s after boarding): a new boarding, not the finished ride.
+    t.clock.advance(27_000);
+    const next = await checkIn({ code: v.code.id, companions: [{ name: "同伴" }] }, cookie);
+    expect(next.status).toBe(201);
+    expect(next.json).toMatchObject({ personId: first.json.personId, alightedAt: null, boardedAt: t.clock.now().toISOString() });
+    expect(next.json.checkinId).not.toBe(first.json.checkinId);
+    expect(next.json.companions).toHaveLength(1);
+
+    // The new ride is open, so a tap within its minute is that ride again.
+    t.clock.advance(10_000);
+    const tap = await checkIn({ code: v.code.id }, cookie);
+    expect(tap.status).toBe(200);
+    expect(tap.json.checkinId).toBe(next.json.checkinId);
+    const rows = await t.deps.db.select().from(checkins).where(eq(checkins.personId, first.json.personId));
+    expect(rows.map((r) => [r.id, r.alightedAt !== null]).sort()).toEqual(
+      [
+        [first.json.checkinId, true],
+        [next.json.checkinId, false],
+      ].sort(),
+    );
+  });
+
+  it("starts a new unverified ride after staff check the first one out within the minute", async () => {
+    const operator = await t.staff("operator", "Jinan Bus");
+    const v = await vehicle({}, operator);
+    const first = await checkIn({ code: v.code.id, phone: "13811110014" });
+    expect(first.json.verified).toBe(false);
+    t.clock.advance(5_000);
+    expect((await t.call("POST", `/api/v1/checkins/${first.json.checkinId}/alight`, undefined, operator)).status).toBe(200);
+    t.clock.advance(5_000);
+    const again = await checkIn({ code: v.code.id, phone: "13811110014" });
+    expect(again.status).toBe(201);
+    expect(again.json.checkinId).not.toBe(first.json.checkinId);
+  });
+
   it("counts a scan of another vehicle within the minute as a new check-in", async () => {
     const a = await vehicle();
     const b = await vehicle();
@@ -234,9 +276,43 @@ describe("alight", () => {
     expect((await t.call("GET", `/v/${v.code.id}`, undefined, { cookie })).text).not.toContain("data-checkin=");
     const companion = await t.deps.db.select().from(checkins).where(eq(checkins.companionOf, res.json.checkinId));
     expect(companion[0]!.alightedAt?.toISOString()).toBe(off.json.alightedAt);
-    // A repeat scan now shows the ride as finished rather than starting a new one.
+    // Scanning again after getting off is a new boarding.
     const again = await checkIn({ code: v.code.id }, cookie);
     expect(again.status).toBe(201);
+  });
+
+  it("offers getting off only while the ride is on board by the tracing rules", async () => {
+    const page = (code: string, cookie: string) => t.call("GET", `/v/${code}`, undefined, { cookie }).then((r) => r.text);
+    // No trip on the vehicle: on board for the default hour, then over.
+    const bus = await vehicle();
+    const ride = await ownerScan({ code: bus.code.id, phone: "13811110033" });
+    const cookie = deviceCookie(ride);
+    t.clock.advance(59 * 60_000);
+    expect(await page(bus.code.id, cookie)).toContain(`data-checkin="${ride.json.checkinId}"`);
+    t.clock.advance(2 * 60_000);
+    const after = await page(bus.code.id, cookie);
+    expect(after).not.toContain("data-checkin=");
+    expect(after).toContain('id="one-tap"');
+
+    // A trip open on the vehicle: on board hours later, until the trip ends.
+    const coach = await vehicle({ kind: "coach" });
+    const tripId = "019a0000-0000-7000-8000-0000000000c1";
+    await t.deps.db.insert(trips).values({ id: tripId, vehicleId: coach.id, startedAt: new Date(t.clock.now().getTime() - 60_000) });
+    const long = await checkIn({ code: coach.code.id }, cookie);
+    expect(long.json.tripId).toBe(tripId);
+    t.clock.advance(3 * 3_600_000);
+    expect(await page(coach.code.id, cookie)).toContain(`data-checkin="${long.json.checkinId}"`);
+    await t.deps.db.update(trips).set({ endedAt: new Date(t.clock.now().getTime() - 1_000) }).where(eq(trips.id, tripId));
+    expect(await page(coach.code.id, cookie)).not.toContain("data-checkin=");
+
+    // A later check-in on another vehicle ends the ride before it.
+    t.clock.advance(60_000);
+    const one = await checkIn({ code: bus.code.id }, cookie);
+    t.clock.advance(60_000);
+    expect(await page(bus.code.id, cookie)).toContain(`data-checkin="${one.json.checkinId}"`);
+    await checkIn({ code: coach.code.id }, cookie);
+    t.clock.advance(1_000);
+    expect(await page(bus.code.id, cookie)).not.toContain("data-checkin=");
   });
 
   it("refuses other passengers and other fleets' staff, and lets the fleet's staff check a passenger out", async () => {

@@ -9,6 +9,8 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
+import { genericPlanPool } from "./prepared.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 
 /** The database as every repository sees it: nothing above this file knows the driver. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -34,19 +36,38 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       onnotice: () => {},
       // Timestamps stay Date objects; numeric stays text so money-like values never lose precision.
     });
+    const generic = genericPlanPool(client, opts.databaseUrl);
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     await migrateOnce(opts.databaseUrl);
-    return { db, driver: "postgres", postgres: client, pglite: null, close: () => client.end({ timeout: 5 }) };
+    const close = async () => void (await Promise.all([client.end({ timeout: 5 }), generic.end({ timeout: 5 })]));
+    return { db, driver: "postgres", postgres: client, pglite: null, close };
   }
   let dataPath: string | undefined;
+  let release = () => {};
   if (opts.dataDir) {
     dataPath = path.join(opts.dataDir, "pglite");
     mkdirSync(dataPath, { recursive: true });
+    // One process at a time on the folder (data-dir-lock.ts): a second one would destroy it.
+    release = lockDataDir(opts.dataDir);
   }
-  const pg = new PGlite(dataPath);
-  const db = drizzlePglite(pg, { schema }) as unknown as Db;
-  await migratePglite(db as never, { migrationsFolder });
-  return { db, driver: "pglite", postgres: null, pglite: pg, close: () => pg.close() };
+  try {
+    const pg = new PGlite(dataPath);
+    const db = drizzlePglite(pg, { schema }) as unknown as Db;
+    await migratePglite(db as never, { migrationsFolder });
+    return {
+      db,
+      driver: "pglite",
+      postgres: null,
+      pglite: pg,
+      async close() {
+        await pg.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /** Any fixed number: the key of the advisory lock that serialises migrations across processes. */

@@ -3,6 +3,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Metrics } from "../metrics.ts";
 import type { Db } from "./client.ts";
+import { genericPlanPool } from "./prepared.ts";
 import * as schema from "./schema/index.ts";
 
 /**
@@ -73,6 +74,7 @@ export function openReadReplica(opts: {
   const client = postgres(opts.url, { max: opts.poolSize ?? 10, onnotice: () => {}, connection: { application_name: "transit-checkin-read" } });
   // Its own connection, so a busy read pool never delays the check (and the check never queues behind reads).
   const probe = postgres(opts.url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, connection: { application_name: "transit-checkin-lag" } });
+  const generic = genericPlanPool(client, opts.url, { connection: { application_name: "transit-checkin-read" } });
   const standby = drizzlePostgres(client, { schema }) as unknown as Db;
   let lag: number | null = null;
   let target: "standby" | "primary" = "primary";
@@ -119,7 +121,7 @@ export function openReadReplica(opts: {
     async close() {
       stopped = true;
       clearTimeout(timer);
-      await Promise.all([client.end({ timeout: 5 }), probe.end({ timeout: 5 })]);
+      await Promise.all([client.end({ timeout: 5 }), generic.end({ timeout: 5 }), probe.end({ timeout: 5 })]);
     },
   };
 }

@@ -26,11 +26,16 @@ const csv = (rows: (string | number)[][]) => rows.map((r) => r.join(",")).join("
 
 /**
  * A small bus network as a GTFS feed: `routes` routes, each a wandering line
- * with a stop every leg, both directions every 12 minutes from 05:00 to
- * 23:00 at 7 m/s, standing 20 s at each stop. The demo imports it as it would an operator's feed, so the
- * generated city and a real one take the same path.
+ * with a stop every leg, run both ways at 7 m/s, standing 20 s at each stop,
+ * round the clock: a generated city never sleeps, so the demo's buses find
+ * their trips on the road at any hour (demo.schedule.ts), as many at once as
+ * the fleet has buses for the line. The demo imports it as it would an
+ * operator's feed, so the generated city and a real one take the same path.
  */
-export function generatedCityFeed(random: Random, routes = 5): Uint8Array {
+export function generatedCityFeed(random: Random, opts: { routes?: number; buses?: number } = {}): Uint8Array {
+  const routes = opts.routes ?? 5;
+  // Buses a line gets, and one more, so a bus ending its trip finds the next departure near.
+  const perLine = Math.ceil((opts.buses ?? 20) / routes) + 1;
   const stops: (string | number)[][] = [["stop_id", "stop_name", "stop_lat", "stop_lon"]];
   const routeRows: (string | number)[][] = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type", "route_color"]];
   const trips: (string | number)[][] = [["route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "shape_id"]];
@@ -42,13 +47,16 @@ export function generatedCityFeed(random: Random, routes = 5): Uint8Array {
     const line = wanderingLine(random, random.int(7, 11));
     routeRows.push([route, "demo", route, `Demo line ${r}`, 3, colours[(r - 1) % colours.length]!]);
     line.forEach((p, i) => stops.push([`${route}-S${i + 1}`, `${route} stop ${i + 1}`, p.lat, p.lon]));
+    const runTime = line.slice(1).reduce((s, p, i) => s + distanceM(line[i]!, p) / 7, 0) + 20 * (line.length - 2);
+    // Both ways together have 2 × runTime / headway trips on the road: enough for the line's buses, every 3 to 12 minutes.
+    const headway = Math.round(Math.min(12 * 60, Math.max(3 * 60, (2 * runTime) / perLine)));
     for (const direction of [0, 1]) {
       const path = direction === 0 ? line : [...line].reverse();
       const shapeId = `${route}-${direction}`;
       path.forEach((p, i) => shapes.push([shapeId, p.lat, p.lon, i]));
       const stopIds = line.map((_, i) => `${route}-S${i + 1}`);
       const order = direction === 0 ? stopIds : [...stopIds].reverse();
-      for (let start = 5 * 3600 + r * 120; start < 23 * 3600; start += 12 * 60) {
+      for (let start = r * 120; start < 24 * 3600; start += headway) {
         const tripId = `${route}-${direction}-${hms(start).replace(/:/g, "")}`;
         trips.push([route, "daily", tripId, direction === 0 ? `${route} outbound` : `${route} inbound`, direction, shapeId]);
         let at = start;
@@ -69,6 +77,6 @@ export function generatedCityFeed(random: Random, routes = 5): Uint8Array {
     "trips.txt": strToU8(csv(trips)),
     "stop_times.txt": strToU8(csv(times)),
     "shapes.txt": strToU8(csv(shapes)),
-    "calendar.txt": strToU8(csv([["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "start_date", "end_date"], ["daily", 1, 1, 1, 1, 1, 1, 1, "20240101", "20351231"]])),
+    "calendar.txt": strToU8(csv([["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "start_date", "end_date"], ["daily", 1, 1, 1, 1, 1, 1, 1, "20240101", "20991231"]])),
   });
 }

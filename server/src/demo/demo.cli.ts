@@ -19,13 +19,14 @@ export async function runDemo(config: Config, argv: string[]) {
   let demo: Awaited<ReturnType<typeof startDemo>>;
   try {
     const up = (password: string) => console.log(`Console: ${url}  sign in as admin / ${password} — vehicles appear as they are registered and their agents start`);
-    demo = await startDemo(config, options, createLogger(config.logLevel === "info" ? "warn" : config.logLevel), up);
+    demo = await startDemo(config, options, createLogger(config.logLevel === "info" ? "warn" : config.logLevel), { onServerUp: up, say: (line) => console.log(`  ${line}`) });
   } catch (err) {
     if (err instanceof GtfsFeedError) console.error(`${options.gtfs}: ${err.message}.\n${formatProblems(err.problems)}`);
     else console.error((err as Error).message);
     process.exit(1);
   }
-  const today = new Date().toISOString().slice(0, 10);
+  // A window around now, whatever the time zone: "today" in UTC misses a case seeded just after midnight here.
+  const traceWindow = { from: new Date(Date.now() - 12 * 3_600_000).toISOString(), to: new Date(Date.now() + 12 * 3_600_000).toISOString() };
   console.log(
     [
       "",
@@ -35,7 +36,7 @@ export async function runDemo(config: Config, argv: string[]) {
       "",
       `Seeded confirmed case: phone ${CASE_PHONE}. After a minute or two, trace it:`,
       `  console: Cases → phone ${CASE_PHONE}, window today, reason "demo case" → Run trace`,
-      `  API: POST /api/v1/traces {"phone":"${CASE_PHONE}","from":"${today}T00:00:00Z","to":"${today}T23:59:59Z","reason":"demo case"}`,
+      `  API: POST /api/v1/traces {"phone":"${CASE_PHONE}","from":"${traceWindow.from}","to":"${traceWindow.to}","reason":"demo case"}`,
       "",
       `Data of this run: ${path.join(config.dataDir, "demo")} (laid anew at each start). Ctrl-C stops.`,
     ].join("\n"),

@@ -1,35 +1,23 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { LatLon } from "../../../protocol/index.ts";
+import { distanceM, type LatLon } from "../../../protocol/index.ts";
 import { createAgent, type Agent } from "../../../vehicle-agent/src/agent.ts";
 import { agentConfigSchema } from "../../../vehicle-agent/src/config.ts";
+import { bearing } from "../../../vehicle-agent/src/gps/simulate.ts";
 import { silentLog } from "../../../vehicle-agent/src/log.ts";
 import type { DemoApi } from "./demo.api.ts";
-import { wanderingLine } from "./demo.city.ts";
-import { tripRun, type ScheduledStop, type TripRun } from "./demo.timetable.ts";
+import { CITY_CENTRE, wanderingLine } from "./demo.city.ts";
+import { feedCentre } from "./demo.feed.ts";
+import { createDispatcher, type Assignment, type Dispatcher, type Timetable, type TimetableTrip } from "./demo.schedule.ts";
+import { tripRun, type TripRun } from "./demo.timetable.ts";
 import type { Random } from "./random.ts";
 
 export type DemoKind = "bus" | "taxi" | "ride_hail";
 
-/** One direction of a line as the timetable gives it: its trip ids in order of departure, and how a bus drives one. */
-export interface BusWay {
-  /** For the trip's orderRef, which GTFS-Realtime publishes as the trip_id. */
-  tripIds: string[];
-  headsign: string;
-  /** The trip's shape; empty when the feed has none (the bus then goes stop to stop). */
-  shape: LatLon[];
-  stops: ScheduledStop[];
-}
-
-/** A bus line: ways[0] outbound, ways[1] inbound. */
-export interface BusLine {
-  routeId: string;
-  name: string;
-  ways: [BusWay, BusWay];
-}
-
 /** The server flags a fix implying more than 70 m/s as a jump; a sped-up demo bus stays under this. */
 const MAX_REPORTED_SPEED = 60;
+/** An empty bus drives straight to its next first stop at this speed (m/s), when that lies away from where it is. */
+const DEADHEAD_SPEED = 10;
 
 export interface DemoVehicle {
   id: string;
@@ -38,7 +26,9 @@ export interface DemoVehicle {
   codeId: string;
   driver: string;
   agent: Agent;
-  line?: BusLine;
+  routeId?: string;
+  /** A bus's trips so far: the timetable's trip, its service day, and how the bus came to run it. */
+  runs?: { tripId: string; date: string; how: Assignment["how"]; departAt: number; start: number; end: number }[];
   stop(): void;
 }
 
@@ -75,51 +65,119 @@ async function startVehicle(api: DemoApi, opts: { kind: DemoKind; plate: string;
 }
 
 /**
- * Buses run their line back and forth, one timetable trip per way: along the
- * trip's shape, stop to stop in its scheduled times, standing at each stop
- * (demo.timetable.ts); each run is a trip whose orderRef names its timetable
- * trip. Taxis and ride-hail cars wander and take fares of one to three
- * minutes with gaps between. `timeScale` speeds every vehicle and shortens every wait.
+ * A bus on the timetable: it runs its trip (demo.timetable.ts: the trip's
+ * shape, stop to stop in its running times) as a trip whose orderRef names the
+ * timetable's trip, then closes it and takes the next one the dispatcher
+ * gives (demo.schedule.ts), standing at the first stop — or driving there
+ * empty — until it leaves. `demoNow` is the demo's clock, `timeScale` times
+ * as fast as the real one; fixes carry real time.
  */
-export async function startFleet(api: DemoApi, random: Random, opts: { lines: BusLine[]; buses: number; taxis: number; rideHail: number; timeScale: number; dataDir: string }) {
+function driveBus(
+  v: { agent: Agent },
+  bus: { label: string; routeId: string; driver: string; first: Assignment; runs: NonNullable<DemoVehicle["runs"]> },
+  deps: { dispatcher: Dispatcher; runOf: (trip: TimetableTrip) => TripRun; demoNow: () => number; timeScale: number },
+) {
+  const { dispatcher, demoNow, timeScale } = deps;
+  const deadhead = Math.min(DEADHEAD_SPEED, MAX_REPORTED_SPEED / timeScale);
+  let job: Assignment | null = null;
+  let run!: TripRun;
+  let driving = false;
+  let departAt = 0;
+  let from: LatLon = bus.first.instance.trip.stops[0]!;
+  let since = demoNow();
+  let lastAsked = 0;
+
+  const assign = (next: Assignment | null, at: LatLon, now: number) => {
+    job = next;
+    from = at;
+    since = now;
+    lastAsked = now;
+    if (!next) return;
+    run = deps.runOf(next.instance.trip);
+    // A bus joining a trip on the road is already where the timetable has it. Otherwise a first stop away from
+    // here is reached first, and the trip leaves late if the drive takes longer than the wait.
+    departAt = next.how === "running" ? next.departAt : Math.max(next.departAt, now + (distanceM(at, next.instance.trip.stops[0]!) / deadhead) * 1000);
+    bus.runs.push({ tripId: next.instance.trip.id, date: next.instance.date, how: next.how, departAt, start: next.instance.start, end: next.instance.end });
+  };
+  const report = (p: { lat: number; lon: number; speed: number; heading?: number }) =>
+    v.agent.reportFix({ ts: Date.now(), lat: p.lat, lon: p.lon, speed: Math.min(200, p.speed * timeScale), ...(p.heading === undefined ? {} : { heading: p.heading }), accuracy: 5 });
+
+  const tick = () => {
+    const now = demoNow();
+    if (!job) {
+      // The route runs nothing in the horizon: stand, and ask again each demo minute.
+      if (now - lastAsked >= 60_000) assign(dispatcher.next({ label: bus.label, routeId: bus.routeId, at: from }, now), from, now);
+      if (!job) return report({ ...from, speed: 0 });
+    }
+    const trip = job!.instance.trip;
+    if (!driving && now >= departAt) {
+      v.agent.trips.start({ routeId: bus.routeId, direction: trip.headsign.slice(0, 64), orderRef: trip.id.slice(0, 64), driverId: bus.driver });
+      driving = true;
+    }
+    if (driving) {
+      const t = (now - departAt) / 1000;
+      if (t < run.duration) return report(run.at(t));
+      v.agent.trips.end();
+      driving = false;
+      const end = run.at(run.duration);
+      assign(dispatcher.next({ label: bus.label, routeId: bus.routeId, at: end }, now), end, now);
+      return report({ ...end, speed: 0 });
+    }
+    // Waiting for the departure: at the first stop, or on the way there.
+    const to = trip.stops[0]!;
+    const gap = distanceM(from, to);
+    const f = gap === 0 ? 1 : Math.min(1, ((now - since) / 1000) * (deadhead / gap));
+    report({ lat: from.lat + (to.lat - from.lat) * f, lon: from.lon + (to.lon - from.lon) * f, speed: f < 1 ? deadhead : 0, ...(f < 1 ? { heading: Math.round(bearing(from, to)) } : {}) });
+  };
+  assign(bus.first, from, demoNow());
+  tick();
+  const ticker = setInterval(tick, 1000);
+  return () => clearInterval(ticker);
+}
+
+/**
+ * Buses run the timetable: each takes the trips a rider at the stop would see
+ * now (demo.schedule.ts), one after another. Taxis and ride-hail cars wander
+ * and take fares of one to three minutes with gaps between. `timeScale` speeds
+ * every vehicle, the demo's clock and every wait; `say` hears what the
+ * dispatcher has to tell (a feed out of date, buses run ahead of time).
+ */
+export async function startFleet(
+  api: DemoApi,
+  random: Random,
+  opts: { timetable: Timetable; buses: number; taxis: number; rideHail: number; timeScale: number; dataDir: string; say?: (line: string) => void },
+) {
   const agentsDir = path.join(opts.dataDir, "agents");
   mkdirSync(agentsDir, { recursive: true });
   const vehicles: DemoVehicle[] = [];
   const timers: NodeJS.Timeout[] = [];
   const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms / opts.timeScale));
-  const runs = new Map(opts.lines.map((l) => [l.routeId, l.ways.map((w) => tripRun(w.shape, w.stops, MAX_REPORTED_SPEED / opts.timeScale)) as [TripRun, TripRun]]));
 
-  for (let i = 0; i < opts.buses && opts.lines.length; i++) {
-    const line = opts.lines[i % opts.lines.length]!;
-    // Alternate buses start from the other end, so a line has buses both ways at once.
-    let way = (Math.floor(i / opts.lines.length) % 2) as 0 | 1;
-    const plate = `鲁A·B${String(i + 1).padStart(3, "0")}`;
+  // One clock for the whole fleet, planned at one instant: the same seed and start time give the same buses on the same trips.
+  const t0 = Date.now();
+  const demoNow = () => t0 + (Date.now() - t0) * opts.timeScale;
+  const dispatcher = createDispatcher(opts.timetable, { random, say: opts.say });
+  const plates = Array.from({ length: opts.buses }, (_, i) => `鲁A·B${String(i + 1).padStart(3, "0")}`);
+  const plan = dispatcher.plan(plates, t0);
+  const runs = new Map<string, TripRun>();
+  const runOf = (trip: TimetableTrip) => {
+    let r = runs.get(trip.id);
+    if (!r) runs.set(trip.id, (r = tripRun(trip.shape, trip.stops, MAX_REPORTED_SPEED / opts.timeScale)));
+    return r;
+  };
+
+  for (const [i, first] of plan.entries()) {
+    const routeId = first.instance.trip.routeId;
+    const plate = plates[i]!;
     const driver = `D-B${String(i + 1).padStart(3, "0")}`;
-    const v = await startVehicle(api, { kind: "bus", plate, routeId: line.routeId, speed: 0, driver, agentsDir });
-    // Buses of a line take its timetable trips in turn, each bus from its own place in the list.
-    let n = Math.floor(i / opts.lines.length);
-    let leg = { run: runs.get(line.routeId)![way], startedAt: Date.now() };
-    const startLeg = () => {
-      const w = line.ways[way];
-      const tripId = w.tripIds.length ? w.tripIds[n++ % w.tripIds.length]!.slice(0, 64) : undefined;
-      v.agent.trips.start({ routeId: line.routeId, direction: w.headsign.slice(0, 64), orderRef: tripId, driverId: driver });
-      leg = { run: runs.get(line.routeId)![way], startedAt: Date.now() };
-    };
-    const drive = () => {
-      const t = ((Date.now() - leg.startedAt) / 1000) * opts.timeScale;
-      if (t >= leg.run.duration) {
-        way = way === 0 ? 1 : 0;
-        startLeg();
-      }
-      const at = leg.run.at(((Date.now() - leg.startedAt) / 1000) * opts.timeScale);
-      v.agent.reportFix({ ts: Date.now(), lat: at.lat, lon: at.lon, speed: Math.min(200, at.speed * opts.timeScale), heading: at.heading, accuracy: 5 });
-    };
-    startLeg();
-    drive();
-    const ticker = setInterval(drive, 1000);
-    vehicles.push({ ...v, plate, kind: "bus", driver, line, stop: () => clearInterval(ticker) });
+    const v = await startVehicle(api, { kind: "bus", plate, routeId, speed: 0, driver, agentsDir });
+    const busRuns: NonNullable<DemoVehicle["runs"]> = [];
+    const stop = driveBus(v, { label: plate, routeId, driver, first, runs: busRuns }, { dispatcher, runOf, demoNow, timeScale: opts.timeScale });
+    vehicles.push({ ...v, plate, kind: "bus", driver, routeId, runs: busRuns, stop });
   }
 
+  // Taxis work the feed's city, not the generated one's: a Berlin feed's buses and Jinan's taxis would make a map 7,000 km wide.
+  const centre = feedCentre(opts.timetable) ?? CITY_CENTRE;
   const cars: [DemoKind, number, string][] = [
     ["taxi", opts.taxis, "T"],
     ["ride_hail", opts.rideHail, "R"],
@@ -128,7 +186,7 @@ export async function startFleet(api: DemoApi, random: Random, opts: { lines: Bu
     for (let i = 0; i < count; i++) {
       const plate = `鲁A·${letter}${String(i + 1).padStart(3, "0")}`;
       const driver = `D-${letter}${String(i + 1).padStart(3, "0")}`;
-      const v = await startVehicle(api, { kind, plate, path: wanderingLine(random, 6), speed: random.between(8, 12) * opts.timeScale, driver, agentsDir });
+      const v = await startVehicle(api, { kind, plate, path: wanderingLine(random, 6, centre), speed: random.between(8, 12) * opts.timeScale, driver, agentsDir });
       let fare = 0;
       let stopped = false;
       const nextFare = () => {
@@ -148,6 +206,8 @@ export async function startFleet(api: DemoApi, random: Random, opts: { lines: Bu
 
   return {
     vehicles,
+    dispatcher,
+    startedAt: t0,
     async stop() {
       timers.forEach(clearTimeout);
       for (const v of vehicles) {

@@ -7,6 +7,7 @@ import { distanceM, type LatLon } from "../../../protocol/index.ts";
 import { sharedDataFile } from "../../../vehicle-agent/test/shared-data.ts";
 import { loadConfig } from "../config.ts";
 import { rowsOf } from "../db/client.ts";
+import { feedCentre } from "./demo.feed.ts";
 import { parseDemoArgs, startDemo } from "./demo.ts";
 
 /*
@@ -40,7 +41,7 @@ describe.skipIf(!BERLIN)("the demo on a real timetable (Berlin VBB subset)", () 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "demo-gtfs-test-"));
     const config = loadConfig({ DATA_DIR: dir, PORT: "0", MQTT_PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
-    demo = await startDemo(config, parseDemoArgs(["--gtfs", BERLIN!, "--buses", "3", "--taxis", "0", "--ride-hail", "0", "--time-scale", "4", "--board-every", "600000"]));
+    demo = await startDemo(config, parseDemoArgs(["--gtfs", BERLIN!, "--buses", "3", "--taxis", "1", "--ride-hail", "0", "--time-scale", "4", "--board-every", "600000"]));
   }, 300_000);
 
   afterAll(async () => {
@@ -48,28 +49,47 @@ describe.skipIf(!BERLIN)("the demo on a real timetable (Berlin VBB subset)", () 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("runs buses whose route ids and trips are the feed's, moving along the feed's shapes and standing at its stops", async () => {
+  it("runs buses whose route ids and trips are the feed's, by its timetable at this hour, moving along the feed's shapes and standing at its stops", async () => {
     const feedRoutes = (await rows<{ id: string }>(sql`select id from gtfs_routes order by id`)).map((r) => r.id);
     expect(feedRoutes).toHaveLength(6);
     expect(demo.lines.map((l) => l.routeId).sort()).toEqual(feedRoutes);
-    const buses = await rows<{ id: string; route_id: string }>(sql`select id, route_id from vehicles where kind = 'bus'`);
-    expect(buses).toHaveLength(3);
-    expect(buses.every((b) => feedRoutes.includes(b.route_id))).toBe(true);
+    const registered = await rows<{ id: string; route_id: string }>(sql`select id, route_id from vehicles where kind = 'bus'`);
+    expect(registered).toHaveLength(3);
+    expect(registered.every((b) => feedRoutes.includes(b.route_id))).toBe(true);
 
-    // Each bus's trip is a timetable trip of its own route (GTFS-Realtime names it by this trip id).
-    await expect
-      .poll(
-        () => count(sql`select count(distinct t.vehicle_id) as n from trips t join vehicles v on v.id = t.vehicle_id join gtfs_trips g on g.id = t.order_ref and g.route_id = v.route_id and g.route_id = t.route_id`),
-        { timeout: 60_000 },
-      )
-      .toBe(3);
+    // Each bus runs the trip the timetable has for it now (demo.schedule.ts): on the road, leaving within the half
+    // hour (the bus stands at its first stop until then), or — when the feed runs nothing soon, as at night or on a
+    // day long after its calendar ends — the next departure ahead of time, which the log says.
+    const buses = demo.fleet.vehicles.filter((v) => v.kind === "bus");
+    const firstRuns = buses.map((b) => ({ id: b.id, ...b.runs![0]! }));
+    if (firstRuns.some((r) => r.how === "ahead")) expect(demo.fleet.dispatcher.notes.join("\n")).toContain("ahead of time");
+    expect(demo.fleet.dispatcher.notes.some((n) => /the timetable has \d+ trips on the road/.test(n))).toBe(true);
+    const leaving = firstRuns.filter((r) => r.how !== "next");
+    const waiting = firstRuns.filter((r) => r.how === "next");
+    // A bus's trip is a timetable trip of its own route, the one it was given (GTFS-Realtime names it by this trip id).
+    const tripsOpened = () =>
+      rows<{ vehicle_id: string; order_ref: string }>(
+        sql`select distinct on (t.vehicle_id) t.vehicle_id, t.order_ref from trips t join vehicles v on v.id = t.vehicle_id join gtfs_trips g on g.id = t.order_ref and g.route_id = v.route_id and g.route_id = t.route_id order by t.vehicle_id, t.started_at`,
+      );
+    await expect.poll(async () => (await tripsOpened()).filter((r) => leaving.some((l) => l.id === r.vehicle_id)).length, { timeout: 60_000 }).toBe(leaving.length);
+    for (const r of await tripsOpened()) expect(r.order_ref).toBe(firstRuns.find((f) => f.id === r.vehicle_id)!.tripId);
 
-    // Moving: every bus has reported from at least two places.
-    await expect
-      .poll(() => count(sql`select count(*) as n from (select vehicle_id from positions where flag is null group by vehicle_id having count(distinct (lat, lon)) > 1) moved`), { timeout: 60_000 })
-      .toBe(3);
+    // Moving: every bus on a trip has reported from at least two places; a bus waiting for its departure stands at its first stop.
+    const moved = () => rows<{ vehicle_id: string }>(sql`select vehicle_id from positions where flag is null group by vehicle_id having count(distinct (lat, lon)) > 1`);
+    await expect.poll(async () => (await moved()).filter((m) => leaving.some((l) => l.id === m.vehicle_id)).length, { timeout: 60_000 }).toBe(leaving.length);
+    for (const w of waiting) {
+      if (Date.now() >= demo.fleet.startedAt + (w.departAt - demo.fleet.startedAt) / 4) continue; // it has left since
+      const standing = await rows<{ speed: number }>(sql`select speed from positions where vehicle_id = ${w.id}`);
+      expect(standing.every((p) => p.speed === 0)).toBe(true);
+    }
 
-    // On the feed's shapes: every good fix lies on a shape of the bus's route.
+    // The taxi works the feed's city: within 10 km of its stops' middle, on the same map as the buses.
+    const centre = feedCentre(demo.timetable)!;
+    await expect.poll(() => count(sql`select count(*) as n from positions p join vehicles v on v.id = p.vehicle_id where v.kind = 'taxi'`), { timeout: 60_000 }).toBeGreaterThan(0);
+    const taxiFixes = await rows<{ lat: number; lon: number }>(sql`select p.lat, p.lon from positions p join vehicles v on v.id = p.vehicle_id where v.kind = 'taxi'`);
+    expect(Math.max(...taxiFixes.map((f) => distanceM(f, centre)))).toBeLessThan(10_000);
+
+    // On the feed's shapes: every good fix of a bus lies on a shape of its route.
     const shapes = new Map<string, [number, number][][]>();
     for (const r of await rows<{ route_id: string; points: [number, number][] | string }>(
       sql`select distinct t.route_id, s.points from gtfs_trips t join gtfs_shapes s on s.id = t.shape_id`,
@@ -77,12 +97,13 @@ describe.skipIf(!BERLIN)("the demo on a real timetable (Berlin VBB subset)", () 
       const points = typeof r.points === "string" ? (JSON.parse(r.points) as [number, number][]) : r.points;
       shapes.set(r.route_id, [...(shapes.get(r.route_id) ?? []), points]);
     }
-    const fixes = await rows<{ route_id: string; lat: number; lon: number }>(sql`select v.route_id, p.lat, p.lon from positions p join vehicles v on v.id = p.vehicle_id where p.flag is null`);
+    const fixes = await rows<{ route_id: string; lat: number; lon: number }>(sql`select v.route_id, p.lat, p.lon from positions p join vehicles v on v.id = p.vehicle_id where p.flag is null and v.kind = 'bus'`);
     const off = fixes.map((f) => Math.min(...shapes.get(f.route_id)!.map((s) => offPath(f, s))));
     expect(Math.max(...off)).toBeLessThan(25);
 
-    // Standing at stops: a bus reports speed 0 while it dwells (the feed gives arrival = departure; the demo holds it 20 s).
-    await expect.poll(() => count(sql`select count(*) as n from positions where speed = 0`), { timeout: 60_000 }).toBeGreaterThan(0);
+    // Standing at stops: a bus on its trip reports speed 0 while it dwells (the feed gives arrival = departure; the demo holds it 20 s).
+    const dwelt = () => rows<{ vehicle_id: string }>(sql`select distinct vehicle_id from positions where speed = 0`);
+    await expect.poll(async () => (await dwelt()).some((d) => leaving.some((l) => l.id === d.vehicle_id)), { timeout: 60_000 }).toBe(true);
     expect(await count(sql`select count(*) as n from positions where flag is not null`)).toBe(0);
   }, 240_000);
 });

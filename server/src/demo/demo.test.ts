@@ -30,9 +30,19 @@ afterAll(async () => {
 });
 
 describe("the demo city", () => {
-  it("runs its buses on the generated timetable's routes, with the timetable's trip ids", async () => {
+  it("runs its buses on the generated timetable's trips that are on the road at the start, one line each, with the timetable's trip ids", async () => {
     expect(demo.lines.map((l) => l.routeId)).toEqual(["K1", "K2", "K3", "K4", "K5"]);
-    await expect.poll(() => count(sql`select count(*) as n from trips t join gtfs_trips g on g.id = t.order_ref where t.route_id = g.route_id`), { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
+    // The generated city runs round the clock, as often as its buses need: at any hour each bus joins a trip on the road.
+    const buses = demo.fleet.vehicles.filter((v) => v.kind === "bus");
+    expect(buses.map((b) => b.runs![0]!.how)).toEqual(["running", "running", "running", "running"]);
+    expect(buses.every((b) => b.runs![0]!.start <= demo.fleet.startedAt && demo.fleet.startedAt < b.runs![0]!.end)).toBe(true);
+    expect(new Set(buses.map((b) => b.routeId)).size).toBe(4);
+    const firstTrips = async () =>
+      rowsOf<{ vehicle_id: string; order_ref: string }>(
+        await demo.server.deps.db.execute(sql`select distinct on (t.vehicle_id) t.vehicle_id, t.order_ref from trips t join gtfs_trips g on g.id = t.order_ref and g.route_id = t.route_id order by t.vehicle_id, t.started_at`),
+      );
+    await expect.poll(async () => (await firstTrips()).length, { timeout: 60_000 }).toBe(4);
+    expect(Object.fromEntries((await firstTrips()).map((r) => [r.vehicle_id, r.order_ref]))).toEqual(Object.fromEntries(buses.map((b) => [b.id, b.runs![0]!.tripId])));
   }, 90_000);
 
   it("within a minute has its vehicles moving, trips open and passengers boarding by poster, live code and pass", async () => {

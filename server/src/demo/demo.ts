@@ -1,18 +1,19 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import type { Config } from "../config.ts";
+import { lockDataDir } from "../db/data-dir-lock.ts";
 import { importGtfsFeed } from "../gtfs/gtfs.import.ts";
 import { createNetworkRepository } from "../gtfs/network.repository.ts";
 import { BrokerPortInUseError } from "../mqtt/embedded-broker.ts";
 import { startServer, type RunningServer } from "../server.ts";
 import { demoApi } from "./demo.api.ts";
 import { generatedCityFeed } from "./demo.city.ts";
-import { startFleet, type BusLine, type BusWay } from "./demo.fleet.ts";
+import { startFleet } from "./demo.fleet.ts";
+import { loadTimetable } from "./demo.feed.ts";
 import { startPassengers } from "./demo.passengers.ts";
 import { seededRandom } from "./random.ts";
-import type { ScheduledStop } from "./demo.timetable.ts";
 
 export interface DemoOptions {
   seed: number;
@@ -59,54 +60,20 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
 }
 
 /**
- * The buses' lines from the imported feed: for each route and direction, the
- * timetable's trip ids in order of departure, and one of its trips as a bus
- * drives it — the trip's own shape (or its stops in order, without one) and
- * its stop times, counted from its first departure. A route with trips one
- * way only runs the same trip backwards on the way back.
- */
-async function busLines(network: ReturnType<typeof createNetworkRepository>): Promise<BusLine[]> {
-  const lines: BusLine[] = [];
-  for (const route of await network.listRoutes()) {
-    const trips = (await network.routeTimetable(route.id)).filter((t) => t.stopTimes.filter((s) => s.lat !== null && s.lon !== null).length > 1);
-    if (!trips.length) continue;
-    const shapes = new Map((await network.getRoute(route.id))?.shapes.map((s) => [s.id, s.points.map(([lon, lat]) => ({ lat, lon }))]) ?? []);
-    const departure = (t: (typeof trips)[number]) => t.stopTimes[0]!.departure ?? t.stopTimes[0]!.arrival ?? 0;
-    const way = (d: 0 | 1): BusWay | null => {
-      const own = trips.filter((t) => (t.directionId ?? 0) === d).sort((a, b) => departure(a) - departure(b));
-      const sample = own[0];
-      if (!sample) return null;
-      const placed = sample.stopTimes.filter((s) => s.lat !== null && s.lon !== null);
-      const t0 = departure(sample);
-      let last = 0;
-      const stops: ScheduledStop[] = placed.map((s) => {
-        // A stop time may leave its times out (only timepoints must have them): it is passed on the way.
-        const arrival = Math.max(last, (s.arrival ?? s.departure ?? last + t0) - t0);
-        const leave = Math.max(arrival, (s.departure ?? s.arrival ?? arrival + t0) - t0);
-        last = leave;
-        return { lat: s.lat!, lon: s.lon!, arrival, departure: leave };
-      });
-      return { tripIds: own.map((t) => t.id), headsign: sample.headsign ?? (d === 0 ? "outbound" : "inbound"), shape: (sample.shapeId && shapes.get(sample.shapeId)) || [], stops };
-    };
-    const reversed = (w: BusWay): BusWay => {
-      const total = w.stops.at(-1)!.departure;
-      return { ...w, shape: [...w.shape].reverse(), stops: [...w.stops].reverse().map((s) => ({ ...s, arrival: total - s.departure, departure: total - s.arrival })) };
-    };
-    const [outbound, inbound] = [way(0), way(1)];
-    const first = (outbound ?? inbound)!;
-    lines.push({ routeId: route.id, name: route.shortName ?? route.id, ways: [first, outbound && inbound ? inbound : reversed(first)] });
-  }
-  return lines;
-}
-
-/**
  * The whole system with a simulated city: the real server (server.ts) on an
  * embedded database in DATA_DIR/demo (laid anew each start, so a seed gives the
  * same city) and the embedded broker, a timetable imported as an operator's
  * would be, and the fleet and passengers of demo.fleet.ts and demo.passengers.ts.
  */
-export async function startDemo(config: Config, options: DemoOptions, logger = pino({ level: "silent" }), onServerUp: (adminPassword: string) => void = () => {}) {
+export async function startDemo(
+  config: Config,
+  options: DemoOptions,
+  logger = pino({ level: "silent" }),
+  hooks: { onServerUp?: (adminPassword: string) => void; say?: (line: string) => void } = {},
+) {
   const dataDir = path.join(config.dataDir, "demo");
+  // Laid anew, but never under a demo still running on it (its lock says so: data-dir-lock.ts).
+  if (existsSync(dataDir)) lockDataDir(dataDir)();
   rmSync(dataDir, { recursive: true, force: true });
   const demoConfig: Config = { ...config, dataDir, databaseUrl: undefined, databaseRead: undefined, dataKey: undefined, adminPassword: config.adminPassword ?? DEMO_ADMIN_PASSWORD, mqtt: { ...config.mqtt, url: undefined } };
   let server: RunningServer;
@@ -117,23 +84,29 @@ export async function startDemo(config: Config, options: DemoOptions, logger = p
     if (!(err instanceof BrokerPortInUseError)) throw err;
     server = await startServer({ ...demoConfig, mqtt: { ...demoConfig.mqtt, port: 0 } }, logger);
   }
-  onServerUp(demoConfig.adminPassword!);
+  hooks.onServerUp?.(demoConfig.adminPassword!);
   try {
     const random = seededRandom(options.seed);
-    const feed = options.gtfs ? readFileSync(options.gtfs) : generatedCityFeed(random);
+    const feed = options.gtfs ? readFileSync(options.gtfs) : generatedCityFeed(random, { buses: options.buses });
     await importGtfsFeed(server.deps.db, feed);
-    const lines = await busLines(createNetworkRepository(server.deps));
+    const timetable = await loadTimetable(createNetworkRepository(server.deps));
     const api = await demoApi(`http://127.0.0.1:${server.port}`, server.messaging.brokerUrl, { username: "admin", password: demoConfig.adminPassword! });
-    const fleet = await startFleet(api, random, { lines, buses: options.buses, taxis: options.taxis, rideHail: options.rideHail, timeScale: options.timeScale, dataDir });
+    const say = (line: string) => {
+      logger.info(line);
+      hooks.say?.(line);
+    };
+    const fleet = await startFleet(api, random, { timetable, buses: options.buses, taxis: options.taxis, rideHail: options.rideHail, timeScale: options.timeScale, dataDir, say });
     const passengers = await startPassengers(api, random, fleet.vehicles, { everyMs: options.boardEveryMs, timeScale: options.timeScale });
-    const firstBus = fleet.vehicles.find((v) => v.kind === "bus") ?? fleet.vehicles[0];
-    const caseSeeded = firstBus ? untilReady(firstBus).then(() => passengers.seedCase(firstBus)) : Promise.resolve();
+    // The case rides the first bus with a trip open (a bus may be waiting for its departure), else the first vehicle ready.
+    const caseSeeded = fleet.vehicles.length ? untilReady(fleet.vehicles).then((v) => passengers.seedCase(v)) : Promise.resolve();
     return {
       server,
       api,
       fleet,
       passengers,
-      lines,
+      /** The routes the buses can run: those of the feed with trips. */
+      lines: timetable.routes.map((r) => ({ routeId: r.id, name: r.name })),
+      timetable,
       caseSeeded,
       adminPassword: demoConfig.adminPassword!,
       async stop() {
@@ -148,12 +121,18 @@ export async function startDemo(config: Config, options: DemoOptions, logger = p
   }
 }
 
-/** Waits until a vehicle's agent is online, has a trip open and shows a live code. */
-async function untilReady(v: { agent: { state(): { online: boolean; display: unknown }; trips: { current(): unknown } } }) {
+type Ready = { kind: string; agent: { state(): { online: boolean; display: unknown }; trips: { current(): unknown } } };
+
+/** Waits until a vehicle's agent is online, has a trip open and shows a live code; buses first. Gives up after a minute with the first vehicle. */
+async function untilReady<V extends Ready>(vehicles: V[]): Promise<V> {
+  const ordered = [...vehicles.filter((v) => v.kind === "bus"), ...vehicles.filter((v) => v.kind !== "bus")];
   for (let i = 0; i < 600; i++) {
-    const s = v.agent.state();
-    if (s.online && s.display && v.agent.trips.current()) return;
+    const ready = ordered.find((v) => {
+      const s = v.agent.state();
+      return s.online && s.display && v.agent.trips.current();
+    });
+    if (ready) return ready;
     await new Promise((r) => setTimeout(r, 100));
   }
+  return ordered[0]!;
 }
-

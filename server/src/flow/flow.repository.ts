@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { StaffUser } from "../context.ts";
 import { rowsOf, type Db } from "../db/client.ts";
 import { onBoardSql } from "../tracing/tracing.repository.ts";
-import { MAX_ON_BOARD_MS, TRIP_GRACE_MS } from "../tracing/tracing.rules.ts";
+import { DEFAULT_RIDE_MS, MAX_ON_BOARD_MS, TRIP_GRACE_MS } from "../tracing/tracing.rules.ts";
 
 const { onBoard, tripEnd, ts, ms } = onBoardSql;
 const NO_OPERATOR = "00000000-0000-0000-0000-000000000000";
@@ -62,6 +62,40 @@ export function createFlowRepository({ db }: { db: Db }) {
         capacity: r.capacity === null ? null : Number(r.capacity),
         onBoard: Number(r.on_board),
       }));
+    },
+
+    /**
+     * People on board of each of these vehicles at `now`, by the same rule as
+     * `occupancy`, for the drivers' screens: every online vehicle each live-code
+     * round, and one vehicle at each boarding or getting off. Vehicles with
+     * nobody on board are left out.
+     *
+     * Only check-ins that can still be on board are looked at: those of the
+     * last hour (no trip: the default ride) and those since the start of the
+     * vehicle's latest trip (less the grace). An earlier one belongs to an
+     * earlier trip, which ended when that latest one started (a vehicle runs
+     * one trip at a time), or to none and its hour is over. Without this bound
+     * each count would walk the whole day's check-ins of a busy bus.
+     */
+    async onBoardCounts(vehicleIds: string[], now: Date): Promise<Map<string, number>> {
+      if (vehicleIds.length === 0) return new Map();
+      const lastHour = ts(now.getTime() - DEFAULT_RIDE_MS);
+      const rows = rowsOf<{ vehicle_id: string; on_board: number }>(
+        await db.execute(sql`
+          with s as (
+            select v.id, greatest(${ts(now.getTime() - MAX_ON_BOARD_MS)}, least(${lastHour}, coalesce(
+              (select max(t.started_at) from trips t where t.vehicle_id = v.id and t.started_at <= ${ts(now)})
+                - ${sql.raw(`interval '${TRIP_GRACE_MS / 1000} seconds'`)},
+              ${lastHour}))) as since
+            from unnest(${`{${vehicleIds.join(",")}}`}::uuid[]) as v(id)
+          )
+          select c.vehicle_id, count(distinct c.person_id)::int as on_board
+          from s join checkins c on c.vehicle_id = s.id and c.boarded_at >= s.since and c.boarded_at <= ${ts(now)}
+          ${onBoard("c", ts(now), { from: now.getTime() - MAX_ON_BOARD_MS, to: now.getTime() + 1 })}
+          where c.boarded_at > ${ts(now.getTime() - MAX_ON_BOARD_MS)} and c_ob.a >= ${ts(now)}
+          group by c.vehicle_id`),
+      );
+      return new Map(rows.map((r) => [r.vehicle_id, Number(r.on_board)]));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { scenario, type Scenario } from "../tracing/fixtures.ts";
+import { createFlowRepository } from "./flow.repository.ts";
 import { flow, occupancy } from "../../../protocol/api/flow.ts";
 
 const T0 = new Date("2026-11-27T08:00:00Z");
@@ -62,6 +63,36 @@ describe("passenger flow", () => {
       ["TEST-bus1", 2],
       ["TEST-bus2", 1],
     ]);
+  });
+
+  it("counts each vehicle's riders for the drivers' screens exactly as the occupancy does, at every minute", async () => {
+    // bus3 runs three trips: one that ends, one left open and closed by the next one's start, and that next one.
+    await s.vehicle("bus3", "bus", 60);
+    for (const p of ["F", "G", "H", "J", "K"]) await s.person(p);
+    await s.trip("r3a", "bus3", 10, 40);
+    await s.trip("r3b", "bus3", 45, null);
+    await s.trip("r3c", "bus3", 100, null);
+    await s.checkin("f3", "F", "bus3", 12); // ends with r3a at 40
+    await s.checkin("g3", "G", "bus3", 44); // 1 min before r3b: its rider, until r3c starts at 100
+    await s.checkin("h3", "H", "bus3", 50, { alight: 70 });
+    await s.checkin("j3", "J", "bus3", 60);
+    await s.checkin("j4", "J", "taxi1", 80); // J's next ride ends the one on bus3
+    await s.checkin("k3", "K", "bus3", 105);
+    await s.checkin("k0", "K", "bus3", 2); // no trip open at 2: the default hour
+    const flow = createFlowRepository(t.deps);
+    const ids = ["bus1", "bus2", "bus3", "taxi1"].map((v) => s.id(v));
+    const staff = { id: "0", username: "admin", role: "admin" as const, operatorId: null };
+    const seen = new Set<string>();
+    for (let minute = 0; minute <= 180; minute += 1) {
+      const now = s.at(minute);
+      const expected = new Map((await flow.occupancy(staff, now)).filter((v) => ids.includes(v.vehicleId)).map((v) => [v.vehicleId, v.onBoard]));
+      const counted = await flow.onBoardCounts(ids, now);
+      expect(counted, `minute ${minute}`).toEqual(expected);
+      seen.add(JSON.stringify([...counted.entries()].sort()));
+    }
+    // The walk met many different loads, not one empty bus all along.
+    expect(seen.size).toBeGreaterThan(8);
+    expect(await flow.onBoardCounts([], s.at(60))).toEqual(new Map());
   });
 
   it("refuses bad input with 400 and strangers with 401", async () => {

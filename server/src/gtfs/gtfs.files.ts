@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text as plainText } from "../../../protocol/fields.ts";
+import { ROUTE_ID_MAX, text as plainText } from "../../../protocol/fields.ts";
 
 /**
  * What this project reads from each GTFS file, column by column, as the GTFS
@@ -12,7 +12,7 @@ import { text as plainText } from "../../../protocol/fields.ts";
  * (a route id and the timetable's trip id ride on the agent's trip start);
  * names by what a console line can show.
  */
-const id = plainText({ min: 1, max: 64 });
+const id = plainText({ min: 1, max: ROUTE_ID_MAX });
 const text = plainText({ min: 1, max: 255 });
 const optionalText = text.optional();
 const int = (min: number, max: number) =>

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
+import { DataDirInUseError } from "../db/data-dir-lock.ts";
 import { importGtfsFeed, type ImportProgress } from "./gtfs.import.ts";
 import { formatProblems, GtfsFeedError } from "./gtfs.problems.ts";
 
@@ -29,7 +30,15 @@ async function main() {
     console.error(err instanceof ConfigError ? err.message : err);
     process.exit(1);
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let database;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    // Most often the server still running on the embedded database: say so, without a stack trace.
+    if (!(err instanceof DataDirInUseError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
   try {
     const counts = await importGtfsFeed(database.db, zip, progressBar());
     console.log(

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNotNull, min, max } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { gtfsAgencies, gtfsRoutes, gtfsShapes, gtfsStops, gtfsStopTimes, gtfsTrips, vehicles } from "../db/schema/index.ts";
+import { gtfsAgencies, gtfsCalendarDates, gtfsCalendars, gtfsRoutes, gtfsShapes, gtfsStops, gtfsStopTimes, gtfsTrips, vehicles } from "../db/schema/index.ts";
 
 /** The imported timetable as the console and the demo read it: routes, their shapes and stops. */
 export function createNetworkRepository({ db }: { db: Db }) {
@@ -22,9 +22,16 @@ export function createNetworkRepository({ db }: { db: Db }) {
       return rows.map((r) => ({ ...r, trips: tripsOf.get(r.id) ?? 0, vehicles: fleetOf.get(r.id) ?? 0 }));
     },
 
-    async routeExists(id: string) {
-      const [r] = await db.select({ id: gtfsRoutes.id }).from(gtfsRoutes).where(eq(gtfsRoutes.id, id));
-      return Boolean(r);
+    /**
+     * Of `ids`, those a vehicle may not be put on: with a feed imported, a
+     * vehicle's route must be one of its routes; without one, route ids are
+     * free text and none is refused.
+     */
+    async unknownRoutes(ids: readonly string[]): Promise<string[]> {
+      const wanted = [...new Set(ids)];
+      if (!wanted.length || !(await this.hasFeed())) return [];
+      const found = new Set((await db.select({ id: gtfsRoutes.id }).from(gtfsRoutes).where(inArray(gtfsRoutes.id, wanted))).map((r) => r.id));
+      return wanted.filter((id) => !found.has(id));
     },
 
     /** Whether any feed is imported: without one, route ids stay free text. */
@@ -79,6 +86,18 @@ export function createNetworkRepository({ db }: { db: Db }) {
       const byTrip = new Map<string, typeof times>();
       for (const t of times) byTrip.set(t.tripId, [...(byTrip.get(t.tripId) ?? []), t]);
       return trips.map((t) => ({ ...t, stopTimes: byTrip.get(t.id) ?? [] }));
+    },
+
+    /**
+     * When the timetable runs: calendar.txt and calendar_dates.txt, and the
+     * time zone its stop times are written in (GTFS gives every agency of a
+     * feed the same one; null without a feed).
+     */
+    async serviceCalendar() {
+      const [agency] = await db.select({ timezone: gtfsAgencies.timezone }).from(gtfsAgencies).orderBy(gtfsAgencies.id).limit(1);
+      const calendars = await db.select().from(gtfsCalendars).orderBy(gtfsCalendars.serviceId);
+      const exceptions = await db.select().from(gtfsCalendarDates).orderBy(gtfsCalendarDates.date, gtfsCalendarDates.serviceId);
+      return { timezone: agency?.timezone ?? null, calendars, exceptions };
     },
   };
 }

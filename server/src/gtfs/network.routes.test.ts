@@ -76,4 +76,22 @@ describe.skipIf(!berlin)("routes of the imported Berlin feed", () => {
     expect(routes.find((r: { id: string }) => r.id === "1923_700").vehicles).toBe(1);
     expect((await t.call("PATCH", `/api/v1/vehicles/${bus.json.id}`, { routeId: null }, own)).json.routeId).toBeNull();
   });
+
+  it("holds registration and a fleet upload to the same rule: a route of the feed, or 400 unknown_route naming the ones it lacks", async () => {
+    const own = await t.staff("operator", "VBB Bus");
+    const operator = await t.auth.operatorByName("VBB Bus");
+    const typed = await t.call("POST", "/api/v1/vehicles", { plate: "B-VB 650", kind: "bus", routeId: "650" }, own); // the short name, not the route id
+    expect(typed.status).toBe(400);
+    expect(typed.json.error).toMatchObject({ code: "unknown_route", message: "Route 650 is not in the imported GTFS feed" });
+    expect((await t.call("POST", "/api/v1/vehicles", { plate: "B-VB 650", kind: "bus", routeId: "1920_700" }, own)).status).toBe(201);
+
+    const put = (routes: (string | null)[]) =>
+      t.call("PUT", `/api/v1/operators/${operator.id}/vehicles`, { vehicles: routes.map((routeId, i) => ({ externalId: `vbb-${i}`, plate: `B-VB 9${i}`, kind: "bus", routeId })) }, own);
+    const refused = await put(["1921_3", "K1", null, "K2"]);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: "unknown_route", message: "Routes K1, K2 are not in the imported GTFS feed" });
+    // All or nothing: none of the batch was written.
+    expect((await t.call("GET", `/api/v1/operators/${operator.id}/vehicles`, undefined, own)).json.vehicles.filter((v: { externalId: string | null }) => v.externalId)).toEqual([]);
+    expect((await put(["1921_3", "1921_700", null])).status).toBe(200);
+  });
 });

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import { requireStaff } from "../auth/auth.middleware.ts";
-import { text } from "../../../protocol/fields.ts";
+import { ROUTE_ID_MAX, text } from "../../../protocol/fields.ts";
 import { notFound } from "../errors.ts";
 import { errors, json, staffSecurity, type Router } from "../openapi.ts";
 import type { NetworkRepository } from "./network.repository.ts";
@@ -51,7 +51,7 @@ const get = createRoute({
   tags: ["routes"],
   summary: "One route: its shapes as GeoJSON and the stops its trips serve",
   security: staffSecurity,
-  request: { params: z.object({ id: text({ min: 1, max: 64 }) }) },
+  request: { params: z.object({ id: text({ min: 1, max: ROUTE_ID_MAX }) }) },
   responses: { 200: json(RouteDetailSchema), ...errors(401, 403, 404) },
 });
 

@@ -1,79 +1,46 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { TripMessage } from "../../../protocol/index.ts";
+import { eq, sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client.ts";
-import { drivers, persons, trips, vehicleDrivers, vehicles, vehicleState } from "../db/schema/index.ts";
+import { persons, vehicles, vehicleState } from "../db/schema/index.ts";
+import { pgArray } from "./bulk-query.ts";
 
 // Raw sql`` templates get timestamps as ISO text: drizzle's postgres.js setup does not serialize Date parameters.
 
-/** The low-volume ingest writes: trip events, onboard check-ins, presence. Positions have their own writer. */
+/** The low-volume ingest writes: onboard check-ins, presence. Positions and trip events have their own (positions.writer.ts, trip-events.repository.ts). */
 export function createIngestRepository({ db }: { db: Db }) {
   /**
-   * The trip's driver when the agent named none: the vehicle's one linked
-   * driver (a ride-hail car, a taxi with a single shift), so driverId on the
-   * trip still names a known driver (issue 16). With several linked drivers
-   * the agent must say who drives; a guess would put the wrong person in a trace.
+   * Many vehicles' statuses in one statement (a batch: batcher.ts), then the
+   * number online. Statuses are stored concurrently — by other processes, or
+   * an offline (a will, a closed connection) and the online of the reconnect
+   * right after it in two batches — so they may commit in either order: the
+   * one received later wins. Rows in vehicle-id order, as the state writer
+   * writes them, so the two never deadlock.
    */
-  async function soleDriverRef(vehicleId: string): Promise<string | null> {
-    const rows = await db
-      .select({ ref: drivers.ref })
-      .from(vehicleDrivers)
-      .innerJoin(drivers, eq(drivers.id, vehicleDrivers.driverId))
-      .where(eq(vehicleDrivers.vehicleId, vehicleId))
-      .limit(2);
-    return rows.length === 1 ? rows[0]!.ref : null;
+  async function setPresences(statuses: Presence[]): Promise<number> {
+    // One row per vehicle (a statement cannot update a row twice): the status received last, with the version last given.
+    const latest = new Map<string, Presence>();
+    for (const s of statuses) latest.set(s.vehicleId, { ...s, agentVersion: s.agentVersion ?? latest.get(s.vehicleId)?.agentVersion });
+    if (latest.size) {
+      const rows = [...latest.values()]
+        .sort((a, b) => (a.vehicleId < b.vehicleId ? -1 : 1))
+        .map((s) => ({ vehicle_id: s.vehicleId, online: s.online, agent_version: s.agentVersion ?? null, status_at: s.at.toISOString() }));
+      await db.execute(sql`
+        insert into vehicle_state (vehicle_id, online, agent_version, status_at)
+        select vehicle_id, online, agent_version, status_at
+        from json_to_recordset(${JSON.stringify(rows)}::json) as s(vehicle_id uuid, online boolean, agent_version text, status_at timestamptz)
+        on conflict (vehicle_id) do update set online = excluded.online, status_at = excluded.status_at, updated_at = now(),
+          agent_version = coalesce(excluded.agent_version, vehicle_state.agent_version)
+        where vehicle_state.status_at is null or vehicle_state.status_at <= excluded.status_at`);
+    }
+    const [row] = rowsOf<{ n: number | string }>(await db.execute(sql`select count(*) as n from vehicle_state where online`));
+    return Number(row?.n ?? 0);
   }
 
   return {
-    async vehicleExists(id: string): Promise<boolean> {
-      const [v] = await db.select({ id: vehicles.id }).from(vehicles).where(eq(vehicles.id, id));
-      return !!v;
-    },
-
-    /**
-     * Idempotent on tripId, in any order: an `end` that arrives before its
-     * `start` creates the trip with only ended_at; the start fills in the rest.
-     * Returns false if the trip id belongs to another vehicle.
-     */
-    async applyTrip(vehicleId: string, m: TripMessage): Promise<boolean> {
-      const at = new Date(m.ts);
-      // Trips are keyed (vehicle_id, id) so they can be distributed by vehicle; a trip id is still one vehicle's.
-      // This look-up by id alone fans out over every shard on Citus: trip events are a few per vehicle per hour.
-      const [taken] = await db
-        .select({ one: sql`1` })
-        .from(trips)
-        .where(and(eq(trips.id, m.tripId), sql`${trips.vehicleId} <> ${vehicleId}`))
-        .limit(1);
-      if (taken) return false;
-      if (m.event === "start") {
-        const driverId = m.driverId ?? (await soleDriverRef(vehicleId));
-        const details = { routeId: m.routeId ?? null, direction: m.direction ?? null, driverId, orderRef: m.orderRef ?? null };
-        const [trip] = await db
-          .insert(trips)
-          .values({ id: m.tripId, vehicleId, startedAt: at, ...details })
-          .onConflictDoUpdate({ target: [trips.vehicleId, trips.id], set: { startedAt: at, ...details } })
-          .returning({ endedAt: trips.endedAt });
-        if (!trip) return false;
-        // The vehicle's open trip, unless this one already ended or a later one is open.
-        if (!trip.endedAt) {
-          await db.execute(sql`
-            insert into vehicle_state (vehicle_id, open_trip_id) values (${vehicleId}, ${m.tripId})
-            on conflict (vehicle_id) do update set open_trip_id = excluded.open_trip_id, updated_at = now()
-            where vehicle_state.open_trip_id is null
-               or not exists (select 1 from trips t where t.vehicle_id = vehicle_state.vehicle_id and t.id = vehicle_state.open_trip_id and t.ended_at is null and t.started_at > ${at.toISOString()})`);
-        }
-        return true;
-      }
-      const [trip] = await db
-        .insert(trips)
-        .values({ id: m.tripId, vehicleId, endedAt: at })
-        .onConflictDoUpdate({ target: [trips.vehicleId, trips.id], set: { endedAt: at } })
-        .returning({ id: trips.id });
-      if (!trip) return false;
-      await db
-        .update(vehicleState)
-        .set({ openTripId: null, updatedAt: sql`now()` })
-        .where(and(eq(vehicleState.vehicleId, vehicleId), eq(vehicleState.openTripId, m.tripId)));
-      return true;
+    /** Which of these ids are registered vehicles: one query for a whole batch (vehicle-directory.ts). */
+    async knownVehicles(ids: string[]): Promise<Set<string>> {
+      if (!ids.length) return new Set();
+      const rows = rowsOf<{ id: string }>(await db.execute(sql`select id from ${vehicles} where id = any(${pgArray(ids)}::uuid[])`));
+      return new Set(rows.map((r) => r.id));
     },
 
     async personStatus(personId: string): Promise<"clear" | "close_contact" | "case" | null> {
@@ -92,26 +59,30 @@ export function createIngestRepository({ db }: { db: Db }) {
       return rowsOf(result).length > 0;
     },
 
-    async setPresence(vehicleId: string, online: boolean, agentVersion: string | undefined, at: Date): Promise<number> {
-      await db
-        .insert(vehicleState)
-        .values({ vehicleId, online, agentVersion: agentVersion ?? null, statusAt: at })
-        .onConflictDoUpdate({
-          target: vehicleState.vehicleId,
-          set: { online, statusAt: at, updatedAt: sql`now()`, ...(agentVersion ? { agentVersion } : {}) },
-          // Statuses are stored concurrently: an offline (a will, a closed connection) and the online of
-          // the reconnect right after it may commit in either order; the one received later wins.
-          setWhere: sql`${vehicleState.statusAt} is null or ${vehicleState.statusAt} <= excluded.status_at`,
-        });
-      const [row] = rowsOf<{ n: number | string }>(await db.execute(sql`select count(*) as n from vehicle_state where online`));
-      return Number(row?.n ?? 0);
+    setPresences,
+
+    setPresence(vehicleId: string, online: boolean, agentVersion: string | undefined, at: Date): Promise<number> {
+      return setPresences([{ vehicleId, online, agentVersion, at }]);
     },
 
     async onlineVehicles(): Promise<string[]> {
       const rows = await db.select({ id: vehicleState.vehicleId }).from(vehicleState).where(eq(vehicleState.online, true));
       return rows.map((r) => r.id);
     },
+
+    async isOnline(vehicleId: string): Promise<boolean> {
+      const [row] = await db.select({ online: vehicleState.online }).from(vehicleState).where(eq(vehicleState.vehicleId, vehicleId));
+      return row?.online ?? false;
+    },
   };
 }
 
 export type IngestRepository = ReturnType<typeof createIngestRepository>;
+
+/** One vehicle's status as received: `at` is when the server took it. */
+export interface Presence {
+  vehicleId: string;
+  online: boolean;
+  agentVersion?: string;
+  at: Date;
+}

@@ -21,7 +21,10 @@ import { createIngestRepository } from "./ingest.repository.ts";
 import { rawQuery } from "./bulk-query.ts";
 import { createPositionWriter } from "./positions.writer.ts";
 import { createVehicleStateWriter } from "./vehicle-state.writer.ts";
+import { createBatcher } from "./batcher.ts";
+import { createTripEventsRepository, type TripEvent } from "./trip-events.repository.ts";
 import { createVehicleDirectory } from "./vehicle-directory.ts";
+import { createWorkLane, Overloaded } from "./work-lane.ts";
 
 type Rejection = NonNullable<AckMessage["rejected"]>[number];
 
@@ -38,8 +41,12 @@ class Invalid extends Error {
 export interface IngestOptions {
   /** A vehicle's status says it came online: the live code goes out to it at once. */
   onOnline?(vehicleId: string): void;
+  /** A pass check-in or a trip event was stored: who is on board may have changed (the driver's screen shows it). */
+  onBoardChanged?(vehicleId: string): void;
   positionBatchRows?: number;
   positionBatchDelayMs?: number;
+  /** Onboard check-ins stored at once (each a few statements on the shared pool); default 4. */
+  checkinsInFlight?: number;
 }
 
 /**
@@ -56,6 +63,13 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
   const prefix = deps.config.mqtt.topicPrefix;
   const repo = createIngestRepository(deps);
   const directory = createVehicleDirectory(repo);
+  const checkinLane = createWorkLane({ maxInFlight: opts.checkinsInFlight ?? 4, maxWaiting: 50_000 });
+  const tripEvents = createBatcher(createTripEventsRepository(deps).applyTrips);
+  const presence = createBatcher(async (statuses: Parameters<typeof repo.setPresences>[0]) => {
+    metrics.vehiclesOnline.set(await repo.setPresences(statuses));
+    return statuses.map(() => undefined);
+  });
+  const waiting = () => metrics.ingestWaiting.set(checkinLane.waiting() + tripEvents.waiting() + presence.waiting());
   const flagFix = createQualityChecker(() => deps.clock.now().getTime());
   const pending = new Set<Promise<void>>();
   let lastOverloadLog = 0;
@@ -87,15 +101,18 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       metrics.mqttMessages.inc({ kind: "position", outcome: "db_error" }, batch.messages);
       logger.error({ err, messages: batch.messages }, "could not store positions; not acked, agents will resend");
     },
-    onDropped() {
-      metrics.mqttMessages.inc({ kind: "position", outcome: "overload" });
-      // Once per 10 s at most: under overload this would fire for every message.
-      if (Date.now() - lastOverloadLog > 10_000) {
-        lastOverloadLog = Date.now();
-        logger.warn("positions arrive faster than the database takes them: shedding messages unacked; agents will resend");
-      }
-    },
+    onDropped: () => overloaded("position"),
   });
+
+  /** Dropped unacked because the database is behind: the agent's outbox sends it again. */
+  function overloaded(kind: AgentChannel) {
+    metrics.mqttMessages.inc({ kind, outcome: "overload" });
+    // Once per 10 s at most: under overload this would fire for every message.
+    if (Date.now() - lastOverloadLog > 10_000) {
+      lastOverloadLog = Date.now();
+      logger.warn({ kind }, "messages arrive faster than the database takes them: shedding them unacked; agents will resend");
+    }
+  }
 
   function invalid(kind: string, vehicleId: string | null, reason: string, message: string, seq?: number) {
     metrics.mqttInvalid.inc({ kind, reason });
@@ -112,9 +129,12 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
 
   async function handleTrip(vehicleId: string, body: unknown) {
     const m = tripMessage.parse(body);
-    if (!(await repo.applyTrip(vehicleId, m))) throw new Invalid("trip_conflict", "this tripId belongs to another vehicle");
+    const event: TripEvent = { vehicleId, message: m };
+    if (!(await tripEvents.add(event))) throw new Invalid("trip_conflict", "this tripId belongs to another vehicle");
     metrics.mqttMessages.inc({ kind: "trip", outcome: "stored" });
     if (m.seq !== undefined) void ack(vehicleId, { seqs: [m.seq] });
+    // A trip's end ends its riders' rides; its start gathers those who boarded just before (DESIGN §7).
+    opts.onBoardChanged?.(vehicleId);
   }
 
   async function handleCheckin(vehicleId: string, body: unknown) {
@@ -139,6 +159,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
       metrics.mqttMessages.inc({ kind: "checkin", outcome: stored ? "stored" : "duplicate" });
       if (stored) {
         metrics.checkins.inc({ source: "pass" });
+        opts.onBoardChanged?.(vehicleId);
         if (status === "case" || status === "close_contact") {
           void bus
             .alert(vehicleId, { kind: "flagged_passenger", status, checkinId: m.checkinId, ts: m.ts, ...(m.seat ? { seat: m.seat } : {}) })
@@ -151,8 +172,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
 
   async function handleStatus(vehicleId: string, body: unknown) {
     const m = statusMessage.parse(body);
-    const online = await repo.setPresence(vehicleId, m.online, m.agentVersion, deps.clock.now());
-    metrics.vehiclesOnline.set(online);
+    await presence.add({ vehicleId, online: m.online, agentVersion: m.agentVersion, at: deps.clock.now() });
     metrics.mqttMessages.inc({ kind: "status", outcome: "stored" });
     if (m.online) opts.onOnline?.(vehicleId);
   }
@@ -168,6 +188,7 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
     if (err instanceof Invalid) return invalid(channel, vehicleId, err.reason, err.message, seq);
     if (isZodError(err)) return invalid(channel, vehicleId, "schema", describeIssues(err), seq);
     if (isDataRefused(err)) return invalid(channel, vehicleId, "db_refused", `the database refused this message's data (SQLSTATE ${sqlState(err)})`, seq);
+    if (err instanceof Overloaded) return overloaded(channel);
     // The database (or broker) failed: no ack, the agent still holds the message and resends it.
     metrics.mqttMessages.inc({ kind: channel, outcome: "db_error" });
     logger.error({ err, vehicleId, channel }, "could not store mqtt message; not acked");
@@ -176,7 +197,9 @@ export function createIngest(deps: Pick<AppDeps, "config" | "db" | "clock" | "lo
   async function process(vehicleId: string, channel: AgentChannel, body: unknown, seq: number | undefined, known: Promise<boolean>) {
     try {
       if (!(await known)) return invalid(channel, vehicleId, "unknown_vehicle", "no vehicle has this id");
-      await handlers[channel](vehicleId, body);
+      const stored = channel === "checkin" ? checkinLane.run(() => handleCheckin(vehicleId, body)) : handlers[channel](vehicleId, body);
+      waiting();
+      await Promise.resolve(stored).finally(waiting);
     } catch (err) {
       failed(channel, vehicleId, seq, err);
     }

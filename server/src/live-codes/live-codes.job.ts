@@ -1,37 +1,121 @@
 import type { Logger } from "pino";
 import { liveCodeUrl } from "../codes/live-code.ts";
 import type { AppDeps } from "../context.ts";
+import { createFlowRepository } from "../flow/flow.repository.ts";
 import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
 
+type Trigger = "schedule" | "online" | "on_board";
+const ROUND_SLICE = 200;
+
 /**
- * Keeps a fresh signed live code (codes/live-code.ts) on each online
- * vehicle's retained `display` topic: every TTL/2 for all online vehicles, so
- * a new code is always there before the last one expires, and at once when a
- * vehicle comes online.
+ * Keeps each online vehicle's retained `display` topic current: a fresh
+ * signed live code (codes/live-code.ts) every TTL/2 for all online vehicles,
+ * so a new code is always there before the last one expires, and at once
+ * when a vehicle comes online — with the number of passengers on board now
+ * (DESIGN §7), for the driver's screen. A boarding or a getting off
+ * (onBoardChanged) publishes again half a second later (a stop's boarding
+ * folded into one count), so the count follows the
+ * passengers rather than the round.
  */
+/** How long a vehicle's screen waits after a boarding or a getting off for the ones that follow it. */
+export const ON_BOARD_SETTLE_MS = 500;
+
 export function createLiveCodePublisher(
-  deps: Pick<AppDeps, "config" | "clock" | "keys" | "metrics"> & { logger: Logger },
+  deps: Pick<AppDeps, "config" | "clock" | "keys" | "metrics" | "db"> & { logger: Logger },
   bus: VehicleBus,
-  onlineVehicles: () => Promise<string[]>,
+  vehicles: { online(): Promise<string[]>; isOnline(vehicleId: string): Promise<boolean> },
 ) {
-  async function publish(vehicleId: string, trigger: "schedule" | "online") {
+  // The primary, never a standby: the count must include the check-in just written.
+  const flow = createFlowRepository({ db: deps.db });
+
+  /** The counts, or none when they cannot be had: the live code goes out regardless. */
+  async function onBoard(ids: string[], at: Date): Promise<Map<string, number> | null> {
+    try {
+      return await flow.onBoardCounts(ids, at);
+    } catch (err) {
+      deps.logger.warn({ err, vehicles: ids.length }, "could not count passengers on board; the live code goes out without the count");
+      return null;
+    }
+  }
+
+  async function publish(vehicleId: string, trigger: Trigger, counts: Map<string, number> | null, at: Date) {
     const { url, expiresAt } = liveCodeUrl(deps, vehicleId);
     // Whole seconds, as the token carries them, so the screen's countdown matches what the server checks.
-    await bus.display(vehicleId, { url, expiresAt: Math.floor(expiresAt.getTime() / 1000) * 1000 });
+    const count = counts ? { onBoard: counts.get(vehicleId) ?? 0, onBoardAt: at.getTime() } : {};
+    await bus.display(vehicleId, { url, expiresAt: Math.floor(expiresAt.getTime() / 1000) * 1000, ...count });
     deps.metrics.liveCodesPublished.inc({ trigger });
   }
 
+  /** Republish period: half the TTL, so a code is replaced well before it expires. */
+  const periodMs = Math.max(1_000, (deps.config.liveCodeTtlSeconds * 1000) / 2);
+
+  async function publishOne(vehicleId: string, trigger: Trigger) {
+    const at = deps.clock.now();
+    await publish(vehicleId, trigger, await onBoard([vehicleId], at), at);
+  }
+
+  // One publish per vehicle at a time, a moment after the change; changes meanwhile make one more after it, not one each.
+  const pending = new Map<string, { again: boolean; done?: Promise<void> }>();
+  async function drain(vehicleId: string, state: { again: boolean }) {
+    try {
+      do {
+        state.again = false;
+        // A vehicle with no agent online gets nothing retained for it: it learns the count when it connects.
+        if (await vehicles.isOnline(vehicleId)) await publishOne(vehicleId, "on_board");
+      } while (state.again);
+    } catch (err) {
+      deps.logger.warn({ err, vehicleId }, "could not tell the driver's screen the passengers on board");
+    } finally {
+      pending.delete(vehicleId);
+    }
+  }
+
   return {
-    /** Republish period: half the TTL, so a code is replaced well before it expires. */
-    periodMs: Math.max(1_000, (deps.config.liveCodeTtlSeconds * 1000) / 2),
+    periodMs,
     /** At once, to a vehicle that just came online (in whichever process took its status). */
-    publishTo: (vehicleId: string) => publish(vehicleId, "online"),
-    /** The round over all online vehicles: run by the leader only (jobs/leader-lease.ts). */
+    publishTo: (vehicleId: string) => publishOne(vehicleId, "online"),
+    /**
+     * The round over all online vehicles: run by the leader only
+     * (jobs/leader-lease.ts), with one count for all of them. In slices of ROUND_SLICE spread over a third of the period, each slice
+     * confirmed by the broker before the next: 10,000 codes signed and
+     * published in one go held the event loop for seconds every 30 s, and
+     * every fix arriving meanwhile waited (npm run bench:fleet, fix-to-row
+     * p99). In id order, so a vehicle's turn comes at the same point of every
+     * round: its code is replaced every period, well before it expires.
+     */
     async publishAll() {
-      const ids = await onlineVehicles();
-      const results = await Promise.allSettled(ids.map((id) => publish(id, "schedule")));
-      const failed = results.filter((r) => r.status === "rejected").length;
+      const ids = (await vehicles.online()).sort();
+      const at = deps.clock.now();
+      const counts = await onBoard(ids, at);
+      const slices = Math.ceil(ids.length / ROUND_SLICE);
+      const gapMs = slices > 1 ? periodMs / 3 / slices : 0;
+      let failed = 0;
+      for (let i = 0; i < ids.length; i += ROUND_SLICE) {
+        if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
+        const results = await Promise.allSettled(ids.slice(i, i + ROUND_SLICE).map((id) => publish(id, "schedule", counts, at)));
+        failed += results.filter((r) => r.status === "rejected").length;
+      }
       if (failed) deps.logger.warn({ failed, of: ids.length }, "could not publish some live codes");
+    },
+    /**
+     * Someone boarded or got off `vehicleId` (a scan, a pass, a check-out, a
+     * trip's end): its screen gets the new count. Returns at once; runs after
+     * the change is committed, in whichever process made it.
+     */
+    onBoardChanged(vehicleId: string): void {
+      const running = pending.get(vehicleId);
+      if (running) {
+        running.again = true;
+        return;
+      }
+      const state: { again: boolean; done?: Promise<void> } = { again: false };
+      pending.set(vehicleId, state);
+      // A stop's boarding is many scans within a second or two: one count after it, not a query and a publish each.
+      state.done = new Promise<void>((settle) => setTimeout(settle, ON_BOARD_SETTLE_MS).unref()).then(() => drain(vehicleId, state));
+    },
+    /** Resolves once every count asked for so far has gone out (tests, and a stopping server). */
+    async settled(): Promise<void> {
+      await Promise.all([...pending.values()].map((p) => p.done));
     },
   };
 }

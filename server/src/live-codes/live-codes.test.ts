@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { MqttClient } from "mqtt";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { displayMessage, verifyLiveCode, type DisplayMessage } from "../../../protocol/index.ts";
+import { displayMessage, signPass, verifyLiveCode, type DisplayMessage } from "../../../protocol/index.ts";
 import { startTestSystem, until, type TestSystem } from "../../test/system.ts";
 
 let sys: TestSystem;
@@ -63,6 +65,59 @@ describe("live codes on the driver's screen", () => {
     const now = sys.t.clock.now();
     expect(verifyLiveCode(sys.t.deps.keys.liveCode, tokenOf(first.url), now)).toEqual({ ok: false, reason: "expired" });
     expect(verifyLiveCode(sys.t.deps.keys.liveCode, tokenOf(fresh.url), now).ok).toBe(true);
+  });
+
+  it("tells the driver's screen how many are on board: at once on a scan, a pass, getting off and a trip's end", async () => {
+    const v = await sys.registerVehicle();
+    const client = await sys.connect(v);
+    const seen = await displays(client, v.id);
+    const latest = () => seen.at(-1);
+    const onBoard = (n: number, what: string) => until(() => latest()?.onBoard === n, what);
+    await client.publishAsync(sys.topic(v.id, "status"), JSON.stringify({ online: true }), { qos: 1 });
+    await onBoard(0, "an empty vehicle's code");
+    expect(latest()!.onBoardAt).toBeGreaterThan(0);
+
+    // A phone scan with a companion: two on board.
+    const device = await sys.t.verifyPhone("13911112001");
+    const scan = await sys.t.call("POST", "/api/v1/checkins", { code: v.code.id, companions: [{ name: "孩子" }] }, { cookie: device.cookie });
+    expect(scan.status).toBe(201);
+    await onBoard(2, "the passenger and the companion");
+
+    // A pass read by the onboard scanner, through MQTT and ingest: three.
+    const personId = (await sys.t.call("POST", "/api/v1/passes", { phone: "13911112002", name: "李" }, await sys.t.staff("admin"))).json.personId as string;
+    const pass = signPass(sys.t.deps.keys.passSigning, { personId, issuedAt: Math.floor(Date.now() / 1000) });
+    const trip = randomUUID();
+    const now = () => sys.t.clock.now().getTime();
+    await client.publishAsync(sys.topic(v.id, "trip"), JSON.stringify({ event: "start", tripId: trip, ts: now() - 1_000 }), { qos: 1 });
+    await client.publishAsync(sys.topic(v.id, "checkin"), JSON.stringify({ checkinId: uuidv7(), ts: now(), pass }), { qos: 1 });
+    await onBoard(3, "the pass passenger as well");
+
+    // Getting off takes the passenger and the companion off.
+    const off = await sys.t.call("POST", `/api/v1/checkins/${scan.json.checkinId}/alight`, undefined, { cookie: device.cookie });
+    expect(off.status).toBe(200);
+    await onBoard(1, "the two who got off gone");
+
+    // The trip's end ends its riders' rides (DESIGN §7).
+    await client.publishAsync(sys.topic(v.id, "trip"), JSON.stringify({ event: "end", tripId: trip, ts: now() }), { qos: 1 });
+    await onBoard(0, "nobody after the trip's end");
+    // Every code still verifies: the count never cost the screen its live code.
+    for (const d of seen) expect(verifyLiveCode(sys.t.deps.keys.liveCode, tokenOf(d.url), new Date(d.expiresAt - 1_000)).ok).toBe(true);
+  });
+
+  it("tells an offline vehicle nothing when someone boards it", async () => {
+    const v = await sys.registerVehicle();
+    const client = await sys.connect(v);
+    const seen = await displays(client, v.id);
+    const device = await sys.t.verifyPhone("13911112003");
+    expect((await sys.t.call("POST", "/api/v1/checkins", { code: v.code.id }, { cookie: device.cookie })).status).toBe(201);
+    await sys.messaging.liveCodes.settled();
+    // A vehicle that did come online meanwhile gets its count: the one above did not.
+    const other = await sys.registerVehicle();
+    const otherClient = await sys.connect(other);
+    const otherSeen = await displays(otherClient, other.id);
+    await otherClient.publishAsync(sys.topic(other.id, "status"), JSON.stringify({ online: true }), { qos: 1 });
+    await until(() => otherSeen.length > 0, "the online vehicle's code");
+    expect(seen).toEqual([]);
   });
 
   it("sends no code to a vehicle that is offline", async () => {

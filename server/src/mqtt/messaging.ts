@@ -11,7 +11,7 @@ import type { AgentAccounts } from "./agent-accounts.ts";
 import { createAgentAuth } from "./broker-auth.ts";
 import type { BrokerLink } from "./broker-link.ts";
 import { createDynsec } from "./dynsec.ts";
-import { subscribeIngestOverNats } from "./nats-ingest.ts";
+import { connectNats, type NatsLink } from "./nats-link.ts";
 import { startEmbeddedBroker } from "./embedded-broker.ts";
 import { connectRemoteBroker, redactUrl } from "./remote-broker.ts";
 import { createVehicleBus, type VehicleBus } from "./vehicle-bus.ts";
@@ -55,17 +55,24 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
   const leadership = opts.leadership ?? soleLeader;
   const prefix = config.mqtt.topicPrefix;
   let link: BrokerLink | null = null;
+  let nats: NatsLink | null = null;
   const vehicleBus = createVehicleBus((topic, payload, o) => {
+    // On a NATS cluster, acks and live codes go out over NATS itself, alerts over MQTT at QoS 1 (nats-link.ts).
+    if (nats && !topic.endsWith("/alerts")) return nats.publish(topic, payload);
     if (!link) return Promise.reject(new Error("MQTT is not connected"));
     return link.publish(topic, payload, o);
   }, prefix);
   const repo = createIngestRepository(deps);
-  const liveCodes = createLiveCodePublisher(deps, vehicleBus, repo.onlineVehicles);
+  const liveCodes = createLiveCodePublisher(deps, vehicleBus, { online: repo.onlineVehicles, isOnline: repo.isOnline });
   const ingest = createIngest(deps, database, vehicleBus, {
     ...opts,
     onOnline: (vehicleId) => {
       opts.onOnline?.(vehicleId);
       liveCodes.publishTo(vehicleId).catch((err: unknown) => logger.warn({ err, vehicleId }, "could not publish live code"));
+    },
+    onBoardChanged: (vehicleId) => {
+      opts.onBoardChanged?.(vehicleId);
+      liveCodes.onBoardChanged(vehicleId);
     },
   });
   // On Mosquitto the dynamic-security plugin answers on $CONTROL/… to this same client: its replies, not an agent's message.
@@ -75,7 +82,6 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
 
   let brokerUrl: string;
   let agentAccounts: AgentAccounts;
-  let natsIngest: Awaited<ReturnType<typeof subscribeIngestOverNats>> | null = null;
   if (!config.mqtt.url) {
     const vehiclesRepo = createVehiclesRepository(deps);
     const auth = createAgentAuth({ topicPrefix: prefix, passwordHash: (id) => vehiclesRepo.agentPasswordHash(id), logger });
@@ -98,19 +104,17 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     brokerUrl = config.mqtt.url;
     if (config.mqtt.natsUrls.length) {
       // A NATS cluster: vehicle logins come from its config file (nats-users.ts), ingest from a queue group.
-      if (opts.ingest !== false) {
-        natsIngest = await subscribeIngestOverNats({
-          servers: config.mqtt.natsUrls,
-          username: config.mqtt.username,
-          password: config.mqtt.password,
-          topicPrefix: prefix,
-          logger,
-          onMessage,
-        }).catch(async (err: unknown) => {
-          await remote.close();
-          throw err;
-        });
-      }
+      nats = await connectNats({
+        servers: config.mqtt.natsUrls,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        topicPrefix: prefix,
+        logger,
+      }).catch(async (err: unknown) => {
+        await remote.close();
+        throw err;
+      });
+      if (opts.ingest !== false) nats.subscribeAgents(onMessage);
       agentAccounts = {
         provision: async (vehicleId) =>
           logger.info({ vehicleId }, "on NATS, add this vehicle's login to the cluster's users file (docs/DESIGN.md §2) and reload the nodes"),
@@ -131,11 +135,13 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     brokerUrl,
     ingest,
     liveCodes,
-    brokerConnected: () => (link?.connected() ?? false) && (natsIngest?.connected() ?? true),
+    brokerConnected: () => (link?.connected() ?? false) && (nats?.connected() ?? true),
     async close() {
       stopLiveCodes();
-      await natsIngest?.close();
+      await nats?.stopAgents();
       await ingest.drain().catch(() => {});
+      await liveCodes.settled();
+      await nats?.close();
       await link?.close();
       link = null;
     },

@@ -1,7 +1,7 @@
 import type { CodeVehicle } from "../codes/codes.repository.ts";
 import { kindLabels } from "../codes/poster.tsx";
 import type { HealthStatus } from "../persons/persons.repository.ts";
-import type { Lang, Strings } from "./i18n.ts";
+import { strings, type Lang, type Strings } from "./i18n.ts";
 import { displayTime, Page, scriptJson } from "./layout.tsx";
 import { checkinScript } from "./page-script.ts";
 import { RecordReadsCard, type RecordReads } from "./record-reads.tsx";
@@ -17,23 +17,56 @@ export interface RememberedPassenger {
   /** Masked name and phone, for "checking in as …". */
   who: string;
   exposure: Exposure | null;
-  /** A ride on this vehicle they have not checked out of, so they can get off without checking in again. */
-  openRide: { checkinId: string; boardedAt: Date } | null;
+  /**
+   * The ride on this vehicle they are on board of now (DESIGN §7), so the
+   * page leads with getting off, and can show the ride's screen again, without
+   * a new check-in. `status` is the verified owner's colour, for that screen.
+   */
+  onBoard: { checkinId: string; boardedAt: Date; companions: number; status: "green" | "yellow" | "red" } | null;
   /** Reads of their records for tracing. */
   reads?: RecordReads;
 }
 
-/** What a flagged passenger sees: which ride, when, and what to do now (issue 4 part 4). */
+const HOTLINE = "12320";
+
+/**
+ * What a flagged passenger sees first (issue 4 part 4, issue 13 part 6):
+ * which ride, when, and what to do now, with the health hotline one touch
+ * away — in the page's language, and the other one below it, since the
+ * phone's language may not be the reader's.
+ */
 export function ExposureNotice(props: { t: Strings; status: HealthStatus; exposure: Exposure | null; tz: string }) {
   const { t, status, exposure } = props;
   if (status === "clear") return null;
   const isCase = status === "case";
+  const other = t.htmlLang === strings.zh.htmlLang ? strings.en : strings.zh;
+  const steps = (s: Strings) => (isCase ? s.noticeStepsCase : s.noticeStepsCloseContact);
   return (
-    <section class={`card notice${isCase ? " case" : ""}`} id="notice" data-testid="notice">
-      <strong>{t.noticeTitle}</strong>
-      <p>{isCase ? t.noticeCase : t.noticeCloseContact}</p>
+    <section class={`card notice${isCase ? " case" : ""}`} id="notice" data-testid="notice" role="alert">
+      <h1 class="notice-title">{t.noticeTitle}</h1>
+      <p>
+        <strong>{isCase ? t.noticeCase : t.noticeCloseContact}</strong>
+      </p>
       {exposure ? <p>{t.noticeRide(`${exposure.plate}${exposure.routeId ? ` (${t.route} ${exposure.routeId})` : ""}`, displayTime(exposure.boardedAt, props.tz))}</p> : null}
-      <p>{isCase ? t.noticeWhatCase : t.noticeWhatCloseContact}</p>
+      <p class="steps-title">{t.noticeWhatTitle}</p>
+      <ol class="steps" data-testid="notice-steps">
+        {steps(t).map((step) => (
+          <li>{step}</li>
+        ))}
+      </ol>
+      <a class="button hotline" id="hotline" href={`tel:${HOTLINE}`} data-testid="hotline">
+        {t.callHotline}
+      </a>
+      <div class="other-lang" lang={other.htmlLang} data-testid="notice-other-lang">
+        <p>
+          <strong>{isCase ? other.noticeCase : other.noticeCloseContact}</strong> {other.noticeWhatTitle}
+        </p>
+        <ol class="steps">
+          {steps(other).map((step) => (
+            <li>{step}</li>
+          ))}
+        </ol>
+      </div>
     </section>
   );
 }
@@ -63,41 +96,111 @@ export function ErrorPage(props: { t: Strings; nonce: string; title: string; mes
   );
 }
 
-/** GET /v/{code}: the first-scan form or the one-tap button, and the result screen the script fills in. */
-export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
+/**
+ * What the remembered passenger may do here, first thing first: get off a
+ * ride they are on (confirmed in the page), or check in — with one tap when
+ * clear, or, for a flagged passenger, as a smaller choice below the notice.
+ */
+function RememberedActions(props: { t: Strings; me: RememberedPassenger; tz: string }) {
   const { t, me } = props;
+  const flagged = me.status !== "clear";
+  return (
+    <div id="remembered" data-state={me.onBoard ? "on-board" : flagged ? "flagged" : "ready"}>
+      <p>
+        {t.asPerson}
+        <strong>{me.who}</strong>
+      </p>
+      {me.onBoard ? (
+        <div id="open-ride" data-checkin={me.onBoard.checkinId}>
+          <p class="on-board">
+            <strong>{t.onBoardTitle}</strong>
+            <br />
+            {t.onBoardSince}
+            <strong>{displayTime(me.onBoard.boardedAt, props.tz)}</strong>
+          </p>
+          <button id="alight-open" type="button" class="primary">
+            {t.alight}
+          </button>
+          <button id="show-ride" type="button" class="secondary">
+            {t.showRide}
+          </button>
+        </div>
+      ) : flagged ? (
+        <div id="flagged-checkin">
+          <p class="small">{t.flaggedOnBoardHint}</p>
+          <button id="one-tap" type="button" class="secondary">
+            {t.flaggedCheckin}
+          </button>
+        </div>
+      ) : (
+        <button id="one-tap" type="button" class="primary">
+          {t.oneTap}
+        </button>
+      )}
+      <div id="alighted-note" class="done" role="status" hidden>
+        <strong id="alighted-text" />
+        <p class="small">{t.nextRide}</p>
+      </div>
+      <button id="forget" type="button" class="link">
+        {t.notYou}
+      </button>
+    </div>
+  );
+}
+
+/** Asks before a ride is ended: a tap on "I'm getting off" by mistake would cut the ride short for tracing. Moved by the script beside the button that opened it. */
+function AlightConfirm(props: { t: Strings }) {
+  const { t } = props;
+  return (
+    <div id="alight-confirm" class="confirm" role="alertdialog" aria-labelledby="alight-confirm-title" aria-describedby="alight-confirm-text" hidden>
+      <strong id="alight-confirm-title">{t.alightConfirmTitle}</strong>
+      <p id="alight-confirm-text" class="small">
+        {t.alightConfirmText}
+      </p>
+      <div class="confirm-buttons">
+        <button id="alight-yes" type="button" class="primary">
+          {t.alightYes}
+        </button>
+        <button id="alight-no" type="button" class="secondary">
+          {t.cancel}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** GET /v/{code}: the first-scan form or the remembered passenger's actions, and the result screen the script fills in. */
+export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
+  const { t, me, vehicle } = props;
+  const flagged = me !== null && me.status !== "clear";
   const config = {
     code: props.code,
     lang: props.lang,
     tz: props.tz,
+    // The ride they are on, to show its screen again without checking in (the shape of the check-in answer).
+    onBoard: me?.onBoard
+      ? {
+          checkinId: me.onBoard.checkinId,
+          verified: true,
+          boardedAt: me.onBoard.boardedAt.toISOString(),
+          alightedAt: null,
+          vehicle: { plate: vehicle.plate, kind: vehicle.kind, routeId: vehicle.routeId },
+          status: me.onBoard.status,
+          companions: Array.from({ length: me.onBoard.companions }, () => ({})),
+        }
+      : null,
     t: { ...t, noticeRide: undefined, codeSent: undefined, companionsCount: undefined, codeSentText: t.codeSent("{phone}"), companionsText: t.companionsCount(9).replace("9", "{n}") },
   };
   return (
-    <Page t={t} nonce={props.nonce} title={`${t.title} · ${props.vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};${checkinScript}`}>
-      <VehicleCard t={t} lang={props.lang} vehicle={props.vehicle} />
-      {me ? <ExposureNotice t={t} status={me.status} exposure={me.exposure} tz={props.tz} /> : null}
+    <Page t={t} nonce={props.nonce} title={`${t.title} · ${vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};${checkinScript}`}>
+      {/* A flagged passenger reads what to do before anything else. */}
+      {flagged ? <ExposureNotice t={t} status={me.status} exposure={me.exposure} tz={props.tz} /> : null}
       <div id="notice-slot" />
-      {me?.reads ? <RecordReadsCard t={t} reads={me.reads} tz={props.tz} /> : null}
+      <VehicleCard t={t} lang={props.lang} vehicle={vehicle} />
 
       <section class="card" id="start">
         {me ? (
-          <div id="remembered">
-            <p>
-              {t.asPerson}
-              <strong>{me.who}</strong>
-            </p>
-            <button id="one-tap" type="button">{t.oneTap}</button>
-            {me.openRide ? (
-              <div id="open-ride" data-checkin={me.openRide.checkinId}>
-                <p class="small">
-                  {t.onBoardSince}
-                  <strong>{displayTime(me.openRide.boardedAt, props.tz)}</strong>
-                </p>
-                <button id="alight-open" type="button" class="secondary">{t.alight}</button>
-              </div>
-            ) : null}
-            <button id="forget" type="button" class="secondary">{t.notYou}</button>
-          </div>
+          <RememberedActions t={t} me={me} tz={props.tz} />
         ) : (
           <form id="first-scan" novalidate>
             <label for="phone">{t.phone}</label>
@@ -107,13 +210,13 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
             <label>{t.companions}</label>
             <div id="companions" />
             <button id="add-companion" type="button" class="secondary">{t.addCompanion}</button>
-            <button id="submit" type="submit">{t.submit}</button>
+            <button id="submit" type="submit" class="primary">{t.submit}</button>
             <p class="small">{t.privacy}</p>
           </form>
         )}
-        {props.vehicle.kind === "coach" ? (
+        {vehicle.kind === "coach" && !me?.onBoard ? (
           // Coaches sell seats; tracing weighs rows near a case's row most (DESIGN §7).
-          <div>
+          <div id="seat-field">
             <label for="seat">{t.seat}</label>
             <input id="seat" name="seat" maxlength={10} autocomplete="off" />
           </div>
@@ -147,9 +250,17 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
           <div id="verify-error" class="error" role="alert" hidden />
         </section>
         <p class="small center">{t.showDriver}</p>
-        <button id="alight" type="button">{t.alight}</button>
+        <button id="alight" type="button" class="primary">{t.alight}</button>
+        <div id="result-alighted" class="done" role="status" hidden>
+          <strong id="result-alighted-text" />
+          <p class="small">{t.nextRide}</p>
+        </div>
+        <div id="alight-error" class="error" role="alert" hidden />
         <a class="button secondary" href={`/pass?lang=${props.lang}`}>{t.myPass}</a>
       </section>
+      <AlightConfirm t={t} />
+
+      {me?.reads ? <RecordReadsCard t={t} reads={me.reads} tz={props.tz} /> : null}
     </Page>
   );
 }

@@ -16,6 +16,10 @@ main{max-width:480px;margin:0 auto;padding:16px}
 .vehicle{text-align:center}
 .plate{font-size:30px;font-weight:700;letter-spacing:.04em}
 .meta{color:#4a5a50}
+button,input{font-family:inherit}
+#result{margin-bottom:14px}
+/* A route id may be 64 characters with no break (a GTFS feed's): it wraps rather than widening a phone's screen. */
+.meta,.result{overflow-wrap:anywhere}
 label{display:block;margin:10px 0 4px;font-weight:600}
 input{width:100%;font-size:18px;padding:11px 12px;border:1px solid #b9c4bd;border-radius:10px}
 button,.button{display:block;width:100%;font-size:19px;font-weight:700;padding:14px;margin-top:14px;border:0;border-radius:12px;background:#0a7d3b;color:#fff;text-align:center;text-decoration:none}
@@ -39,6 +43,22 @@ button:disabled{opacity:.6}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;text-align:left;margin:12px 0 0}
 dt{opacity:.85}dd{margin:0;font-weight:700}
 .center{text-align:center}
+button.link{background:none;color:#0a5c2c;font-size:15px;font-weight:600;padding:8px;margin-top:8px;text-decoration:underline}
+.notice-title{font-size:22px;margin:0 0 6px}
+.steps-title{margin:10px 0 2px;font-weight:700}
+.steps{margin:4px 0 0;padding-left:1.4em}
+.steps li{margin:2px 0}
+.button.hotline{background:#7a4f00}
+.notice.case .button.hotline{background:#8a1c12}
+.other-lang{border-top:1px solid rgba(0,0,0,.14);margin-top:14px;padding-top:8px;font-size:14px;color:#3d4a42}
+.other-lang p{margin:0 0 4px}
+.on-board{margin:10px 0 0}
+.confirm{border:2px solid #0a7d3b;border-radius:12px;padding:12px;margin-top:14px;background:#f4faf6}
+.confirm p{margin:6px 0 0}
+.confirm-buttons{display:flex;flex-wrap:wrap;gap:0 10px}
+.confirm-buttons button{flex:1 1 9em;width:auto;margin-top:12px}
+.done{background:#eef3f0;border-radius:10px;padding:12px;margin-top:14px}
+.done p{margin:6px 0 0}
 `;
 
 /** `nonce`: the request's CSP nonce (security/csp.ts); the page's own <style> and <script> carry it, nothing else can run. */

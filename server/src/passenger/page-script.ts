@@ -6,9 +6,15 @@ export const checkinScript = String.raw`
 (function () {
   var cfg = window.__checkin, t = cfg.t;
   function $(id) { return document.getElementById(id); }
-  function fmt(d, opts) { return new Intl.DateTimeFormat(t.locale, Object.assign({ timeZone: cfg.tz, hour12: false }, opts)).format(d); }
+  function fmt(d, opts) { return new Intl.DateTimeFormat(t.locale, Object.assign({ timeZone: cfg.tz, hourCycle: "h23" }, opts)).format(d); }
   function clockText(d) { return fmt(d, { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
-  function dateTimeText(d) { return fmt(d, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); }
+  // One style for dates on every screen, as the server renders them (layout.tsx displayTime): 2026-12-01 22:53, whatever the phone's locale.
+  function dateTimeText(d) {
+    var p = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: cfg.tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+      .formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
+  }
 
   function showError(message) { var e = $("error"); e.textContent = message; e.hidden = false; }
   function errorText(body) {
@@ -88,13 +94,52 @@ export const checkinScript = String.raw`
       showStatus(r.data.status);
     }).catch(function () { $("confirm-code").disabled = false; verifyError(t.offline); });
   };
+  function timeText(d) { return fmt(d, { hour: "2-digit", minute: "2-digit" }); }
   function showAlighted(at) {
     $("r-alighted-label").hidden = false;
     $("r-alighted").hidden = false;
     $("r-alighted").textContent = dateTimeText(new Date(at));
-    $("alight").disabled = true;
-    $("alight").textContent = t.alighted;
+    $("alight").hidden = true;
+    $("result-alighted-text").textContent = t.alightedAtText.replace("{time}", timeText(new Date(at)));
+    $("result-alighted").hidden = false;
   }
+
+  // "I'm getting off" asks first, in the page (no window.confirm: some in-app browsers never show it),
+  // with the question placed right under the button that asked.
+  var asking = null;
+  function closeConfirm() {
+    if (!asking) return;
+    asking.trigger.hidden = false;
+    $("alight-confirm").hidden = true;
+    asking = null;
+  }
+  function askAlight(trigger, checkinId, done, fail) {
+    closeConfirm();
+    asking = { trigger: trigger, checkinId: checkinId, done: done, fail: fail };
+    var box = $("alight-confirm");
+    trigger.parentNode.insertBefore(box, trigger.nextSibling);
+    trigger.hidden = true;
+    box.hidden = false;
+    $("alight-yes").disabled = false;
+    $("alight-yes").focus();
+  }
+  $("alight-no").onclick = closeConfirm;
+  $("alight-yes").onclick = function () {
+    var a = asking;
+    if (!a) return;
+    $("alight-yes").disabled = true;
+    send("POST", "/api/v1/checkins/" + a.checkinId + "/alight").then(function (r) {
+      $("alight-confirm").hidden = true;
+      asking = null;
+      if (r.ok) a.done(r.data.alightedAt);
+      else { a.trigger.hidden = false; a.fail(errorText(r.data)); }
+    }).catch(function () {
+      $("alight-confirm").hidden = true;
+      asking = null;
+      a.trigger.hidden = false;
+      a.fail(t.offline);
+    });
+  };
 
   function checkIn(body) {
     body.code = cfg.code;
@@ -146,20 +191,22 @@ export const checkinScript = String.raw`
     send("POST", "/passenger/forget").then(function () { location.reload(); });
   };
   if ($("alight-open")) $("alight-open").onclick = function () {
-    var button = $("alight-open");
-    button.disabled = true;
-    send("POST", "/api/v1/checkins/" + $("open-ride").getAttribute("data-checkin") + "/alight").then(function (r) {
-      if (r.ok) button.textContent = t.alighted + " " + clockText(new Date(r.data.alightedAt));
-      else { button.disabled = false; showError(errorText(r.data)); }
-    }).catch(function () { button.disabled = false; showError(t.offline); });
+    $("error").hidden = true;
+    askAlight($("alight-open"), $("open-ride").getAttribute("data-checkin"), function (at) {
+      // Off this ride: nothing more to do here until the next boarding, which is a new scan.
+      $("open-ride").hidden = true;
+      $("alighted-text").textContent = t.alightedAtText.replace("{time}", timeText(new Date(at)));
+      $("alighted-note").hidden = false;
+    }, showError);
   };
+  if ($("show-ride")) $("show-ride").onclick = function () { if (cfg.onBoard) showResult(cfg.onBoard); };
   $("alight").onclick = function () {
     if (!current) return;
-    $("alight").disabled = true;
-    send("POST", "/api/v1/checkins/" + current.checkinId + "/alight").then(function (r) {
-      if (r.ok) showAlighted(r.data.alightedAt);
-      else { $("alight").disabled = false; alert(errorText(r.data)); }
-    }).catch(function () { $("alight").disabled = false; alert(t.offline); });
+    $("alight-error").hidden = true;
+    askAlight($("alight"), current.checkinId, showAlighted, function (message) {
+      $("alight-error").textContent = message;
+      $("alight-error").hidden = false;
+    });
   };
 
   function tick() { $("clock").textContent = clockText(new Date()); }

@@ -10,7 +10,7 @@ import { PassCard, PassForm } from "../passes/pass-card.tsx";
 import { createPassIssuer } from "../passes/passes.service.ts";
 import { clientAddress } from "../client-address.ts";
 import { maskName, maskPhone, normalisePhone } from "../persons/phone.ts";
-import { createPersonsRepository } from "../persons/persons.repository.ts";
+import { createPersonsRepository, statusColour } from "../persons/persons.repository.ts";
 import { CheckinPage, ErrorPage, ExposureNotice, type RememberedPassenger } from "./checkin-page.tsx";
 import { devicePersonId, forgetDevice, rememberDevice } from "./device.ts";
 import { createOtpRepository } from "../otp/otp.repository.ts";
@@ -23,9 +23,6 @@ import { isPlainText } from "../../../protocol/fields.ts";
 
 /** "张* 138****5678": enough on a screen or card for the owner to know it is theirs, little for anyone else. */
 const masked = (name: string | null, phone: string | null) => [name && maskName(name), phone && maskPhone(phone)].filter(Boolean).join(" ");
-
-/** How far back the page offers "I'm getting off" for a ride not checked out of: a long coach ride, not yesterday's bus. */
-const OPEN_RIDE_MS = 6 * 3_600_000;
 
 const html = (c: Context, page: unknown, status: 200 | 400 | 404 | 410 | 429 = 200) =>
   c.html(`<!doctype html>${String(page)}`, status, { "cache-control": "no-store" });
@@ -50,12 +47,13 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     if (!person) return null;
     const now = deps.clock.now();
     const exposure = person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? now);
-    const ride = vehicleId ? await checkins.openRide(person.id, vehicleId, new Date(now.getTime() - OPEN_RIDE_MS)) : null;
+    const ride = vehicleId ? await checkins.onBoardRide(person.id, vehicleId, now) : null;
+    const companions = ride ? await checkins.companionsOf(ride.id, ride.vehicleId, ride.boardedAt) : [];
     return {
       status: person.status,
       who: masked(person.name, person.phone),
       exposure,
-      openRide: ride ? { checkinId: ride.id, boardedAt: ride.boardedAt } : null,
+      onBoard: ride ? { checkinId: ride.id, boardedAt: ride.boardedAt, companions: companions.length, status: statusColour(person.status) } : null,
       reads: await repos.audit.readsOf(person.id, 5),
     };
   }

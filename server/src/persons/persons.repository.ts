@@ -74,6 +74,21 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
       return toRef(row!);
     },
 
+    /**
+     * The device's verified person typing their own phone again, as a
+     * statement of the same shape as upsertSql: seen now, and renamed when a
+     * name is given. No row when `phone` is not theirs (someone else's phone
+     * typed on this device), nor when they were erased.
+     */
+    ownPhoneSql(id: string, phone: string, name?: string | null): SQL {
+      const now = clock.now();
+      const nameEnc = name ? encrypt(keys.personalData, name) : null;
+      return sql`
+        update persons set last_seen_at = ${now.toISOString()}::timestamptz, name_enc = coalesce(${nameEnc}::text, name_enc)
+         where id = ${id}::uuid and phone_hash = ${lookupHash(keys.phoneHash, phone)}
+        returning id, ${effectiveStatusSql("persons", now)} as status, status_set_at`;
+    },
+
     /** The person remembered by a device, as a statement of the same shape as upsertSql. */
     byIdSql(id: string): SQL {
       return sql`select id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at from persons where id = ${id}::uuid`;

@@ -10,8 +10,10 @@ import { Poster } from "../codes/poster.tsx";
 import { qrSvg } from "../codes/qr.ts";
 import { provisionAgent } from "../vehicles/vehicle-agent.routes.ts";
 import { VehicleKindSchema } from "../vehicles/vehicles.routes.ts";
-import { text } from "../../../protocol/fields.ts";
+import { routeIdText, text } from "../../../protocol/fields.ts";
 import { auditRow } from "./audit-row.ts";
+import type { NetworkRepository } from "../gtfs/network.repository.ts";
+import { refuseUnknownRoutes } from "../vehicles/vehicle-route.routes.ts";
 import type { FleetSyncRepository, FleetVehicle } from "./fleet-sync.repository.ts";
 import { MAX_BATCH } from "./fleet-sync.repository.ts";
 import type { requireFleetAccess } from "./fleet-access.ts";
@@ -26,7 +28,7 @@ const FleetItemSchema = z
     externalId,
     plate: text({ trim: true, min: 2, max: 20 }),
     kind: VehicleKindSchema,
-    routeId: text({ trim: true, min: 1, max: 32 }).nullable().optional(),
+    routeId: routeIdText().nullable().optional(),
     capacity: z.number().int().min(1).max(500).nullable().optional(),
     status: z.enum(["active", "retired"]).optional().openapi({ description: "retired takes the car out of service: its codes stop working, its history stays" }),
   })
@@ -56,7 +58,7 @@ const upsert = createRoute({
   tags: ["platforms"],
   summary: `Create, update and retire up to ${MAX_BATCH} of the operator's cars in one call, idempotent by the platform's own externalId`,
   description:
-    "An upsert: cars not in the batch are left as they are. Re-sending a batch changes nothing (unchanged counts them). All or nothing: a plate already on another car of this operator → 409 plate_taken; an externalId or plate twice in the batch → 400 duplicate_in_batch. Authenticated by the operator's API key (Bearer tck_…) or its staff.",
+    "An upsert: cars not in the batch are left as they are. Re-sending a batch changes nothing (unchanged counts them). All or nothing: a plate already on another car of this operator → 409 plate_taken; an externalId or plate twice in the batch → 400 duplicate_in_batch; with a GTFS feed imported, a routeId not among its routes → 400 unknown_route. Authenticated by the operator's API key (Bearer tck_…) or its staff.",
   security: keyOrStaff,
   request: { params: operatorParams, ...jsonBody(z.object({ vehicles: z.array(FleetItemSchema).min(1).max(MAX_BATCH) }).openapi("FleetBatch")) },
   responses: {
@@ -138,6 +140,7 @@ export function registerFleetSyncRoutes(
   deps: AppDeps,
   access: ReturnType<typeof requireFleetAccess>,
   fleet: FleetSyncRepository,
+  network: NetworkRepository,
 ) {
   const present = (v: FleetVehicle) => ({
     id: v.id,
@@ -162,7 +165,10 @@ export function registerFleetSyncRoutes(
 
   app.openapi(upsert, async (c) => {
     const { operatorId, actor } = c.var.fleet;
-    const result = await fleet.upsert(operatorId, c.req.valid("json").vehicles, actor);
+    const batch = c.req.valid("json").vehicles;
+    // The same rule as one vehicle's: with a timetable imported, a car's route is one of its routes.
+    await refuseUnknownRoutes(network, batch.flatMap((v) => (v.routeId ? [v.routeId] : [])));
+    const result = await fleet.upsert(operatorId, batch, actor);
     c.var.log.info({ operatorId, by: actor.id, created: result.created, updated: result.updated }, "fleet batch applied");
     return c.json({ ...result, vehicles: result.vehicles.map(present) }, 200);
   });

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import { requireStaff } from "../auth/auth.middleware.ts";
 import type { AppDeps } from "../context.ts";
-import { text } from "../../../protocol/fields.ts";
+import { routeIdText, text } from "../../../protocol/fields.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { VehicleKindSchema } from "./vehicle-kind.ts";
 import type { NetworkRepository } from "../gtfs/network.repository.ts";
@@ -23,7 +23,7 @@ const assign = createRoute({
     ...jsonBody(
       z
         .object({
-          routeId: text({ trim: true, min: 1, max: 32 }).nullable().optional(),
+          routeId: routeIdText().nullable().optional(),
           plate: text({ trim: true, min: 2, max: 20 }).optional(),
           kind: VehicleKindSchema.optional(),
           capacity: z.number().int().min(1).max(500).nullable().optional(),
@@ -38,6 +38,14 @@ const assign = createRoute({
   },
 });
 
+/** 400 unknown_route when a feed is imported and does not have these routes (DESIGN: a vehicle's route must be one of its routes). */
+export async function refuseUnknownRoutes(network: NetworkRepository, ids: readonly string[]) {
+  const unknown = await network.unknownRoutes(ids);
+  if (!unknown.length) return;
+  const named = unknown.slice(0, 5).join(", ") + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : "");
+  throw badRequest("unknown_route", `${unknown.length === 1 ? "Route" : "Routes"} ${named} ${unknown.length === 1 ? "is" : "are"} not in the imported GTFS feed`);
+}
+
 export function registerVehicleRouteAssignment(app: Router, { logger }: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository, network: NetworkRepository) {
   app.on("PATCH", "/vehicles/*", requireStaff(auth, "admin", "operator"));
   app.openapi(assign, async (c) => {
@@ -49,9 +57,7 @@ export function registerVehicleRouteAssignment(app: Router, { logger }: AppDeps,
     await vehicles.update(vehicle, change);
     if (Object.keys(change).length) logger.info({ vehicleId: id, fields: Object.keys(change), by: c.var.user.id }, "vehicle corrected");
     if (routeId !== undefined) {
-      if (routeId !== null && (await network.hasFeed()) && !(await network.routeExists(routeId))) {
-        throw badRequest("unknown_route", `Route ${routeId} is not in the imported GTFS feed`);
-      }
+      if (routeId !== null) await refuseUnknownRoutes(network, [routeId]);
       await vehicles.assignRoute(id, routeId);
       logger.info({ vehicleId: id, routeId, by: c.var.user.id }, "vehicle assigned to route");
     }

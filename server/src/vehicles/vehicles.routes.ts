@@ -5,7 +5,9 @@ import type { AppDeps } from "../context.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import type { VehiclesRepository } from "./vehicles.repository.ts";
 import { provisionAgent, registerVehicleAgentRoutes } from "./vehicle-agent.routes.ts";
-import { text } from "../../../protocol/fields.ts";
+import { refuseUnknownRoutes } from "./vehicle-route.routes.ts";
+import type { NetworkRepository } from "../gtfs/network.repository.ts";
+import { ROUTE_ID_MAX, routeIdText, text } from "../../../protocol/fields.ts";
 
 import { VehicleKindSchema } from "./vehicle-kind.ts";
 export { VehicleKindSchema };
@@ -33,7 +35,7 @@ const RegisterSchema = z
     kind: VehicleKindSchema,
     /** Operator (company) name; operator staff always register into their own. */
     operator: text({ trim: true, min: 1, max: 100 }).optional(),
-    routeId: text({ trim: true, min: 1, max: 32 }).optional(),
+    routeId: routeIdText().optional(),
     capacity: z.number().int().min(1).max(500).optional(),
   })
   .openapi("RegisterVehicle");
@@ -43,7 +45,7 @@ const register = createRoute({
   path: "/vehicles",
   tags: ["vehicles"],
   summary: "Register a vehicle: returns its code and, only this once, the agent's password",
-  description: "A plate already on a vehicle in service in the same fleet → 409 plate_taken.",
+  description: "A plate already on a vehicle in service in the same fleet → 409 plate_taken. With a GTFS feed imported, `routeId` must be one of its routes (400 unknown_route).",
   security: staffSecurity,
   request: jsonBody(RegisterSchema),
   responses: {
@@ -66,7 +68,7 @@ const list = createRoute({
   path: "/vehicles",
   tags: ["vehicles"],
   security: staffSecurity,
-  request: { query: z.object({ routeId: text({ max: 32 }).optional() }) },
+  request: { query: z.object({ routeId: text({ max: ROUTE_ID_MAX }).optional() }) },
   responses: { 200: json(z.object({ vehicles: z.array(VehicleSchema) })), ...errors(401, 403) },
 });
 
@@ -89,7 +91,7 @@ const retire = createRoute({
   responses: { 200: json(z.object({ id: z.string(), retiredAt: z.string() }), "Retired"), ...errors(400, 401, 403, 404) },
 });
 
-export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository) {
+export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRepository, vehicles: VehiclesRepository, network: NetworkRepository) {
   const codeUrl = (codeId: string) => `${deps.config.publicUrl}/v/${codeId}`;
   const present = (v: Awaited<ReturnType<VehiclesRepository["getFor"]>> | (Awaited<ReturnType<VehiclesRepository["list"]>>[number] & { codeId?: string | null })) => ({
     id: v.id,
@@ -109,6 +111,7 @@ export function registerVehiclesRoutes(app: Router, deps: AppDeps, auth: AuthRep
   app.openapi(register, async (c) => {
     const body = c.req.valid("json");
     const user = c.var.user;
+    if (body.routeId) await refuseUnknownRoutes(network, [body.routeId]);
     const operatorId =
       user.role === "operator" ? user.operatorId : body.operator ? (await auth.operatorByName(body.operator)).id : null;
     const created = await vehicles.register({ ...body, operatorId });

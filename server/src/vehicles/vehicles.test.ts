@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
+import { ROUTE_ID_MAX } from "../../../protocol/fields.ts";
 import { createVehiclesRepository } from "./vehicles.repository.ts";
 
 let t: TestApp;
@@ -58,6 +59,36 @@ describe("vehicle registry", () => {
     expect(badId.status).toBe(400);
     const huge = await t.call("POST", "/api/v1/vehicles", { plate: "X".repeat(100_000), kind: "bus" }, admin);
     expect(huge.status).toBe(413);
+  });
+
+  it("takes a route id as long as a GTFS feed's (64 characters) on register, correction, fleet upload and list filter, and refuses a longer one", async () => {
+    const op = await t.staff("operator", "Long Route Co");
+    const operator = await t.auth.operatorByName("Long Route Co");
+    // As long as the importer takes (gtfs.files.ts), with no break opportunity.
+    const longest = "de:vbb:1923_700:" + "9".repeat(64 - 16);
+    const tooLong = longest + "9";
+    expect(longest).toHaveLength(ROUTE_ID_MAX);
+
+    const created = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·RT064", kind: "bus", routeId: longest }, op);
+    expect(created.status, created.text).toBe(201);
+    const refused = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·RT065", kind: "bus", routeId: tooLong }, op);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toContain("routeId");
+
+    const other = (await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·RT066", kind: "bus" }, op)).json.id;
+    const patched = await t.call("PATCH", `/api/v1/vehicles/${other}`, { routeId: longest }, op);
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.json.routeId).toBe(longest);
+    expect((await t.call("PATCH", `/api/v1/vehicles/${other}`, { routeId: tooLong }, op)).status).toBe(400);
+
+    const put = (routeId: string) => t.call("PUT", `/api/v1/operators/${operator.id}/vehicles`, { vehicles: [{ externalId: "long-1", plate: "鲁A·RT067", kind: "bus", routeId }] }, op);
+    const bulk = await put(longest);
+    expect(bulk.status, bulk.text).toBe(200);
+    expect(bulk.json.vehicles[0].routeId).toBe(longest);
+    expect((await put(tooLong)).status).toBe(400);
+
+    const listed = await t.call("GET", `/api/v1/vehicles?routeId=${encodeURIComponent(longest)}`, undefined, op);
+    expect(listed.json.vehicles.map((v: { plate: string }) => v.plate).sort()).toEqual(["鲁A·RT064", "鲁A·RT066", "鲁A·RT067"]);
   });
 
   it("refuses a plate already in service in the same fleet with 409 plate_taken, and lets another fleet use it", async () => {

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 
 /**
- * The tablet page: the live code large, the vehicle and its trip, alerts, and
- * buttons to start and end a trip. Plain HTML polling /state every
- * second: nothing to build, and it works on an old tablet's browser.
- * Alerts sit beside the code (below it on a portrait screen), never over it.
+ * The tablet page: the live code large, the vehicle and its trip, the clock
+ * and how many passengers are on board, alerts, and buttons to start and end
+ * a trip. Plain HTML polling /state every second: nothing to build, and it
+ * works on an old tablet's browser. Alerts sit beside the code (below it on a
+ * portrait screen), never over it.
  */
 const STYLE = `
  *{box-sizing:border-box}
@@ -12,6 +13,10 @@ const STYLE = `
  header{width:100%;display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center;justify-content:space-between;padding:.5em 1em;background:#222}
  #plate{font-size:1.5em;font-weight:700}
  #clock{font-size:1.6em;font-variant-numeric:tabular-nums;font-weight:700}
+ #onboard{font-size:1.25em;white-space:nowrap}
+ #onboard b{font-size:1.3em;font-variant-numeric:tabular-nums;margin:0 .15em}
+ #onboard.stale{opacity:.5}
+ .now{display:flex;gap:.4em 1.2em;align-items:baseline;flex-wrap:wrap}
  .dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;background:#c33;margin-right:.4em}
  .dot.on{background:#3c3}
  main{flex:1;display:grid;grid-template-columns:minmax(0,1fr) minmax(16em,24em);gap:1em;padding:1em;align-items:start}
@@ -33,7 +38,9 @@ const STYLE = `
  #trip{font-size:1.1em}
  form{display:flex;gap:.5em;flex-wrap:wrap}
  input,button{font-size:1.05em;padding:.5em;min-width:0}
- input{flex:1 1 6em}
+ input{flex:1 1 7.5em}
+ #err{background:#7f1d1d;border-radius:6px;padding:.6em .7em}
+ #err:empty{display:none}
 `;
 
 // Text goes in as text (textContent, DOM nodes): the trip's route or an alert's fields can never become markup.
@@ -43,9 +50,17 @@ const $ = (id) => document.getElementById(id);
 const SCAN_SHOWN_MS = 6000;
 let qrUrl = null;
 const hm = (t) => { const d = new Date(t); return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0"); };
+const ERRORS = { no_open_trip: "没有进行中的行程 No trip is open", invalid_request: "填写有误 Check what you typed" };
+// Failures are told on the page, not in a dialog a driver must dismiss while driving.
 async function post(path, body) {
-  const res = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok && path !== "/alerts/ack") alert((await res.json()).error?.message ?? res.statusText);
+  $("err").textContent = "";
+  try {
+    const res = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (!res.ok && path !== "/alerts/ack") {
+      const error = (await res.json().catch(() => ({}))).error ?? {};
+      $("err").textContent = ERRORS[error.code] ?? "操作失败 Failed: " + (error.message ?? res.statusText);
+    }
+  } catch { $("err").textContent = "终端无响应 agent not reachable"; }
   refresh();
 }
 $("start").onsubmit = (e) => { e.preventDefault(); const f = new FormData(e.target); const b = {}; for (const [k, v] of f) if (v) b[k] = v; post("/trip/start", b); };
@@ -57,7 +72,7 @@ const SCAN_TEXT = {
 };
 function tick() {
   const now = new Date();
-  $("clock").textContent = now.toLocaleTimeString("zh-CN", { hour12: false });
+  $("clock").textContent = now.toLocaleTimeString("zh-CN", { hourCycle: "h23" });
 }
 async function refresh() {
   try {
@@ -65,6 +80,9 @@ async function refresh() {
     $("plate").textContent = s.plate ?? s.vehicleId;
     $("dot").className = "dot" + (s.online ? " on" : "");
     $("link").textContent = (s.online ? "在线 online" : "离线 offline") + (s.outbox.pending ? " · 待发 " + s.outbox.pending : "");
+    // Counted by the server (DESIGN §7) and sent with the live code; faded while the link is down, as it may be old.
+    $("onboard-n").textContent = s.onBoard ? String(s.onBoard.count) : "–";
+    $("onboard").className = s.onBoard && s.online ? "" : "stale";
     if (s.display && s.display.url !== qrUrl) { qrUrl = s.display.url; const img = document.createElement("img"); img.alt = "乘车码 live code"; img.src = "/qr.png?v=" + encodeURIComponent(s.display.expiresAt); $("qr").replaceChildren(img); }
     $("expires").textContent = s.display ? "有效至 valid until " + hm(s.display.expiresAt) : "";
     $("trip").textContent = s.trip ? "行程 Trip: " + [s.trip.routeId, s.trip.direction, s.trip.orderRef].filter(Boolean).join(" ") + " · 发车 since " + hm(s.trip.startedAt) : "未发车 No open trip";
@@ -116,12 +134,13 @@ export const TABLET_PAGE = `<!doctype html>
 <title>乘车码 Vehicle code</title>
 <style>${STYLE}</style></head>
 <body>
-<header><span id="plate">…</span><span id="clock"></span><span><span id="dot" class="dot"></span><span id="link">离线 offline</span></span></header>
+<header><span id="plate">…</span><span class="now"><span id="clock"></span><span id="onboard" class="stale" aria-live="polite">车上<b id="onboard-n">–</b>人 · on board</span></span><span><span id="dot" class="dot"></span><span id="link">离线 offline</span></span></header>
 <main>
 <section id="code"><div id="qr">等待乘车码… waiting for the live code…</div><div id="expires"></div></section>
 <aside>
 <div id="alerts" aria-live="assertive"></div>
 <div id="scan" role="status"></div>
+<div id="err" role="alert"></div>
 <div id="trip"></div>
 <form id="start"><input name="routeId" placeholder="线路 route" aria-label="线路 route"><input name="direction" placeholder="方向 direction" aria-label="方向 direction"><input name="orderRef" placeholder="订单 order" aria-label="订单 order"><button>发车 Start trip</button></form>
 <form id="end"><button>收车 End trip</button></form>

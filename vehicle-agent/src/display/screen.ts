@@ -13,15 +13,20 @@ export interface ScreenAlert extends AlertMessage {
 
 export function createScreen() {
   let display: DisplayMessage | null = null;
+  let onBoard: { count: number; at: number } | null = null;
   const alerts: ScreenAlert[] = [];
   let png: { url: string; png: Buffer } | null = null;
 
   return {
     display: () => display,
     alerts: () => alerts,
+    /** Passengers on board now, as the server last counted them; null until a server that counts says so. */
+    onBoard: () => onBoard,
     setDisplay(message: DisplayMessage): boolean {
       const changed = display?.url !== message.url;
       display = message;
+      // Several server processes publish; a count made earlier never replaces a later one.
+      if (message.onBoard !== undefined && (!onBoard || (message.onBoardAt ?? 0) >= onBoard.at)) onBoard = { count: message.onBoard, at: message.onBoardAt ?? 0 };
       return changed;
     },
     /** The driver has seen it (one touch on the screen): it leaves the screen. */

@@ -72,6 +72,9 @@ export function createDriverServer(controls: DriverControls) {
       switch (route) {
         case "GET /":
           return send(200, "text/html; charset=utf-8", TABLET_PAGE);
+        case "GET /favicon.ico":
+          // The page has no icon; an answer without one keeps the browser from logging a 404 on every load.
+          return send(204, "image/x-icon", "");
         case "GET /state":
           return json(200, controls.state());
         case "GET /qr.png": {
