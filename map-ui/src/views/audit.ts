@@ -8,7 +8,7 @@ import { timeInput } from "../time-input.ts";
 import { personHref, traceHref } from "./cases.ts";
 
 /** The audit log for admins (issue 11 part 6): who read or changed what, about whom, why; filtered and paged. */
-export const auditView: View = (_ctx, el, params) => {
+export const auditView: View = (ctx, el, params) => {
   const person = h("input", { name: "personId", maxlength: "36", autocomplete: "off", value: params[0] ?? "" });
   const user = select([["", t("audit.anyone")]], "", { name: "userId" });
   const reason = h("input", { name: "reason", maxlength: "200", autocomplete: "off" });
@@ -22,7 +22,7 @@ export const auditView: View = (_ctx, el, params) => {
     "form",
     { className: "filters", "aria-label": t("audit.filter") },
     h("div", { className: "row" }, field(t("audit.person"), person), field(t("audit.user"), user), field(t("audit.reason"), reason)),
-    h("div", { className: "row" }, field(t("audit.from"), from), field(t("audit.to"), to), h("button", { type: "submit" }, t("audit.search"))),
+    h("div", { className: "row" }, field(`${t("audit.from")} (${ctx.boot.tzDisplay})`, from), field(`${t("audit.to")} (${ctx.boot.tzDisplay})`, to), h("button", { type: "submit" }, t("audit.search"))),
   );
   const head = [t("audit.at"), t("audit.user"), t("audit.action"), t("audit.subject"), t("audit.reason"), t("audit.trace")];
   el.append(

@@ -1,20 +1,18 @@
+import type { StoredTrace } from "../../../protocol/api/trace.ts";
 import { api, apiRoutes, apiUrl, errorText } from "../api.ts";
-import { confirmAct } from "../confirm.ts";
-import { clear, field, h, select, status } from "../dom.ts";
+import { clear, field, h, select } from "../dom.ts";
 import { t, tn } from "../i18n.ts";
 import { createMap } from "../map.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
 import { caseForm, type TraceRequest } from "./case-form.ts";
-import { contactName, createTraceMap, type Places } from "./case-map.ts";
+import { caseMarking } from "./case-marking.ts";
+import { createTraceMap, type Places } from "./case-map.ts";
 import { contactPlaces } from "./case-places.ts";
 import { timeSlider } from "./case-slider.ts";
 import { peopleTable, segmentsTable } from "./case-tables.ts";
-import type { StoredTrace } from "../../../protocol/api/trace.ts";
 import { markablePeople, personOnBoardAt, visiblePeople, type ContactFilter, type PersonRow, type Trace } from "./trace-model.ts";
 
-type Status = "case" | "close_contact";
-const REVERT = "/persons/{id}/status/revert";
 
 /**
  * Case view: find a person, trace their rides in a window (or re-open a stored
@@ -50,6 +48,7 @@ export const caseView: View = (ctx, el) => {
     if (person) selectPerson(person.key, true);
   });
   const actionStatus = h("div", { className: "status action-status", role: "status" });
+  const marking = caseMarking({ current: () => trace, routes: () => routes, redraw: () => renderResults(), status: actionStatus });
 
   /** Forgets the shown trace at once: nothing of the previous case stays on screen while the next one loads, or after it fails. */
   function forget() {
@@ -114,10 +113,10 @@ export const caseView: View = (ctx, el) => {
     results.hidden = false;
     people = visiblePeople(tr.contacts, filter);
     const markable = markablePeople(people);
-    const markCase = h("button", { type: "button", onclick: () => void markIndex() }, t("case.markCase"));
+    const markCase = h("button", { type: "button", onclick: () => void marking.markIndex() }, t("case.markCase"));
     const markAll =
       markable.length > 0 && tr.id
-        ? h("button", { type: "button", onclick: () => void mark(markable, "close_contact") }, tn("case.markAll", markable.length))
+        ? h("button", { type: "button", onclick: () => void marking.mark(markable, "close_contact") }, tn("case.markAll", markable.length))
         : null;
     const exports = tr.id
       ? [
@@ -127,7 +126,7 @@ export const caseView: View = (ctx, el) => {
       : h("span", { className: "hint" }, t("case.noExport"));
     const table = peopleTable(people, {
       select: (key) => selectPerson(key, false),
-      mark: (row) => void mark([row], "close_contact"),
+      mark: (row) => void marking.mark([row], "close_contact"),
       personLink: (row) => (row.first.personId && routes.has("/persons/{id}") ? `#/person/${encodeURIComponent(row.first.personId)}` : null),
     });
     rowsByKey = table.rowsByKey;
@@ -184,74 +183,6 @@ export const caseView: View = (ctx, el) => {
       row.scrollIntoView({ block: "nearest" });
       row.querySelector<HTMLButtonElement>("button.link")?.focus();
     }
-  }
-
-  /** Sets these people's status after the tracer confirms, naming and counting them. */
-  async function mark(rows: PersonRow[], to: Status) {
-    const tr = trace;
-    if (!tr || rows.length === 0) return;
-    const names = rows.map((r) => contactName(r.first));
-    const ok = await confirmAct({
-      title: tn(to === "case" ? "confirm.markCase" : "confirm.markContacts", rows.length),
-      body: t("confirm.markBody", { reason: tr.request.reason }),
-      names,
-      confirm: tn("confirm.markButton", rows.length),
-    });
-    if (!ok || tr !== trace) return;
-    const ids = rows.map((r) => r.first.personId!);
-    try {
-      if (ids.length > 1 && tr.id) {
-        // One call for the lot: the server checks every person is in this trace and audits each.
-        await api("POST", `/traces/${encodeURIComponent(tr.id)}/mark`, { personIds: ids, status: to });
-      } else {
-        await api("POST", `/persons/${encodeURIComponent(ids[0]!)}/status`, { status: to, reason: tr.request.reason || undefined });
-      }
-      const previous = new Map(tr.contacts.filter((c) => c.personId && ids.includes(c.personId)).map((c) => [c.personId!, c.status ?? null]));
-      for (const c of tr.contacts) if (c.personId && ids.includes(c.personId)) c.status = to;
-      renderResults();
-      announceMarked(ids, names, to, previous);
-    } catch (err) {
-      status(actionStatus, errorText(err), "error");
-    }
-  }
-
-  async function markIndex() {
-    const tr = trace;
-    if (!tr) return;
-    const ok = await confirmAct({ title: tn("confirm.markCase", 1), body: t("confirm.markBody", { reason: tr.request.reason }), names: [t("case.indexPerson")], confirm: tn("confirm.markButton", 1) });
-    if (!ok || tr !== trace) return;
-    try {
-      await api("POST", `/persons/${encodeURIComponent(tr.index.personId)}/status`, { status: "case", reason: tr.request.reason || undefined });
-      announceMarked([tr.index.personId], [t("case.indexPerson")], "case", new Map());
-    } catch (err) {
-      status(actionStatus, errorText(err), "error");
-    }
-  }
-
-  /** What was just done, with an Undo where the server offers the revert (POST /persons/{id}/status/revert). */
-  function announceMarked(ids: string[], names: string[], to: Status, previous: Map<string, string | null>) {
-    clear(actionStatus);
-    actionStatus.classList.remove("error");
-    actionStatus.append(tn(to === "case" ? "case.markedCase" : "case.markedContacts", ids.length, { names: names.slice(0, 3).join("、") }));
-    if (!routes.has(REVERT)) return;
-    const tr = trace;
-    const undo = h("button", { type: "button", className: "secondary undo" }, t("case.undo"));
-    undo.addEventListener("click", async () => {
-      undo.disabled = true;
-      try {
-        for (const id of ids) await api("POST", `/persons/${encodeURIComponent(id)}/status/revert`, { reason: `${t("case.undoReason")}: ${tr?.request.reason ?? ""}`.trim() });
-        if (tr && tr === trace) {
-          for (const c of tr.contacts) if (c.personId && previous.has(c.personId)) c.status = (previous.get(c.personId) ?? null) as typeof c.status;
-          renderResults();
-        }
-        clear(actionStatus);
-        actionStatus.append(tn("case.undone", ids.length));
-      } catch (err) {
-        undo.disabled = false;
-        status(actionStatus, errorText(err), "error");
-      }
-    });
-    actionStatus.append(" ", undo);
   }
 
   const wanted = new URLSearchParams(location.hash.split("?")[1] ?? "").get("trace");

@@ -14,7 +14,7 @@ export const traceHref = (id: string) => `#/case?trace=${encodeURIComponent(id)}
 export const personHref = (id: string) => `#/person/${encodeURIComponent(id)}`;
 
 /** The case list (issue 13 part 1): stored traces newest first, filtered, paged; each opens as it was stored. */
-export const casesView: View = (_ctx, el) => {
+export const casesView: View = (ctx, el) => {
   const q = h("input", { name: "q", maxlength: "200", autocomplete: "off" });
   const from = timeInput({ name: "from" });
   const to = timeInput({ name: "to" });
@@ -25,7 +25,7 @@ export const casesView: View = (_ctx, el) => {
   const form = h(
     "form",
     { className: "filters", "aria-label": t("cases.filter") },
-    h("div", { className: "row" }, field(t("cases.q"), q), field(t("cases.from"), from), field(t("cases.to"), to), h("button", { type: "submit" }, t("cases.search"))),
+    h("div", { className: "row" }, field(t("cases.q"), q), field(`${t("cases.from")} (${ctx.boot.tzDisplay})`, from), field(`${t("cases.to")} (${ctx.boot.tzDisplay})`, to), h("button", { type: "submit" }, t("cases.search"))),
   );
   const table = h(
     "table",

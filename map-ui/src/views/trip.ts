@@ -169,7 +169,6 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: strin
   void loadVehicles().then((vs) => {
     for (const v of vs.values()) vehicle.append(h("option", { value: v.id }, `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""}`));
     if (vs.size === 0) {
-      status(msg, t("trip.noVehicles"));
       clear(list);
       list.append(h("p", { className: "empty" }, t(ctx.user.role === "tracer" ? "trip.noVehiclesHint" : "trip.noVehiclesFleet")));
     }
