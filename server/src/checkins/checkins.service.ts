@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { AppDeps } from "../context.ts";
+import { displayTime } from "../clock.ts";
 import { badRequest } from "../errors.ts";
 import type { CodesRepository, CodeVehicle } from "../codes/codes.repository.ts";
 import { lookupHash } from "../crypto/personal-data.ts";
@@ -123,16 +124,8 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
 
   /** Tells each companion with a phone that someone checked them in; a text that cannot go is logged, the ride stands. */
   async function tellCompanions(companions: Companion[], vehicle: CodeVehicle, at: Date, lang: "zh" | "en") {
-    // Most rides have no companion with a phone; a date format is costly to make, so only when a text goes.
     if (!companions.some((c) => c.phone)) return;
-    const when = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-      timeZone: deps.config.tzDisplay,
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hour12: false,
-    }).format(at);
+    const when = displayTime(at, deps.config.tzDisplay);
     for (const c of companions) {
       if (!c.phone) continue;
       try {

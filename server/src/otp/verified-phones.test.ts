@@ -221,6 +221,7 @@ describe("companions", () => {
 
     const text = await eventually(() => t.lastText("13822220061"), "the companion's text");
     expect(text).toContain(bus.plate);
+    expect(text).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d/); // one date style on every screen and text, whatever the locale
     // The phone's owner did not prove this ride: it is a claim, listed apart in tracing. The one without a phone rides with V's proof.
     const rows = await t.deps.db.select().from(checkins).where(eq(checkins.companionOf, res.json.checkinId));
     expect(rows.map((r) => r.verified).sort()).toEqual([false, true]);

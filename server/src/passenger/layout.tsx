@@ -1,10 +1,8 @@
-import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
 import type { Child } from "hono/jsx";
 import type { Strings } from "./i18n.ts";
 
 /** Times as the passenger reads them: in TZ_DISPLAY, whatever the server's zone. */
-export const displayTime = (at: Date, tz: string) => format(new TZDate(at.getTime(), tz), "yyyy-MM-dd HH:mm");
+export { displayTime } from "../clock.ts";
 
 /** No external assets: the page must load on a weak mobile connection inside a moving bus. */
 const css = `

@@ -91,6 +91,16 @@ describe("drivers linked to vehicles", () => {
     // The live code checks a passenger in on this car.
     const scan = await sys.t.call("POST", "/api/v1/checkins", { code: text.split("/v/")[1], phone: "13800001010" });
     expect([scan.status, scan.json.vehicle.plate]).toEqual([201, "鲁A·R0010"]);
+    // The driver sees who is on board: the count the page polls, and on the page itself.
+    const token = created.json.page.url.split("/driver/")[1];
+    const count = await sys.t.call("GET", `/driver/${token}/vehicles/${car!.id}/on-board.json`);
+    expect([count.status, count.json.onBoard]).toEqual([200, 1]);
+    await page.reload();
+    await expect.poll(() => page.locator(".onboard strong").textContent()).toBe("1");
+    // Another driver's link does not open this car's count.
+    const other = await driver({ ref: "RH-11", name: "李师傅" });
+    const otherToken = other.json.page.url.split("/driver/")[1];
+    expect((await sys.t.call("GET", `/driver/${otherToken}/vehicles/${car!.id}/on-board.json`)).status).toBe(404);
     expect(errors).toEqual([]);
     await page.close();
     const audited = await sys.t.deps.db.select().from(auditLog).where(eq(auditLog.action, "driver.create"));

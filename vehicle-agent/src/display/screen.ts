@@ -56,7 +56,13 @@ export async function terminalQr(url: string): Promise<string> {
   return QRCode.toString(url, { type: "terminal", small: true, errorCorrectionLevel: "M" });
 }
 
+/**
+ * The alert as the driver reads it in the terminal: who (masked name), where
+ * (seat) and when they boarded. Never the check-in id: it means nothing to a
+ * driver, and the display page acknowledges by it, not the terminal.
+ */
 export function describeAlert(alert: AlertMessage): string {
-  const who = alert.status === "case" ? "a CONFIRMED CASE" : "a CLOSE CONTACT";
-  return `\u0007⚠ ALERT: the passenger of check-in ${alert.checkinId} (${clockTime(alert.ts)}) is ${who}. Follow your operator's procedure.`;
+  const who = alert.status === "case" ? "确诊 a CONFIRMED CASE" : "密接 a CLOSE CONTACT";
+  const passenger = [alert.maskedName ?? "乘客 passenger", alert.seat ? `座位 seat ${alert.seat}` : null].filter(Boolean).join(", ");
+  return `\u0007⚠ 提醒 ALERT: ${passenger}, boarded ${clockTime(alert.ts)}, is ${who}. 请按运营方规程处理 Follow your operator's procedure.`;
 }
