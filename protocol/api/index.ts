@@ -12,3 +12,5 @@ export * from "./trips.ts";
 export * from "./flow.ts";
 export * from "./staff.ts";
 export * from "./audit.ts";
+export * from "./persons.ts";
+export * from "./vehicles.ts";

@@ -1,25 +1,11 @@
+import type { PersonPage } from "../../../protocol/api/persons.ts";
+import type { HealthStatus } from "../../../protocol/api/trace.ts";
 import { api, errorText } from "../api.ts";
 import { clear, field, h, select, status } from "../dom.ts";
 import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
 import { personHref, traceHref } from "./cases.ts";
-
-type HealthStatus = "case" | "close_contact" | "clear";
-
-/** GET /api/v1/persons/{id}, as the page uses it. */
-interface PersonPage {
-  id: string;
-  maskedName: string | null;
-  erased: boolean;
-  erasedAt: string | null;
-  status: HealthStatus;
-  statusSince: string | null;
-  statusExpiresAt: string | null;
-  history: { id: string; status: HealthStatus; previous: HealthStatus; reason: string | null; by: string | null; at: string; expiresAt: string | null }[];
-  rides: { checkinId: string; plate: string; routeId: string | null; tripId: string | null; from: string; to: string; alightEstimated: boolean; seat: string | null }[];
-  traces: { traceId: string; reason: string; at: string; by: string | null; role: "index" | "contact" }[];
-}
 
 const table = (head: string[], rows: HTMLElement[], empty: string, className: string) =>
   rows.length === 0

@@ -6,50 +6,12 @@ import { notFound } from "../errors.ts";
 import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.ts";
 import { createAuditLog } from "../tracing/audit.ts";
 import { text } from "../../../protocol/fields.ts";
+import { personPage as PersonPageSchema } from "../../../protocol/api/persons.ts";
 import { createErasure } from "./erasure.ts";
 import { createPersonPage } from "./person-page.repository.ts";
-import { HealthStatusSchema, StatusChangeSchema, presentChange } from "./status.schema.ts";
+import { StatusChangeSchema, presentChange } from "./status.schema.ts";
 import { createStatusRepository } from "./status.repository.ts";
 
-const PersonPageSchema = z
-  .object({
-    id: z.string(),
-    maskedName: z.string().nullable(),
-    erased: z.boolean(),
-    erasedAt: z.string().nullable(),
-    status: HealthStatusSchema,
-    statusSince: z.string().nullable(),
-    statusExpiresAt: z.string().nullable(),
-    history: z.array(
-      z.object({
-        id: z.string(),
-        status: HealthStatusSchema,
-        previous: HealthStatusSchema,
-        reason: z.string().nullable(),
-        by: z.string().nullable(),
-        at: z.string(),
-        expiresAt: z.string().nullable(),
-        reverts: z.string().nullable(),
-        traceId: z.string().nullable(),
-      }),
-    ),
-    rides: z.array(
-      z.object({
-        checkinId: z.string(),
-        vehicleId: z.string(),
-        plate: z.string(),
-        routeId: z.string().nullable(),
-        tripId: z.string().nullable(),
-        from: z.string(),
-        to: z.string(),
-        alightEstimated: z.boolean(),
-        seat: z.string().nullable(),
-        verified: z.boolean(),
-      }),
-    ),
-    traces: z.array(z.object({ traceId: z.string(), reason: z.string(), at: z.string(), by: z.string().nullable(), role: z.enum(["index", "contact"]) })),
-  })
-  .openapi("PersonPage");
 
 const Reason = text({ trim: true, min: 1, max: 500 });
 

@@ -1,4 +1,2 @@
-import { z } from "@hono/zod-openapi";
-
-/** The kinds of vehicle (they weigh the risk score: docs/tracing.md). */
-export const VehicleKindSchema = z.enum(["bus", "taxi", "ride_hail", "coach"]);
+/** The kinds of vehicle, defined once in the API contract (protocol/api/vehicles.ts). */
+export { vehicleKind as VehicleKindSchema } from "../../../protocol/api/vehicles.ts";

@@ -10,24 +10,9 @@ import type { NetworkRepository } from "../gtfs/network.repository.ts";
 import { ROUTE_ID_MAX, routeIdText, text } from "../../../protocol/fields.ts";
 
 import { VehicleKindSchema } from "./vehicle-kind.ts";
+import { vehicle as VehicleSchema } from "../../../protocol/api/vehicles.ts";
 export { VehicleKindSchema };
 
-const VehicleSchema = z
-  .object({
-    id: z.string().uuid(),
-    plate: z.string(),
-    kind: VehicleKindSchema,
-    operatorId: z.string().nullable(),
-    operator: z.string().nullable(),
-    routeId: z.string().nullable(),
-    capacity: z.number().int().nullable(),
-    online: z.boolean(),
-    lastSeenAt: z.string().nullable(),
-    code: z.object({ id: z.string(), url: z.string() }).nullable(),
-    /** Set once the vehicle is out of service (it then leaves GET /vehicles; its history stays). */
-    retiredAt: z.string().nullable(),
-  })
-  .openapi("Vehicle");
 
 const RegisterSchema = z
   .object({
