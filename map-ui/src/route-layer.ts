@@ -76,8 +76,23 @@ export function routeLabels(routes: readonly TimetableRoute[]): Map<string, stri
   return new Map(named.map(([id, name]) => [id, uses.get(name)! > 1 && name !== id ? `${name} (${id})` : name]));
 }
 
+let labels: Promise<Map<string, string>> | null = null;
 /** The labels of the timetable's routes, for views that show a vehicle's or trip's route id. */
-export const timetableRouteLabels = () => timetableRoutes().then(routeLabels);
+export const timetableRouteLabels = () => (labels ??= timetableRoutes().then(routeLabels));
+
+/**
+ * A route id as a reader sees it: the id at once, then the route's name from
+ * the timetable when it has one ("M41 · S+U Hauptbahnhof – Sonnenallee", not
+ * "10144_700"). Free-text route ids stay as typed.
+ */
+export function routeText(routeId: string): HTMLElement {
+  const el = h("span", { className: "route" }, routeId);
+  void timetableRouteLabels().then((names) => {
+    const name = names.get(routeId);
+    if (name) el.textContent = name;
+  });
+  return el;
+}
 
 /** Fetches a route and draws it; null when the timetable has no such route (a free-text route id). */
 export async function drawRoute(cm: ConsoleMap, routeId: string, opts: { under?: boolean } = {}): Promise<{ route: RouteDetail; layer: RouteLayer } | null> {

@@ -1,4 +1,5 @@
 import { h } from "../dom.ts";
+import { routeText } from "../route-layer.ts";
 import { t, tn } from "../i18n.ts";
 import { fmtDateTime, fmtTime } from "../time.ts";
 import { contactName } from "./case-map.ts";
@@ -21,7 +22,7 @@ export function segmentsTable(tr: Trace) {
           h(
             "tr",
             {},
-            h("td", {}, s.plate ?? "—", s.routeId ? ` · ${s.routeId}` : ""),
+            h("td", {}, s.plate ?? "—", s.routeId ? [" · ", routeText(s.routeId)] : ""),
             h("td", {}, fmtDateTime(s.from)),
             h("td", {}, fmtDateTime(s.to), s.alightEstimated ? h("span", { className: "badge" }, t("case.estimated")) : null),
             h("td", {}, s.tripId ? h("a", { href: `#/trips/${encodeURIComponent(s.tripId)}` }, t("case.openTrip")) : "—"),

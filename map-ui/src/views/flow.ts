@@ -3,6 +3,7 @@ import { clear, field, h, select, status } from "../dom.ts";
 import { t, tn } from "../i18n.ts";
 import { heatLayer } from "../leaflet-heat.ts";
 import { createMap, fitTo } from "../map.ts";
+import { timetableRouteLabels } from "../route-layer.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, endOfToday, fmtHour, fromLocalInput, wallHour } from "../time.ts";
 import { timeInput } from "../time-input.ts";
@@ -42,7 +43,10 @@ export const flowView: View = (ctx, el) => {
     try {
       const flow = await api<Flow>("GET", `/flow?${q}`);
       if (!cm.alive()) return;
-      const series = readFlow(flow);
+      // By route, each series carries the timetable's route name, not its id ("M41", not "10144_700").
+      const names = flow.groupBy === "route" ? await timetableRouteLabels() : new Map<string, string>();
+      if (!cm.alive()) return;
+      const series = readFlow(flow).map((s) => ({ ...s, key: names.get(s.key) ?? s.key }));
       clear(chart);
       chart.append(drawChart(series), ...legendAndTable(series));
       const found = await boardingPlaces(flow.from, flow.to);

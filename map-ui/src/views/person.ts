@@ -6,6 +6,7 @@ import { t } from "../i18n.ts";
 import type { View } from "../shell.ts";
 import { fmtDateTime } from "../time.ts";
 import { personHref, traceHref } from "./cases.ts";
+import { routeText } from "../route-layer.ts";
 
 const table = (head: string[], rows: HTMLElement[], empty: string, className: string) =>
   rows.length === 0
@@ -136,7 +137,7 @@ export const personView: View = (ctx, el, params) => {
       h(
         "tr",
         {},
-        h("td", {}, [r.plate, r.routeId ? ` · ${r.routeId}` : "", r.seat ? ` · ${r.seat}` : ""].join("")),
+        h("td", {}, r.plate, r.routeId ? [" · ", routeText(r.routeId)] : "", r.seat ? ` · ${r.seat}` : ""),
         h("td", { className: "nowrap" }, fmtDateTime(r.from)),
         h("td", { className: "nowrap" }, fmtDateTime(r.to), r.alightEstimated ? ` ${t("person.estimated")}` : ""),
       ),

@@ -4,7 +4,7 @@ import { clear, field, h, select, status } from "../dom.ts";
 import { fixAt, parseTrack, type Fix } from "../geo.ts";
 import { t, tn } from "../i18n.ts";
 import { createMap, fitTo } from "../map.ts";
-import { drawRoute, timetableRouteLabels } from "../route-layer.ts";
+import { drawRoute, routeText, timetableRouteLabels } from "../route-layer.ts";
 import type { View } from "../shell.ts";
 import { daysAgo, endOfToday, fmtDateTime, fmtTime, fromLocalInput } from "../time.ts";
 import { timeInput } from "../time-input.ts";
@@ -167,7 +167,11 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: strin
   el.append(h("section", { className: "panel wide" }, h("h1", {}, t("trip.pickTitle")), form, list));
   vehicle.append(h("option", { value: "" }, t("trip.allVehicles")));
   void loadVehicles().then((vs) => {
-    for (const v of vs.values()) vehicle.append(h("option", { value: v.id }, `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""}`));
+    for (const v of vs.values()) {
+      const option = h("option", { value: v.id }, `${v.plate}${v.routeId ? ` · ${v.routeId}` : ""}`);
+      if (v.routeId) void timetableRouteLabels().then((names) => (option.textContent = `${v.plate} · ${names.get(v.routeId!) ?? v.routeId}`));
+      vehicle.append(option);
+    }
     if (vs.size === 0) {
       clear(list);
       list.append(h("p", { className: "empty" }, t(ctx.user.role === "tracer" ? "trip.noVehiclesHint" : "trip.noVehiclesFleet")));
@@ -177,8 +181,10 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: strin
       form.requestSubmit();
     }
   });
-  const tripLine = (tr: Trip) =>
-    `${tr.plate} · ${tr.startedAt ? fmtDateTime(tr.startedAt) : "?"} – ${tr.endedAt ? fmtTime(tr.endedAt) : t("trip.open")}${tr.routeId ? ` · ${tr.routeId}` : ""}`;
+  const tripLine = (tr: Trip) => [
+    `${tr.plate} · ${tr.startedAt ? fmtDateTime(tr.startedAt) : "?"} – ${tr.endedAt ? fmtTime(tr.endedAt) : t("trip.open")}`,
+    tr.routeId ? [" · ", routeText(tr.routeId)] : "",
+  ];
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clear(list);
@@ -192,7 +198,7 @@ function tripPicker(ctx: Parameters<View>[0], el: HTMLElement, vehicleId?: strin
         list.append(h("p", { className: "empty" }, t("trip.none", { vehicle: which, from: fmtDateTime(fromLocalInput(from.value) ?? ""), to: fmtDateTime(fromLocalInput(to.value) ?? "") })));
         return;
       }
-      list.append(h("ul", {}, trips.map((tr) => h("li", {}, h("a", { href: `#/trips/${encodeURIComponent(tr.id)}` }, tripLine(tr))))));
+      list.append(h("ul", {}, trips.map((tr) => h("li", {}, h("a", { href: `#/trips/${encodeURIComponent(tr.id)}` }, ...tripLine(tr))))));
     } catch (err) {
       status(msg, errorText(err), "error");
     }
