@@ -11,7 +11,7 @@ export async function runDemo(config: Config, argv: string[]) {
   try {
     options = parseDemoArgs(argv);
   } catch (err) {
-    console.error(`${(err as Error).message}\nusage: npm run demo -- [--seed N] [--gtfs feed.zip] [--buses 20] [--taxis 10] [--ride-hail 5] [--time-scale 1] [--board-every 1500]`);
+    console.error(`${(err as Error).message}\nusage: npm run demo -- [--seed N] [--gtfs feed.zip] [--buses 20] [--taxis 10] [--ride-hail 5] [--time-scale 1] [--board-every 1500] [--clock HH:MM]`);
     process.exit(2);
   }
   console.log(`Starting the demo city (seed ${options.seed}${options.gtfs ? `, buses on ${options.gtfs}` : ", a generated city"})…`);

@@ -145,7 +145,7 @@ function driveBus(
 export async function startFleet(
   api: DemoApi,
   random: Random,
-  opts: { timetable: Timetable; buses: number; taxis: number; rideHail: number; timeScale: number; dataDir: string; say?: (line: string) => void },
+  opts: { timetable: Timetable; buses: number; taxis: number; rideHail: number; timeScale: number; dataDir: string; say?: (line: string) => void; startAt?: number },
 ) {
   const agentsDir = path.join(opts.dataDir, "agents");
   mkdirSync(agentsDir, { recursive: true });
@@ -154,8 +154,10 @@ export async function startFleet(
   const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms / opts.timeScale));
 
   // One clock for the whole fleet, planned at one instant: the same seed and start time give the same buses on the same trips.
-  const t0 = Date.now();
-  const demoNow = () => t0 + (Date.now() - t0) * opts.timeScale;
+  // It may start at another time of day than the real one (--clock); fixes and trips still carry real time.
+  const realT0 = Date.now();
+  const t0 = opts.startAt ?? realT0;
+  const demoNow = () => t0 + (Date.now() - realT0) * opts.timeScale;
   const dispatcher = createDispatcher(opts.timetable, { random, say: opts.say });
   const plates = Array.from({ length: opts.buses }, (_, i) => `鲁A·B${String(i + 1).padStart(3, "0")}`);
   const plan = dispatcher.plan(plates, t0);
@@ -207,7 +209,9 @@ export async function startFleet(
   return {
     vehicles,
     dispatcher,
+    /** The demo clock's start, and the clock itself (epoch ms). */
     startedAt: t0,
+    demoNow,
     async stop() {
       timers.forEach(clearTimeout);
       for (const v of vehicles) {

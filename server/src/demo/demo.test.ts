@@ -79,3 +79,11 @@ describe("the demo city", () => {
       .toEqual(["driver", "passenger"]);
   }, 90_000);
 });
+
+describe("the demo's options", () => {
+  it("takes a time of day for the demo's clock, and refuses anything else with the form it wants", () => {
+    expect(parseDemoArgs(["--clock", "8:05"]).clock).toBe("08:05");
+    expect(parseDemoArgs([]).clock).toBeUndefined();
+    for (const bad of ["24:00", "8", "08:60", "noon"]) expect(() => parseDemoArgs(["--clock", bad])).toThrow(/--clock must be a time of day, HH:MM/);
+  });
+});

@@ -1,3 +1,4 @@
+import { TZDate } from "@date-fns/tz";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,6 +27,8 @@ export interface DemoOptions {
   timeScale: number;
   /** A passenger boards every this many ms (of demo time). */
   boardEveryMs: number;
+  /** "HH:MM": the demo's clock starts at this time of today in the timetable's zone (rush hour at night); absent: now. */
+  clock?: string;
 }
 
 export const DEMO_ADMIN_PASSWORD = "demo-admin";
@@ -41,6 +44,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
       "ride-hail": { type: "string", default: "5" },
       "time-scale": { type: "string", default: "1" },
       "board-every": { type: "string", default: "1500" },
+      clock: { type: "string" },
     },
   });
   const num = (name: string, v: string, min: number, max: number) => {
@@ -56,7 +60,21 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
     rideHail: num("ride-hail", values["ride-hail"], 0, 500),
     timeScale: num("time-scale", values["time-scale"], 0.1, 100),
     boardEveryMs: num("board-every", values["board-every"], 100, 600_000),
+    ...(values.clock === undefined ? {} : { clock: clockArg(values.clock) }),
   };
+}
+
+function clockArg(v: string): string {
+  const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(v);
+  if (!m) throw new Error("--clock must be a time of day, HH:MM (for example 08:00)");
+  return `${m[1]!.padStart(2, "0")}:${m[2]}`;
+}
+
+/** Today's `hh:mm` in `timezone`, as epoch ms. */
+function todayAt(clock: string, timezone: string): number {
+  const [hh, mm] = clock.split(":").map(Number) as [number, number];
+  const today = new TZDate(Date.now(), timezone);
+  return new TZDate(today.getFullYear(), today.getMonth(), today.getDate(), hh, mm, timezone).getTime();
 }
 
 /**
@@ -95,10 +113,15 @@ export async function startDemo(
       logger.info(line);
       hooks.say?.(line);
     };
-    const fleet = await startFleet(api, random, { timetable, buses: options.buses, taxis: options.taxis, rideHail: options.rideHail, timeScale: options.timeScale, dataDir, say });
+    const startAt = options.clock ? todayAt(options.clock, timetable.timezone) : undefined;
+    const fleet = await startFleet(api, random, { timetable, buses: options.buses, taxis: options.taxis, rideHail: options.rideHail, timeScale: options.timeScale, dataDir, say, startAt });
     const passengers = await startPassengers(api, random, fleet.vehicles, { everyMs: options.boardEveryMs, timeScale: options.timeScale });
     // The case rides the first bus with a trip open (a bus may be waiting for its departure), else the first vehicle ready.
-    const caseSeeded = fleet.vehicles.length ? untilReady(fleet.vehicles).then((v) => passengers.seedCase(v)) : Promise.resolve();
+    // Stopping while it still waits (a short test, Ctrl-C at start) ends the wait: the agents it asks are closing.
+    let stopping = false;
+    const caseSeeded = fleet.vehicles.length
+      ? untilReady(fleet.vehicles, () => stopping).then(async (v) => void (v && !stopping && (await passengers.seedCase(v))))
+      : Promise.resolve();
     return {
       server,
       api,
@@ -110,6 +133,7 @@ export async function startDemo(
       caseSeeded,
       adminPassword: demoConfig.adminPassword!,
       async stop() {
+        stopping = true;
         passengers.stop();
         await fleet.stop();
         await server.close();
@@ -123,10 +147,15 @@ export async function startDemo(
 
 type Ready = { kind: string; agent: { state(): { online: boolean; display: unknown }; trips: { current(): unknown } } };
 
-/** Waits until a vehicle's agent is online, has a trip open and shows a live code; buses first. Gives up after a minute with the first vehicle. */
-async function untilReady<V extends Ready>(vehicles: V[]): Promise<V> {
+/**
+ * Waits until a vehicle's agent is online, has a trip open and shows a live
+ * code; buses first. Gives up after a minute with the first vehicle, and with
+ * null once the demo is stopping.
+ */
+async function untilReady<V extends Ready>(vehicles: V[], stopping: () => boolean): Promise<V | null> {
   const ordered = [...vehicles.filter((v) => v.kind === "bus"), ...vehicles.filter((v) => v.kind !== "bus")];
   for (let i = 0; i < 600; i++) {
+    if (stopping()) return null;
     const ready = ordered.find((v) => {
       const s = v.agent.state();
       return s.online && s.display && v.agent.trips.current();
