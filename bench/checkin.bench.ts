@@ -22,14 +22,10 @@
  * serving its database.
  * Ratios, not rates, compare across runs on a noisy machine.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { loadavg, tmpdir } from "node:os";
-import path from "node:path";
+import { loadavg } from "node:os";
 import postgres from "postgres";
 import { createClient, provePhones, runPhase, type PhaseResult, type Shot } from "./checkin-load.ts";
+import { backendsCpu, cpuMs, freshDatabase, startServer } from "./processes.ts";
 import { rowSizes } from "./row-sizes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -39,95 +35,24 @@ const PROVED_PASSENGERS = 1_000;
 /** BENCH_PHASES=c (say) runs only those phases after the baseline, e.g. to profile one with BENCH_NODE_ARGS=--cpu-prof; (e) needs (c)'s rides. */
 const PHASES = process.env.BENCH_PHASES;
 const phase = (p: string) => !PHASES || PHASES.includes(p);
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const root = path.resolve(import.meta.dirname, "..");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** CPU time (ms) of a process, from /proc (utime + stime, 100 Hz ticks). */
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time of the PostgreSQL backends serving database `name` (others may share the server). */
-async function backendsCpuMs(name: string): Promise<number> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    const rows = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
-    return rows.reduce((ms, r) => ms + cpuMs(r.pid), 0);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function startServer(setup: "postgres" | "pglite") {
-  const [port, mqttPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-checkin-"));
-  let databaseUrl: string | undefined;
-  let dbName: string | undefined;
-  if (setup === "postgres") {
-    dbName = `bench_checkin_${randomBytes(4).toString("hex")}`;
-    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${dbName}`);
-    await admin.end();
-    const u = new URL(serverUrl);
-    u.pathname = `/${dbName}`;
-    databaseUrl = u.toString();
-  }
-  const base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    PUBLIC_URL: base,
-    MQTT_PORT: String(mqttPort),
-    DATA_DIR: dataDir,
-    DATA_KEY: randomBytes(32).toString("base64"),
-    ADMIN_PASSWORD: "bench-admin-password",
-    LOG_LEVEL: "warn",
-  };
-  delete env.MQTT_URL;
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else delete env.DATABASE_URL;
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${output}`);
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The server on a fresh PostgreSQL database (dropped after), or on its own PGlite. */
+async function checkinServer(setup: "postgres" | "pglite") {
+  const database = setup === "postgres" ? await freshDatabase("bench_checkin") : null;
+  const server = await startServer(database ? { DATABASE_URL: database.url } : {}, (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean));
+  // CPU time of the PostgreSQL backends serving this database (others may share the server).
+  const admin = database ? postgres(database.url, { max: 1, onnotice: () => {} }) : null;
   return {
-    base,
-    pid: child.pid!,
-    dbName,
+    ...server,
+    database,
+    async pgCpuMs(): Promise<number> {
+      if (!admin || !database) return 0;
+      return [...(await backendsCpu(admin, database.name)).values()].reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0);
+    },
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dbName) {
-        const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
-      }
+      await server.stop();
+      await admin?.end();
+      await database?.drop();
     },
   };
 }
@@ -139,7 +64,7 @@ interface Measured extends PhaseResult {
 }
 
 async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
-  const server = await startServer(setup);
+  const server = await checkinServer(setup);
   const client = createClient(server.base);
   try {
     const login = await fetch(`${server.base}/api/v1/auth/login`, {
@@ -168,11 +93,10 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
 
     const measure = async (label: string, run: () => Promise<PhaseResult>): Promise<Measured> => {
       const s0 = cpuMs(server.pid);
-      const pg = () => (server.dbName ? backendsCpuMs(server.dbName) : Promise.resolve(0));
-      const p0 = await pg();
+      const p0 = await server.pgCpuMs();
       const r = await run();
       const perReq = (ms: number) => (ms * 1000) / r.requests;
-      return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: perReq((await pg()) - p0) };
+      return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: perReq((await server.pgCpuMs()) - p0) };
     };
     const opts = { concurrency: CONCURRENCY, seconds: SECONDS };
     /** (b): a third new passengers typing their phone on a first scan (recorded unverified until they prove it), the rest returning with their device. */
@@ -219,10 +143,8 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
         }),
       ),
     );
-    if (server.dbName) {
-      const u = new URL(serverUrl);
-      u.pathname = `/${server.dbName}`;
-      const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
+    if (server.database) {
+      const sql = postgres(server.database.url, { max: 1, onnotice: () => {} });
       sizes = await rowSizes(sql, ["checkins", "persons", "recent_scans"]).finally(() => sql.end());
     }
     return results;

@@ -44,8 +44,9 @@ export function rssMb(pid: number | undefined): number {
   }
 }
 
-export async function freshDatabase() {
-  const name = `bench_fleet_${randomBytes(4).toString("hex")}`;
+/** A new database on the PostgreSQL server, named `${prefix}_…`, dropped by drop(). */
+export async function freshDatabase(prefix = "bench_fleet") {
+  const name = `${prefix}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
@@ -76,7 +77,7 @@ export function mosquittoPid(confFile: string): number | undefined {
 /** `nodeArgs`: flags for node itself, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] (not allowed in NODE_OPTIONS). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []) {
   const [port, mqttPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-fleet-"));
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-server-"));
   const base = `http://127.0.0.1:${port}`;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -91,6 +92,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
     ...env,
   };
   if (!env.MQTT_URL) delete childEnv.MQTT_URL;
+  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
@@ -104,6 +106,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
     await sleep(200);
   }
   return {
+    base,
     pid: child.pid!,
     mqttPort,
     output: () => output,

@@ -15,11 +15,14 @@ import { until } from "../../test/system.ts";
  * `ingest` processes (real `npm start` processes) on one PostgreSQL; real
  * agents (the vehicle-agent bundle) replay a track each. Mid-stream one
  * ingest process is SIGKILLed — and on the NATS cluster one broker node too,
- * whose vehicles must move to another node. Every fix must be stored exactly
- * once: what the killed worker held unstored was never acked, so the agents'
- * outboxes send it again. PostgreSQL only (the processes share the database).
+ * whose vehicles must move to another node — and then started again, and the
+ * restarted worker takes its share of the rest of the stream. Every fix must
+ * be stored exactly once: what the killed worker held unstored was never
+ * acked, so the agents' outboxes send it again. PostgreSQL only (the
+ * processes share the database).
  */
-const FIXES = 150;
+/** 240 fixes a second apart at ten times speed: 24 s of stream, long enough to kill and restart mid-way. */
+const FIXES = 240;
 const VEHICLES = 4;
 const SERVER = { username: "transit-server", password: "server-secret-1" };
 
@@ -55,6 +58,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     agentUrl: (i: number) => string;
     beforeAgents?: (vehicles: { id: string; password: string }[]) => Promise<void>;
     midStream: (ingest: ServerProcess[]) => Promise<void>;
+    afterFailure: () => Promise<void>;
   }) {
     const [web, ...ingest] = await Promise.all([
       spawnServer("web", { ...opts.env(2), SERVER_ROLE: "web" }),
@@ -87,6 +91,11 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     });
     const before = await Promise.all(ingest.map(stored));
     await opts.midStream(ingest);
+    // Back up while the stream still runs: the restarted worker stores part of what is left.
+    const restarted = await spawnServer("ingest-1 restarted", { ...opts.env(0), SERVER_ROLE: "ingest" });
+    processes.push(restarted);
+    await opts.afterFailure();
+    await until(async () => (await stored(restarted)) > 0, "the restarted ingest process storing fixes", 60_000);
 
     for (const a of agents) expect(await exitOf(a, 150_000), a.output()).toBe(0);
     for (const v of vehicles) {
@@ -113,6 +122,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
       midStream: async (ingest) => {
         await ingest[0]!.kill();
       },
+      afterFailure: async () => {},
     });
     expect(before.every((n) => n > 0)).toBe(true);
   }, 300_000);
@@ -138,6 +148,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
         await nats.kill(0);
         await ingest[0]!.kill();
       },
+      afterFailure: () => nats.restart(0),
     });
     expect(before.every((n) => n > 0)).toBe(true);
     // The vehicles that started on the killed node finished on another.
