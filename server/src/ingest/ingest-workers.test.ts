@@ -112,7 +112,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     return { before, agents: [...agents] };
   }
 
-  it("on Mosquitto ($share), splits the fixes between the two and loses none when one is killed", async () => {
+  it("on Mosquitto ($share), splits the fixes between the two and loses none when one is killed and restarted", async () => {
     const mosquitto = await startMosquitto();
     cleanups.push(() => mosquitto.close());
     const env = () => ({ DATABASE_URL: scratch.url, MQTT_URL: mosquitto.url });
@@ -127,7 +127,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     expect(before.every((n) => n > 0)).toBe(true);
   }, 300_000);
 
-  it("on a three-node NATS cluster (queue group), loses nothing when a node and an ingest process are killed", async () => {
+  it("on a three-node NATS cluster (queue group), loses nothing when a node and an ingest process are killed and restarted", async () => {
     const users = (vehicles: { id: string; password: string }[]) => renderNatsAuthorization({ topicPrefix: "", server: SERVER, vehicles });
     const nats = await startNatsCluster({ users: users([]) });
     cleanups.push(() => nats.close());

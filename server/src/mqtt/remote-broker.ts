@@ -20,29 +20,21 @@ export async function connectRemoteBroker(opts: {
   logger: Logger;
   onMessage: InboundHandler;
 }): Promise<BrokerLink & { client: MqttClient; subscribeAgents(): Promise<void> }> {
-  let client: MqttClient;
-  try {
-    const urls = opts.url.split(",").map((u) => u.trim());
-    const servers = urls.map((u) => {
-      const parsed = new URL(u);
-      return { host: parsed.hostname, port: Number(parsed.port || 1883), protocol: parsed.protocol.replace(":", "") as "mqtt" | "mqtts" | "ws" | "wss" };
-    });
-    client = await mqtt.connectAsync(urls[0]!, {
-      ...(urls.length > 1 ? { servers } : {}),
-      clientId: `transit-server-${randomBytes(6).toString("hex")}`,
-      username: opts.username,
-      password: opts.password,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 1_000,
-      connectTimeout: 10_000,
-    });
-  } catch (err) {
+  const urls = opts.url.split(",").map((u) => u.trim());
+  const client = await connectFirstReachable(urls, {
+    clientId: `transit-server-${randomBytes(6).toString("hex")}`,
+    username: opts.username,
+    password: opts.password,
+    clean: true,
+    keepalive: 30,
+    reconnectPeriod: 1_000,
+    connectTimeout: 10_000,
+  }).catch((err: Error) => {
     throw new MessagingStartError(
-      `Cannot connect to the MQTT broker at MQTT_URL (${redactUrl(opts.url)}): ${(err as Error).message}. ` +
+      `Cannot connect to the MQTT broker at MQTT_URL (${redactUrl(opts.url)}): ${err.message}. ` +
         `Check that it runs and that MQTT_USERNAME/MQTT_PASSWORD are right, or unset MQTT_URL to use the embedded broker.`,
     );
-  }
+  });
   const topics = agentChannels.map((c) => sharedTopic(opts.topicPrefix, c));
   // A broker without shared subscriptions (NATS 2.9's MQTT) takes `$share/ingest/…` as a literal topic: mapped
   // onto it (docs/scaling.md), messages arrive under that name. Mosquitto and EMQX deliver the plain topic.
@@ -72,6 +64,30 @@ export async function connectRemoteBroker(opts: {
     connected: () => client.connected,
     close: () => client.endAsync(),
   };
+}
+
+/**
+ * Connects to the first node of a cluster's list that answers, starting with
+ * the first: a process started while one node is down (restarted, upgraded)
+ * comes up on another. MQTT.js's `servers` rotates only on reconnects; a
+ * failed first connect would otherwise end the client.
+ */
+async function connectFirstReachable(urls: string[], options: mqtt.IClientOptions): Promise<MqttClient> {
+  const servers = urls.map((u) => {
+    const parsed = new URL(u);
+    return { host: parsed.hostname, port: Number(parsed.port || 1883), protocol: parsed.protocol.replace(":", "") as "mqtt" | "mqtts" | "ws" | "wss" };
+  });
+  const refusals: string[] = [];
+  for (let i = 0; i < urls.length; i++) {
+    // Starting at node i, and going round the list after it on each lost connection.
+    const order = [...servers.slice(i), ...servers.slice(0, i)];
+    try {
+      return await mqtt.connectAsync(urls[i]!, { ...options, ...(urls.length > 1 ? { servers: order } : {}) });
+    } catch (err) {
+      refusals.push((err as Error).message);
+    }
+  }
+  throw new Error(refusals.join("; "));
 }
 
 /** `$share/{group}/transit/v1/…` → `transit/v1/…`. */
