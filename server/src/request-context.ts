@@ -23,7 +23,9 @@ export function requestContext(deps: Pick<AppDeps, "logger" | "metrics">) {
     await requestScope.run({ requestId }, async () => {
       const started = performance.now();
       await next();
-      c.header("x-request-id", requestId);
+      // On the response's own headers, as secureHeaders does: c.header() after the handler would copy the
+      // response into a WHATWG Response first (hono's finalized path), ~8% of a page view's CPU.
+      c.res.headers.set("x-request-id", requestId);
       const route = c.req.routePath;
       deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
       deps.logger.debug({ method: c.req.method, route, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
