@@ -120,7 +120,9 @@ export async function startDemo(
     // Stopping while it still waits (a short test, Ctrl-C at start) ends the wait: the agents it asks are closing.
     let stopping = false;
     const caseSeeded = fleet.vehicles.length
-      ? untilReady(fleet.vehicles, () => stopping).then(async (v) => void (v && !stopping && (await passengers.seedCase(v))))
+      ? untilReady(fleet.vehicles, () => stopping).then(async (v) => {
+          if (v && !stopping) await passengers.seedCase(v);
+        })
       : Promise.resolve();
     return {
       server,
