@@ -70,9 +70,12 @@ export function createIngestRepository({ db }: { db: Db }) {
       return rows.map((r) => r.id);
     },
 
-    async isOnline(vehicleId: string): Promise<boolean> {
-      const [row] = await db.select({ online: vehicleState.online }).from(vehicleState).where(eq(vehicleState.vehicleId, vehicleId));
-      return row?.online ?? false;
+    /** Which of these vehicles are online: one query for a batch of screens (live-codes.job.ts). */
+    async onlineAmong(vehicleIds: string[]): Promise<Set<string>> {
+      const rows = rowsOf<{ vehicle_id: string }>(
+        await db.execute(sql`select vehicle_id from ${vehicleState} where online and vehicle_id = any(${pgArray(vehicleIds)}::uuid[])`),
+      );
+      return new Set(rows.map((r) => r.vehicle_id));
     },
   };
 }

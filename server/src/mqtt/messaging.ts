@@ -63,7 +63,7 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     return link.publish(topic, payload, o);
   }, prefix);
   const repo = createIngestRepository(deps);
-  const liveCodes = createLiveCodePublisher(deps, vehicleBus, { online: repo.onlineVehicles, isOnline: repo.isOnline });
+  const liveCodes = createLiveCodePublisher(deps, vehicleBus, { online: repo.onlineVehicles, onlineAmong: repo.onlineAmong });
   const ingest = createIngest(deps, database, vehicleBus, {
     ...opts,
     onOnline: (vehicleId) => {
