@@ -69,6 +69,16 @@ describe("configuration", () => {
     }
   });
 
+  it("keeps a NATS users file only with the cluster and the server's own login to put first in it", () => {
+    const nats = { MQTT_URL: "mqtt://n1:1883,mqtt://n2:1883", NATS_URL: "nats://n1:4222,nats://n2:4222", MQTT_USERNAME: "transit-server", MQTT_PASSWORD: "s3cret" };
+    const c = loadConfig({ ...nats, NATS_USERS_FILE: "/etc/nats/transit-users.conf", NATS_RELOAD_PID_FILES: "/run/nats/n1.pid, /run/nats/n2.pid" });
+    expect(c.mqtt.natsUsersFile).toBe("/etc/nats/transit-users.conf");
+    expect(c.mqtt.natsReloadPidFiles).toEqual(["/run/nats/n1.pid", "/run/nats/n2.pid"]);
+    expect(() => loadConfig({ ...nats, MQTT_PASSWORD: "", NATS_USERS_FILE: "/etc/nats/u.conf" })).toThrow(/NATS_USERS_FILE: needs NATS_URL, MQTT_USERNAME and MQTT_PASSWORD/);
+    expect(() => loadConfig({ NATS_USERS_FILE: "/etc/nats/u.conf" })).toThrow(/NATS_USERS_FILE: needs/);
+    expect(() => loadConfig({ ...nats, NATS_RELOAD_PID_FILES: "/run/nats/n1.pid" })).toThrow(/NATS_RELOAD_PID_FILES: needs NATS_USERS_FILE/);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: "" }).port).toBe(3000);
   });

@@ -36,6 +36,10 @@ const envSchema = z.object({
   MQTT_URL: urlList(["mqtt", "mqtts", "ws", "wss"]),
   /** A NATS cluster's client URLs (comma list): ingest takes the agents' messages through a queue group there (docs/DESIGN.md §2). */
   NATS_URL: urlList(["nats", "tls"]),
+  /** The `authorization {…}` file every NATS node includes: the server keeps it to the vehicles registered (nats-accounts.ts). */
+  NATS_USERS_FILE: z.string().min(1).optional(),
+  /** pid files of NATS nodes on this machine, sent SIGHUP after the users file changes (nodes elsewhere watch the file). */
+  NATS_RELOAD_PID_FILES: z.string().min(1).optional(),
   MQTT_PORT: port.default(1883),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
@@ -101,6 +105,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Invalid configuration:\n  NATS_URL: needs MQTT_URL too (the cluster's MQTT listeners): vehicles speak MQTT, the server publishes to them there and takes their messages over NATS.`,
     );
   }
+  if (e.NATS_USERS_FILE && (!e.NATS_URL || !e.MQTT_USERNAME || !e.MQTT_PASSWORD)) {
+    throw new ConfigError(
+      "Invalid configuration:\n  NATS_USERS_FILE: needs NATS_URL, MQTT_USERNAME and MQTT_PASSWORD (the file's first login is the server's own, so that it can still connect once the nodes require logins)",
+    );
+  }
+  if (e.NATS_RELOAD_PID_FILES && !e.NATS_USERS_FILE) {
+    throw new ConfigError("Invalid configuration:\n  NATS_RELOAD_PID_FILES: needs NATS_USERS_FILE (the file whose changes the nodes are told to reload)");
+  }
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     throw new ConfigError("Invalid configuration:\n  DATABASE_READ_URL: needs DATABASE_URL (the primary that takes every write); the embedded database has no standby");
   }
@@ -127,6 +139,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: e.MQTT_URL,
       urls: e.MQTT_URL ? e.MQTT_URL.split(",").map((u) => u.trim()) : [],
       natsUrls: e.NATS_URL ? e.NATS_URL.split(",").map((u) => u.trim()) : [],
+      natsUsersFile: e.NATS_USERS_FILE,
+      natsReloadPidFiles: e.NATS_RELOAD_PID_FILES ? e.NATS_RELOAD_PID_FILES.split(",").map((f) => f.trim()) : [],
       port: e.MQTT_PORT,
       username: e.MQTT_USERNAME,
       password: e.MQTT_PASSWORD,

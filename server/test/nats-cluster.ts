@@ -21,6 +21,7 @@ interface Node {
   clusterPort: number;
   mqttPort: number;
   confFile: string;
+  pidFile: string;
   proc: ChildProcess | null;
   log: string[];
 }
@@ -52,7 +53,7 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
   writeFileSync(usersFile, opts.users);
   const nodes: Node[] = [];
   for (const name of Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`)) {
-    nodes.push({ name, clientPort: await freePort(), clusterPort: await freePort(), mqttPort: await freePort(), confFile: path.join(dir, `${name}.conf`), proc: null, log: [] });
+    nodes.push({ name, clientPort: await freePort(), clusterPort: await freePort(), mqttPort: await freePort(), confFile: path.join(dir, `${name}.conf`), pidFile: path.join(dir, `${name}.pid`), proc: null, log: [] });
   }
   for (const n of nodes) {
     const routes = nodes.filter((o) => o !== n).map((o) => `nats-route://127.0.0.1:${o.clusterPort}`);
@@ -60,6 +61,7 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
       n.confFile,
       [
         `server_name: ${n.name}`,
+        `pid_file: ${JSON.stringify(n.pidFile)}`,
         `listen: 127.0.0.1:${n.clientPort}`,
         `jetstream { store_dir: ${JSON.stringify(path.join(dir, n.name))}, ${opts.jetstreamLimits ?? "max_memory_store: 64MB, max_file_store: 256MB"} }`,
         `cluster { name: transit, listen: 127.0.0.1:${n.clusterPort}, routes: [${routes.join(", ")}] }`,
@@ -93,6 +95,8 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // A reload logs once it has applied the file.
+  const reloadsOf = (n: Node) => n.log.join("").split("Reloaded server configuration").length - 1;
   for (const n of nodes) await start(n);
   await Promise.all(nodes.map((n) => mqttReady(n)));
 
@@ -102,17 +106,25 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
     mqttUrls: nodes.map((n) => `mqtt://127.0.0.1:${n.mqttPort}`),
     natsUrls: nodes.map((n) => `nats://127.0.0.1:${n.clientPort}`),
     log: (i: number) => nodes[i]!.log.join(""),
-    /** Rewrites the included logins and has every running node reload them (SIGHUP). */
-    async setUsers(users: string) {
-      // A reload logs once it has applied the file.
-      const before = nodes.map((n) => n.log.join("").split("Reloaded server configuration").length);
-      writeFileSync(usersFile, users);
-      for (const n of nodes) n.proc?.kill("SIGHUP");
+    /** The included logins file, and each node's pid file: what a server keeping the logins is given (NATS_USERS_FILE). */
+    usersFile,
+    pidFiles: nodes.map((n) => n.pidFile),
+    /** How many times each node has applied its configuration again, for reloaded(). */
+    reloads: () => nodes.map(reloadsOf),
+    /** Waits until every running node has reloaded since `since` (a reloads() taken before the change). */
+    async reloaded(since: number[]) {
       const end = Date.now() + 15_000;
-      while (nodes.some((n, i) => n.proc && n.log.join("").split("Reloaded server configuration").length <= before[i]!)) {
-        if (Date.now() > end) throw new Error("nats did not reload its users");
+      while (nodes.some((n, i) => n.proc && reloadsOf(n) <= since[i]!)) {
+        if (Date.now() > end) throw new Error(`nats did not reload its users:\n${nodes.map((n) => n.log.join("").slice(-1500)).join("\n")}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    /** Rewrites the included logins and has every running node reload them (SIGHUP). */
+    async setUsers(users: string) {
+      const before = this.reloads();
+      writeFileSync(usersFile, users);
+      for (const n of nodes) n.proc?.kill("SIGHUP");
+      await this.reloaded(before);
     },
     /** SIGKILL: the node's clients lose their connections at once. */
     kill: (i: number) => stop(nodes[i]!, "SIGKILL"),

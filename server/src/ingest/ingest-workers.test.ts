@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -128,8 +128,8 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
   }, 300_000);
 
   it("on a three-node NATS cluster (queue group), loses nothing when a node and an ingest process are killed and restarted", async () => {
-    const users = (vehicles: { id: string; password: string }[]) => renderNatsAuthorization({ topicPrefix: "", server: SERVER, vehicles });
-    const nats = await startNatsCluster({ users: users([]) });
+    // The server's own login to begin with; the vehicles' are the web process's to add (mqtt/nats-accounts.ts).
+    const nats = await startNatsCluster({ users: renderNatsAuthorization({ topicPrefix: "", server: SERVER, vehicles: [] }) });
     cleanups.push(() => nats.close());
     // Each process and vehicle starts on its own node, and knows the others.
     const rotated = (list: string[], i: number) => [...list.slice(i % 3), ...list.slice(0, i % 3)].join(",");
@@ -139,6 +139,8 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
       NATS_URL: rotated(nats.natsUrls, i),
       MQTT_USERNAME: SERVER.username,
       MQTT_PASSWORD: SERVER.password,
+      // The web process registers the vehicles and keeps their logins in the file the nodes include.
+      ...(i === 2 ? { NATS_USERS_FILE: nats.usersFile, NATS_RELOAD_PID_FILES: nats.pidFiles.join(",") } : {}),
     });
     const connectedTo = (port: number) => `connected to mqtt://127.0.0.1:${port} `;
     // The node to kill is the one vehicle 0 is on (an agent may start on any node of its list): it holds at least one.
@@ -156,7 +158,12 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     const { before, agents: running } = await run({
       env,
       agentUrl: (i) => rotated(nats.mqttUrls, i),
-      beforeAgents: (vehicles) => nats.setUsers(users(vehicles)),
+      // Every node has loaded the logins the web process wrote at the registrations before the agents dial in.
+      beforeAgents: async (vehicles) => {
+        const file = () => readFileSync(nats.usersFile, "utf8");
+        await until(() => vehicles.every((v) => file().includes(v.id)), "the vehicles' logins in the users file");
+        await nats.setUsers(file());
+      },
       midStream: async (ingest) => {
         await until(() => nodeOf(agents[0]!) >= 0 && agents[0]!.output().includes("connected to mqtt://"), "vehicle 0 connected");
         killed = nodeOf(agents[0]!);

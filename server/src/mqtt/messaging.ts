@@ -5,6 +5,7 @@ import { createIngest, type Ingest, type IngestOptions } from "../ingest/ingest.
 import { createIngestRepository } from "../ingest/ingest.repository.ts";
 import { schedule } from "../jobs/scheduler.ts";
 import { soleLeader, whileLeader, type Leadership } from "../jobs/leader-lease.ts";
+import { createNatsAccounts } from "./nats-accounts.ts";
 import { createLiveCodePublisher, type LiveCodePublisher } from "../live-codes/live-codes.job.ts";
 import { createVehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { AgentAccounts } from "./agent-accounts.ts";
@@ -92,6 +93,9 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
     brokerUrl = `mqtt://${opts.host && opts.host !== "0.0.0.0" ? opts.host : "127.0.0.1"}:${embedded.port}`;
     agentAccounts = { provision: async (vehicleId, password) => auth.remember(vehicleId, password) };
   } else {
+    // Before connecting: the nodes may require logins, and the file carries the server's own.
+    const natsAccounts = config.mqtt.natsUsersFile ? createNatsAccounts(deps) : null;
+    await natsAccounts?.start();
     const remote = await connectRemoteBroker({
       url: config.mqtt.url,
       username: config.mqtt.username,
@@ -115,9 +119,9 @@ export async function startMessaging(deps: MessagingDeps, database: Database, op
         throw err;
       });
       if (opts.ingest !== false) nats.subscribeAgents(onMessage);
-      agentAccounts = {
+      agentAccounts = natsAccounts?.accounts ?? {
         provision: async (vehicleId) =>
-          logger.info({ vehicleId }, "on NATS, add this vehicle's login to the cluster's users file (docs/DESIGN.md §2) and reload the nodes"),
+          logger.info({ vehicleId }, "NATS_USERS_FILE is not set: add this vehicle's login to the cluster's users file yourself (docs/DESIGN.md §2) and reload the nodes"),
       };
     } else {
       agentAccounts = await mosquittoAccounts(deps, remote, opts, leadership);

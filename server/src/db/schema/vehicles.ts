@@ -23,6 +23,11 @@ export const vehicles = pgTable(
     capacity: integer("capacity"),
     /** scrypt hash of the agent's MQTT password; the password itself is shown once at registration. */
     agentPasswordHash: text("agent_password_hash").notNull(),
+    /**
+     * bcrypt hash of the same password, for a NATS cluster's users file (NATS checks bcrypt only;
+     * mqtt/nats-accounts.ts). Null until the vehicle is provisioned there.
+     */
+    brokerPasswordHash: text("broker_password_hash"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** pending (self-service application under review; its code works), active, rejected or retired. */
     status: vehicleStatus("status").notNull().default("active"),
