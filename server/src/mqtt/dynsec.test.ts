@@ -44,6 +44,15 @@ describe("Mosquitto with dynamic security", () => {
     expect(await positionsOf(v.id)).toBe(1);
   });
 
+  it("provisions the login of an owner's own application with an onboard unit, while it waits for review", async () => {
+    const { cookie } = await sys.t.verifyPhone("+8613900007777");
+    const res = await sys.t.call("POST", "/api/v1/applications", { plate: "鲁A·U0001", kind: "taxi", driverName: "张师傅", licence: "370100123456", onboardUnit: true }, { cookie });
+    expect(res.status, res.text).toBe(201);
+    const v = { id: res.json.agent.username as string, password: res.json.agent.password as string };
+    await publishAndAwaitAck(await connectAs(v), v.id, 1);
+    expect(await positionsOf(v.id)).toBe(1);
+  });
+
   it("refuses a wrong password and an unprovisioned vehicle id", async () => {
     const v = await sys.registerVehicle();
     await expect(sys.connect({ id: v.id, password: "wrong-password" })).rejects.toThrow(/not authorized|bad user/i);

@@ -7,6 +7,7 @@ import { errors, json, jsonBody, staffSecurity, type Router } from "../openapi.t
 import { posterCodeUrl } from "../codes/live-code.ts";
 import { createRateLimits, type Limit } from "../rate-limit.ts";
 import { VehicleKindSchema } from "../vehicles/vehicles.routes.ts";
+import { provisionAgent } from "../vehicles/vehicle-agent.routes.ts";
 import { text } from "../../../protocol/fields.ts";
 import { tellApplicant, verifiedApplicant } from "./applicant-identity.ts";
 import type { ApplicationsRepository } from "./applications.repository.ts";
@@ -112,6 +113,8 @@ export function registerApplicationsRoutes(app: Router, deps: AppDeps, auth: Aut
     const verdict = await limits.take({ limit: APPLICATION_LIMIT, key: applicant.personId });
     if (!verdict.allowed) throw tooManyRequests("Too many applications from this phone today", verdict.retryAfterSeconds);
     const created = await applications.apply({ ...body, operatorId: body.operatorId ?? null, onboardUnit: body.onboardUnit ?? false }, applicant);
+    // Its onboard unit logs in to the broker while the application waits, as its code works (DESIGN §6).
+    if (created.agentPassword) await provisionAgent(deps, created.vehicleId, created.agentPassword);
     const pageUrl = `${deps.config.publicUrl}/apply/${created.pageToken}`;
     await tellApplicant(deps, applicant.phone, "application.submitted", sms.submitted(body.plate, pageUrl));
     return c.json(
