@@ -28,9 +28,8 @@
  *   without authentication (per-vehicle dynsec logins would be provisioned
  *   one by one at registration, which this bench skips by writing vehicles
  *   straight into the database).
- * - NATS 2.9's MQTT has no shared subscriptions: the bench's nats-server maps
- *   the agents' topics onto the server's `$share/ingest/…` subscription with a
- *   subject mapping (one server process only; see docs/scaling.md).
+ * - On NATS the server takes the agents' messages through its queue group
+ *   (NATS_URL), as a deployment does (docs/DESIGN.md §2).
  * - Everything — fleet, broker, server, PostgreSQL — shares this machine.
  *
  * Options (environment): BENCH_VEHICLES (10000), BENCH_SECONDS (hold time,

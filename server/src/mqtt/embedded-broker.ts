@@ -3,6 +3,7 @@ import { Aedes } from "aedes";
 import type { Logger } from "pino";
 import { allVehiclesTopic, agentChannels, vehicleTopic } from "../../../protocol/index.ts";
 import type { AgentAuth } from "./broker-auth.ts";
+import { retainedIndexedPersistence } from "./retained-index.ts";
 import { MessagingStartError, type BrokerLink, type InboundHandler } from "./broker-link.ts";
 
 export class BrokerPortInUseError extends MessagingStartError {}
@@ -21,6 +22,7 @@ export async function startEmbeddedBroker(opts: {
   onMessage: InboundHandler;
 }): Promise<BrokerLink & { port: number }> {
   const broker = await Aedes.createBroker({
+    persistence: retainedIndexedPersistence(),
     authenticate: opts.auth.authenticate,
     authorizePublish: opts.auth.authorizePublish,
     authorizeSubscribe: opts.auth.authorizeSubscribe,
