@@ -62,7 +62,13 @@ export function createLiveCodePublisher(
       const at = deps.clock.now();
       // A vehicle with no agent online gets nothing retained for it: it learns the count when it connects.
       const countChanged = asks.filter((a) => a.trigger === "on_board").map((a) => a.vehicleId);
-      const stillOnline = countChanged.length ? await vehicles.onlineAmong(countChanged) : new Set<string>();
+      const stillOnline = countChanged.length
+        ? await vehicles.onlineAmong(countChanged).catch((err: unknown) => {
+            // Unknown, so none is told; a vehicle that just came online still gets its code, without the count.
+            deps.logger.warn({ err, vehicles: countChanged.length }, "could not tell which vehicles are online; their screens keep the last count");
+            return new Set<string>();
+          })
+        : new Set<string>();
       const due = new Map<string, Trigger>();
       for (const a of asks) if (a.trigger !== "on_board" || stillOnline.has(a.vehicleId)) due.set(a.vehicleId, a.trigger);
       const counts = await onBoard([...due.keys()], at);

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
@@ -26,12 +27,17 @@ describe("vehicle logins on a NATS cluster, kept by the server", () => {
   let dataDir: string;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | null = null;
   const clients: MqttClient[] = [];
+  /** Not a NATS node, named by a stale pid file: it must not get the SIGHUP (which would stop it). */
+  let bystander: ChildProcess;
 
   beforeAll(async () => {
     // No logins at first, as a cluster just set up: the server writes them, its own first.
     nats = await startNatsCluster({ users: "" });
     dataDir = mkdtempSync(path.join(tmpdir(), "nats-accounts-"));
     scratch = process.env.DATABASE_URL ? await createScratchDatabase() : null;
+    bystander = spawn("sleep", ["600"], { stdio: "ignore" });
+    const stalePidFile = path.join(dataDir, "gone-node.pid");
+    writeFileSync(stalePidFile, `${bystander.pid}\n`);
     const started = nats.reloads();
     server = await spawnServer("nats-accounts", {
       ...(scratch ? { DATABASE_URL: scratch.url } : { DATA_DIR: dataDir }),
@@ -40,13 +46,14 @@ describe("vehicle logins on a NATS cluster, kept by the server", () => {
       MQTT_USERNAME: SERVER.username,
       MQTT_PASSWORD: SERVER.password,
       NATS_USERS_FILE: nats.usersFile,
-      NATS_RELOAD_PID_FILES: nats.pidFiles.join(","),
+      NATS_RELOAD_PID_FILES: [...nats.pidFiles, stalePidFile].join(","),
     });
     await nats.reloaded(started);
     auth = await adminLogin(server);
   }, 240_000);
 
   afterAll(async () => {
+    bystander?.kill("SIGKILL");
     for (const c of clients) c.end(true);
     await server?.stop();
     await nats?.close();
@@ -86,6 +93,10 @@ describe("vehicle logins on a NATS cluster, kept by the server", () => {
     // Plaintext never reaches the file: the nodes check bcrypt hashes.
     expect(readFileSync(nats.usersFile, "utf8")).not.toContain(SERVER.password);
     expect(await refused(0, undefined, undefined)).toMatch(/Not authorized|Bad username or password/i);
+    // The stale pid file named a process that is not a node: it was left alone, and the log says why.
+    expect(bystander.exitCode).toBeNull();
+    expect(bystander.signalCode).toBeNull();
+    expect(server.output()).toMatch(/not nats-server/);
   });
 
   it("lets a registered vehicle in on every node, publishing its own fixes and hearing its own acks only", async () => {

@@ -53,7 +53,8 @@ export function createNatsAccounts(deps: { config: Config; db: Db; logger: Logge
       if ((await readFile(file, "utf8").catch(() => null)) === text) return false;
       // A node reading the file must never see half of it: written aside, then renamed over it.
       const aside = `${file}.${process.pid}.tmp`;
-      await writeFile(aside, text, { mode: 0o600 });
+      // Readable by the nodes' user through a group the two share, by nobody else (bcrypt hashes, but still logins).
+      await writeFile(aside, text, { mode: 0o640 });
       await rename(aside, file);
       return rows.length;
     });
@@ -67,6 +68,9 @@ export function createNatsAccounts(deps: { config: Config; db: Db; logger: Logge
       try {
         const pid = Number((await readFile(pidFile, "utf8")).trim());
         if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no pid in ${pidFile}`);
+        // A pid file left by a node that died may name another process by now, which SIGHUP would stop.
+        const command = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => null);
+        if (command !== null && !command.startsWith("nats-server")) throw new Error(`pid ${pid} in ${pidFile} is ${command.trim()}, not nats-server`);
         process.kill(pid, "SIGHUP");
       } catch (err) {
         logger.warn({ err, pidFile }, "could not tell a NATS node to reload its users; it keeps the old logins until it is reloaded");
