@@ -72,6 +72,9 @@ export const apiKeysView: View = (ctx, el) => {
   const operatorPick = select([], undefined, { name: "operator" });
   const name = h("input", { name: "name", required: true, maxlength: "60", autocomplete: "off" });
   const fresh = h("div", { className: "once" });
+  // Until the operators are loaded there is no operator to make a key for: a click then would go nowhere.
+  const create = h("button", { type: "submit" }, w("create"));
+  create.disabled = true;
   const table = h("div", { className: "table-scroll" });
   const operatorIdOut = h("code", {});
   const form = h(
@@ -80,7 +83,7 @@ export const apiKeysView: View = (ctx, el) => {
     h("h2", { id: "key-new" }, w("create")),
     field(w("operator"), operatorPick),
     field(w("name"), name, w("nameHint")),
-    h("button", { type: "submit" }, w("create")),
+    create,
     msg,
   );
   el.append(
@@ -126,6 +129,7 @@ export const apiKeysView: View = (ctx, el) => {
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    if (!operatorPick.value) return;
     clear(fresh);
     try {
       const created = await api<ApiKey & { key: string }>("POST", `/operators/${operatorPick.value}/api-keys`, { name: name.value });
@@ -145,6 +149,7 @@ export const apiKeysView: View = (ctx, el) => {
       const { operators } = await api<{ operators: Operator[] }>("GET", "/operators");
       for (const o of operators) operatorPick.append(h("option", { value: o.id }, o.name));
       if (ctx.user.role === "operator") operatorPick.disabled = true;
+      create.disabled = operators.length === 0;
       await showKeys();
     } catch (err) {
       status(msg, errorText(err), "error");
