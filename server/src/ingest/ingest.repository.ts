@@ -8,7 +8,7 @@ import { pgArray } from "./bulk-query.ts";
 /** The low-volume ingest writes: onboard check-ins, presence. Positions and trip events have their own (positions.writer.ts, trip-events.repository.ts). */
 export function createIngestRepository({ db }: { db: Db }) {
   /**
-   * Many vehicles' statuses in one statement (a batch: batcher.ts), then the
+   * Many vehicles' statuses in one statement (a batch: ../batcher.ts), then the
    * number online. Statuses are stored concurrently — by other processes, or
    * an offline (a will, a closed connection) and the online of the reconnect
    * right after it in two batches — so they may commit in either order: the

@@ -21,7 +21,7 @@ import { createIngestRepository } from "./ingest.repository.ts";
 import { rawQuery } from "./bulk-query.ts";
 import { createPositionWriter } from "./positions.writer.ts";
 import { createVehicleStateWriter } from "./vehicle-state.writer.ts";
-import { createBatcher } from "./batcher.ts";
+import { createBatcher } from "../batcher.ts";
 import { createTripEventsRepository, type TripEvent } from "./trip-events.repository.ts";
 import { createVehicleDirectory } from "./vehicle-directory.ts";
 import { createWorkLane, Overloaded } from "./work-lane.ts";

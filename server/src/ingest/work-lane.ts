@@ -11,7 +11,7 @@ export class Overloaded extends Error {
  * few statements on the shared pool (the person's status, the insert);
  * unbounded, a burst of them — a fleet's outboxes resending after an outage —
  * would hold every connection while the positions' inserts wait (as trip
- * events and statuses did before they were batched: batcher.ts). Past
+ * events and statuses did before they were batched: ../batcher.ts). Past
  * `maxWaiting` a message is refused (Overloaded), so a database that stopped
  * answering cannot grow the process without end.
  */

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { liveCodeUrl } from "../codes/live-code.ts";
 import type { AppDeps } from "../context.ts";
 import { createFlowRepository } from "../flow/flow.repository.ts";
-import { createBatcher } from "../ingest/batcher.ts";
+import { createBatcher } from "../batcher.ts";
 import type { VehicleBus } from "../mqtt/vehicle-bus.ts";
 
 type Trigger = "schedule" | "online" | "on_board";

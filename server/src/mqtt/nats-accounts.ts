@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { vehicles } from "../db/schema/index.ts";
-import { createBatcher } from "../ingest/batcher.ts";
+import { createBatcher } from "../batcher.ts";
 import type { AgentAccounts } from "./agent-accounts.ts";
 import { renderNatsAuthorization } from "./nats-users.ts";
 
@@ -32,7 +32,7 @@ const SERVER_COST = 10;
  * Several processes may write it: each write reads the vehicles and replaces
  * the file under one advisory lock, so the last file written holds every
  * vehicle committed before it. Registrations that come together are one
- * write (a batch: ingest/batcher.ts).
+ * write (a batch: batcher.ts).
  */
 export function createNatsAccounts(deps: { config: Config; db: Db; logger: Logger }) {
   const { config, db, logger } = deps;

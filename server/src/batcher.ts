@@ -1,16 +1,17 @@
-import { Overloaded } from "./work-lane.ts";
+import { Overloaded } from "./ingest/work-lane.ts";
 
 /**
- * Ingest's low-volume writes (statuses, trip events) a batch at a time: one
- * batch in flight, and the next holds everything that came in meanwhile (up
- * to `maxBatch`). At a vehicle's pace a batch is one message, written at
- * once; when a fleet connects at once — 10,000 statuses and trip starts in a
- * minute — a few statements carry thousands of them, where one by one they
- * held every connection of the pool for minutes, and the positions' inserts
- * waited behind them (docs/scaling.md, "A fleet connected"). Past
- * `maxWaiting` a message is refused (Overloaded: dropped unacked, the agent
- * resends), so a database that stopped answering cannot grow the process
- * without end.
+ * Work that arrives one item at a time, done a batch at a time: one batch in
+ * flight, and the next holds everything that came in meanwhile (up to
+ * `maxBatch`). At a vehicle's pace a batch is one item, done at once; when a
+ * fleet connects at once — 10,000 statuses and trip starts in a minute — a
+ * few statements carry thousands of them, where one by one they held every
+ * connection of the pool for minutes, and the positions' inserts waited
+ * behind them (docs/scaling.md, "A fleet connected"). Used for ingest's
+ * statuses and trip events, the drivers' screens (live-codes.job.ts) and the
+ * NATS users file (mqtt/nats-accounts.ts). Past `maxWaiting` an item is
+ * refused (Overloaded: an agent's message is dropped unacked and resent), so
+ * a database that stopped answering cannot grow the process without end.
  */
 export function createBatcher<T, R>(write: (items: T[]) => Promise<R[]>, opts: { maxBatch?: number; maxWaiting?: number } = {}) {
   const maxBatch = opts.maxBatch ?? 2_000;
