@@ -21,8 +21,12 @@ import { until } from "../../test/system.ts";
  * acked, so the agents' outboxes send it again. PostgreSQL only (the
  * processes share the database).
  */
-/** 240 fixes a second apart at ten times speed: 24 s of stream, long enough to kill and restart mid-way. */
-const FIXES = 240;
+/**
+ * Fixes a second apart, replayed at ten times speed: 24 s of stream on Mosquitto, long enough to kill and
+ * restart a worker mid-way; 48 s on NATS, whose surviving nodes may refuse MQTT for several seconds while
+ * JetStream elects new leaders, so that a restarted worker can take 10–20 s to come up (remote-broker.ts).
+ */
+const FIXES = { mosquitto: 240, nats: 480 };
 const VEHICLES = 4;
 const SERVER = { username: "transit-server", password: "server-secret-1" };
 
@@ -54,6 +58,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
    * `beforeAgents` gives the broker the vehicles' logins; `midStream` is what fails.
    */
   async function run(opts: {
+    fixes: number;
     env: (i: number) => Record<string, string>;
     agentUrl: (i: number) => string;
     beforeAgents?: (vehicles: { id: string; password: string }[]) => Promise<void>;
@@ -74,7 +79,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     const tag = Math.random().toString(36).slice(2, 8);
     for (const [i, v] of vehicles.entries()) {
       const track = path.join(dir, `${tag}-${i}.csv`);
-      writeFileSync(track, austinStyleTrack(`bus-${i}`, FIXES));
+      writeFileSync(track, austinStyleTrack(`bus-${i}`, opts.fixes));
       agents.push(
         spawnAgent([
           ...["--url", opts.agentUrl(i), "--vehicle", v.id, `--password=${v.password}`],
@@ -95,20 +100,22 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     const restarted = await spawnServer("ingest-1 restarted", { ...opts.env(0), SERVER_ROLE: "ingest" });
     processes.push(restarted);
     await opts.afterFailure();
-    await until(async () => (await stored(restarted)) > 0, "the restarted ingest process storing fixes", 60_000);
+    await until(async () => (await stored(restarted)) > 0, "the restarted ingest process storing fixes", 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${restarted.output().slice(-3000)}\n${agents.map((a) => a.output().slice(-600)).join("\n")}`);
+    });
 
     for (const a of agents) expect(await exitOf(a, 150_000), a.output()).toBe(0);
     for (const v of vehicles) {
       const fixes = await storedFixes(scratch.database.db, v.id);
-      expect(fixes).toHaveLength(FIXES);
-      expect(fixes.map((f) => f.ts - fixes[0]!.ts)).toEqual(Array.from({ length: FIXES }, (_, i) => i * 1000));
+      expect(fixes).toHaveLength(opts.fixes);
+      expect(fixes.map((f) => f.ts - fixes[0]!.ts)).toEqual(Array.from({ length: opts.fixes }, (_, i) => i * 1000));
     }
     const [{ rows, distinct }] = rowsOf<{ rows: number; distinct: number }>(
       await scratch.database.db.execute(
         `select count(*)::int as rows, count(distinct (vehicle_id, ts))::int as distinct from positions where vehicle_id in (${vehicles.map((v) => `'${v.id}'`).join(",")})`,
       ),
     ) as [{ rows: number; distinct: number }];
-    expect([rows, distinct]).toEqual([FIXES * VEHICLES, FIXES * VEHICLES]);
+    expect([rows, distinct]).toEqual([opts.fixes * VEHICLES, opts.fixes * VEHICLES]);
     return { before, agents: [...agents] };
   }
 
@@ -117,6 +124,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
     cleanups.push(() => mosquitto.close());
     const env = () => ({ DATABASE_URL: scratch.url, MQTT_URL: mosquitto.url });
     const { before } = await run({
+      fixes: FIXES.mosquitto,
       env,
       agentUrl: () => mosquitto.url,
       midStream: async (ingest) => {
@@ -156,6 +164,7 @@ describe.runIf(process.env.DATABASE_URL)("two ingest processes sharing the strea
       return out.includes("disconnected from the broker") && nats.nodes.some((n, i) => i !== killed && after.includes(connectedTo(n.mqttPort)));
     };
     const { before, agents: running } = await run({
+      fixes: FIXES.nats,
       env,
       agentUrl: (i) => rotated(nats.mqttUrls, i),
       // Every node has loaded the logins the web process wrote at the registrations before the agents dial in.

@@ -70,25 +70,37 @@ export async function connectRemoteBroker(opts: {
  * Connects to the first node of a cluster's list that answers, starting with
  * the first: a process started while one node is down (restarted, upgraded)
  * comes up on another. MQTT.js's `servers` rotates only on reconnects; a
- * failed first connect would otherwise end the client.
+ * failed first connect would otherwise end the client. A cluster's live nodes
+ * may also refuse MQTT for the seconds their JetStream takes to elect new
+ * leaders after a node is lost (seen as a close, then the dead node's
+ * refusal), so a list is tried round after round for CLUSTER_SETTLE_MS
+ * before giving up. One URL fails at once: that is a wrong URL or a broker
+ * that is down, and saying so beats waiting.
  */
 async function connectFirstReachable(urls: string[], options: mqtt.IClientOptions): Promise<MqttClient> {
   const servers = urls.map((u) => {
     const parsed = new URL(u);
     return { host: parsed.hostname, port: Number(parsed.port || 1883), protocol: parsed.protocol.replace(":", "") as "mqtt" | "mqtts" | "ws" | "wss" };
   });
-  const refusals: string[] = [];
-  for (let i = 0; i < urls.length; i++) {
-    // Starting at node i, and going round the list after it on each lost connection.
-    const order = [...servers.slice(i), ...servers.slice(0, i)];
-    try {
-      return await mqtt.connectAsync(urls[i]!, { ...options, ...(urls.length > 1 ? { servers: order } : {}) });
-    } catch (err) {
-      refusals.push((err as Error).message);
+  const deadline = Date.now() + (urls.length > 1 ? CLUSTER_SETTLE_MS : 0);
+  for (;;) {
+    const refusals: string[] = [];
+    for (let i = 0; i < urls.length; i++) {
+      // Starting at node i, and going round the list after it on each lost connection.
+      const order = [...servers.slice(i), ...servers.slice(0, i)];
+      try {
+        return await mqtt.connectAsync(urls[i]!, { ...options, ...(urls.length > 1 ? { servers: order } : {}) });
+      } catch (err) {
+        refusals.push((err as Error).message);
+      }
     }
+    if (Date.now() >= deadline) throw new Error(refusals.join("; "));
+    await new Promise((r) => setTimeout(r, 1_000));
   }
-  throw new Error(refusals.join("; "));
 }
+
+/** How long a process starting against a cluster waits for one of its nodes to take it. */
+const CLUSTER_SETTLE_MS = 30_000;
 
 /** `$share/{group}/transit/v1/…` → `transit/v1/…`. */
 function unshared(topic: string): string {
