@@ -46,16 +46,21 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     const person = id ? await repos.persons.reveal(id) : null;
     if (!person) return null;
     const now = deps.clock.now();
-    const exposure = person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? now);
-    const ride = vehicleId ? await checkins.onBoardRide(person.id, vehicleId, now) : null;
-    const companions = ride ? await checkins.companionsOf(ride.id, ride.vehicleId, ride.boardedAt) : [];
-    return {
-      status: person.status,
-      who: masked(person.name, person.phone),
-      exposure,
-      onBoard: ride ? { checkinId: ride.id, boardedAt: ride.boardedAt, companions: companions.length, status: statusColour(person.status) } : null,
-      reads: await repos.audit.readsOf(person.id, 5),
-    };
+    // Independent reads, sent together: the page waits for the slowest, not for their sum.
+    const [exposure, onBoard, reads] = await Promise.all([
+      person.status === "clear" ? null : repos.exposures.latest(person.id, person.statusSetAt ?? now),
+      vehicleId ? onBoardHere(person.id, vehicleId, now) : null,
+      repos.audit.readsOf(person.id, 5),
+    ]);
+    return { status: person.status, who: masked(person.name, person.phone), exposure, onBoard: onBoard && { ...onBoard, status: statusColour(person.status) }, reads };
+  }
+
+  /** The passenger's ride on this vehicle if they have not got off yet, with how many companions ride with them. */
+  async function onBoardHere(personId: string, vehicleId: string, now: Date) {
+    const ride = await checkins.onBoardRide(personId, vehicleId, now);
+    if (!ride) return null;
+    const companions = await checkins.companionsOf(ride.id, ride.vehicleId, ride.boardedAt);
+    return { checkinId: ride.id, boardedAt: ride.boardedAt, companions: companions.length };
   }
 
   app.get("/v/:code", async (c) => {
