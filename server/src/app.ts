@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import type { AppDeps, AppEnv } from "./context.ts";
+import type { AppDeps, AppEnv, FleetAccess, StaffUser } from "./context.ts";
+import { codeCacheOf } from "./codes/code-cache.ts";
 import { AppError, errorBody, handleError } from "./errors.ts";
 import { createRouter, nameOperations } from "./openapi.ts";
 import { csrfGuard } from "./auth/csrf.ts";
@@ -46,6 +47,20 @@ const limitBodies = (maxSize: number) => {
   });
 };
 
+/**
+ * A staff or API-key write may have changed a code, a vehicle or its
+ * operator (rotation, retirement, a new plate, an approval): this process
+ * forgets the codes it resolved before the write's answer goes out, so the
+ * next scan sees the change (codes/code-cache.ts). Passengers' own writes
+ * (check-ins, one-time codes) change no code and keep the cache.
+ */
+const forgetCodesAfterStaffWrites = (deps: AppDeps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    if (c.req.method === "GET" || c.req.method === "HEAD") return;
+    if ((c.var.user as StaffUser | undefined) || (c.var.fleet as FleetAccess | undefined)) codeCacheOf(deps.db).clear();
+  });
+
 /** The composition root's product: one hono app over injected dependencies, no globals. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -54,6 +69,7 @@ export function createApp(deps: AppDeps) {
   app.use(requestContext(deps));
   app.use(securityHeaders(deps.config));
   app.use(csrfGuard(deps.config.publicUrl));
+  app.use(forgetCodesAfterStaffWrites(deps));
 
   const api = createRouter();
   const smallBody = limitBodies(MAX_BODY_BYTES);

@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import type { Db } from "../db/client.ts";
 import { preparedRunner } from "../db/prepared.ts";
+import { codeCacheOf } from "./code-cache.ts";
 import { vehicleCodes } from "../db/schema/index.ts";
 import { AppError, gone } from "../errors.ts";
 import { newCodeId } from "../vehicles/vehicles.repository.ts";
@@ -32,6 +33,9 @@ function refuseOutOfService(v: { status: string; retired: boolean }) {
   if (v.retired || v.status === "retired") throw vehicleRetired();
 }
 
+/** A code's vehicle with what decides whether the code still works. */
+type CodeRow = CodeVehicle & { revoked: boolean; status: string; retired: boolean };
+
 export const codeExpired = () =>
   gone("code_expired", "This live code has expired; scan the code on the driver's screen again (a photo of it only lasts a minute)");
 
@@ -44,13 +48,19 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
   const vehicleColumns = sql`v.id, v.plate, v.kind, v.route_id as "routeId", o.name as operator`;
   const serviceColumns = sql`v.status, v.retired_at is not null as retired`;
 
+  // Rows as read, checked again at each use (code-cache.ts): keyed "v:{vehicle id}" for live codes, "c:{code id}" for posters.
+  const cache = codeCacheOf<CodeRow>(db);
+
   async function vehicleById(id: string): Promise<CodeVehicle | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const [v] = await prepared<CodeVehicle & { status: string; retired: boolean }>(sql`
-      select ${vehicleColumns}, ${serviceColumns} from vehicles v left join operators o on o.id = v.operator_id where v.id = ${id}::uuid`);
+    const v = await cache.read(`v:${id.toLowerCase()}`, async () => {
+      const [row] = await prepared<CodeRow>(sql`
+        select ${vehicleColumns}, false as revoked, ${serviceColumns} from vehicles v left join operators o on o.id = v.operator_id where v.id = ${id}::uuid`);
+      return row;
+    });
     if (!v) return null;
     refuseOutOfService(v);
-    const { retired: _retired, status: _status, ...vehicle } = v;
+    const { revoked: _revoked, retired: _retired, status: _status, ...vehicle } = v;
     return vehicle;
   }
 
@@ -79,12 +89,15 @@ export function createCodesRepository({ db, keys, clock }: { db: Db; keys: Keys;
         return { vehicle, live: true, liveExpiresAt: check.expiresAt };
       }
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) throw codeNotFound();
-      const [row] = await prepared<CodeVehicle & { revoked: boolean; status: string; retired: boolean }>(sql`
-        select ${vehicleColumns}, c.revoked_at is not null as revoked, ${serviceColumns}
-          from vehicle_codes c
-          join vehicles v on v.id = c.vehicle_id
-          left join operators o on o.id = v.operator_id
-         where c.id = ${code}`);
+      const row = await cache.read(`c:${code}`, async () => {
+        const [found] = await prepared<CodeRow>(sql`
+          select ${vehicleColumns}, c.revoked_at is not null as revoked, ${serviceColumns}
+            from vehicle_codes c
+            join vehicles v on v.id = c.vehicle_id
+            left join operators o on o.id = v.operator_id
+           where c.id = ${code}`);
+        return found;
+      });
       if (!row) throw codeNotFound();
       // Retiring revokes the codes too: say why, not "the vehicle has a new one".
       refuseOutOfService(row);

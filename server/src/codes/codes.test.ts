@@ -1,6 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
+import { liveCodeUrl } from "./live-code.ts";
 import { decodeQrPng, launchChromium, renderSvg } from "./qr.testing.ts";
 
 let t: TestApp;
@@ -77,6 +78,28 @@ describe("vehicle codes", () => {
     expect(await decodeQrPng(png.body)).toEqual([rotated.json.url]);
     const got = await t.call("GET", `/api/v1/vehicles/${v.id}`, undefined, admin);
     expect(got.json.code.id).toBe(rotated.json.id);
+  });
+
+  it("follows a staff change at once for a code scanned a moment ago (this process's resolved codes are forgotten)", async () => {
+    const v = await register("鲁A·C0009");
+    const live = liveCodeUrl(t.deps, v.id).token;
+    // Scanned from the poster and from the driver's screen: both are now resolved and remembered.
+    expect((await t.call("POST", "/api/v1/checkins", { code: v.code.id, phone: "13800000091" })).json.vehicle.plate).toBe("鲁A·C0009");
+    expect((await t.call("POST", "/api/v1/checkins", { code: live, phone: "13800000092" })).status).toBe(201);
+
+    expect((await t.call("PATCH", `/api/v1/vehicles/${v.id}`, { plate: "鲁A·C0010", routeId: "K52" }, admin)).status).toBe(200);
+    const renamed = await t.call("POST", "/api/v1/checkins", { code: v.code.id, phone: "13800000093" });
+    expect(renamed.json.vehicle).toMatchObject({ plate: "鲁A·C0010", routeId: "K52" });
+    expect((await t.call("GET", `/v/${live}`)).text).toContain("鲁A·C0010");
+
+    const rotated = await t.call("POST", `/api/v1/vehicles/${v.id}/code/rotate`, undefined, admin);
+    expect((await t.call("POST", "/api/v1/checkins", { code: v.code.id, phone: "13800000094" })).json.error.code).toBe("code_revoked");
+
+    expect((await t.call("POST", `/api/v1/vehicles/${v.id}/retire`, undefined, admin)).status).toBe(200);
+    for (const code of [rotated.json.id as string, live]) {
+      const refused = await t.call("POST", "/api/v1/checkins", { code, phone: "13800000095" });
+      expect([refused.status, refused.json.error.code]).toEqual([410, "vehicle_retired"]);
+    }
   });
 
   it("answers an unknown code with 404 on the page and code_not_found in the API", async () => {
