@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/client.ts";
-import { preparedRunner, rowOf } from "./db/prepared.ts";
+import { compiledStatement, rowOf } from "./db/prepared.ts";
 import { rateLimits } from "./db/schema/index.ts";
 
 /** A fixed-window limit: at most `limit` counted events per `windowMs`, per key. */
@@ -27,8 +27,26 @@ const SWEEP_EVERY = 500;
  */
 export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
   let takes = 0;
-  const prepared = preparedRunner(db);
   const toRow = rowOf(rateLimits);
+
+  /** Inserts or bumps n counters (a new window when the old one ended), returning them. */
+  const upserts = new Map<number, ReturnType<typeof compiledStatement>>();
+  const upsertOf = (n: number) => {
+    let upsert = upserts.get(n);
+    if (!upsert) {
+      upsert = compiledStatement<Record<string, unknown>>(db, (v) => {
+        const rows = Array.from({ length: n }, (_, i) => sql`(${v[`bucket${i}`]}, ${v[`key${i}`]}, ${v[`count${i}`]}::int, ${v[`ends${i}`]}::timestamptz)`);
+        return sql`
+          insert into rate_limits as r (bucket, key, count, window_ends_at) values ${sql.join(rows, sql`, `)}
+          on conflict (bucket, key) do update set
+            count = case when r.window_ends_at <= ${v.now}::timestamptz then excluded.count else r.count + excluded.count end,
+            window_ends_at = case when r.window_ends_at <= ${v.now}::timestamptz then excluded.window_ends_at else r.window_ends_at end
+          returning r.bucket, r.key, r.count, r.window_ends_at`;
+      });
+      upserts.set(n, upsert);
+    }
+    return upsert;
+  };
 
   /**
    * Counts one event (or `cost` events: a check-in with companions counts
@@ -37,21 +55,12 @@ export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
    */
   async function take(...checks: { limit: Limit; key: string; cost?: number }[]): Promise<Verdict> {
     const now = clock.now();
-    const nowSql = sql`${now.toISOString()}::timestamptz`;
-    const statement = db
-      .insert(rateLimits)
-      .values(checks.map(({ limit, key, cost }) => ({ bucket: limit.bucket, key, count: cost ?? 1, windowEndsAt: new Date(now.getTime() + limit.windowMs) })))
-      .onConflictDoUpdate({
-        target: [rateLimits.bucket, rateLimits.key],
-        set: {
-          count: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then excluded.count else ${rateLimits.count} + excluded.count end`,
-          windowEndsAt: sql`case when ${rateLimits.windowEndsAt} <= ${nowSql} then excluded.window_ends_at else ${rateLimits.windowEndsAt} end`,
-        },
-      })
-      .returning()
-      .getSQL();
-    // Every typed check-in counts here first: a prepared statement, parsed and planned once per connection.
-    const rows = (await prepared<Record<string, unknown>>(statement)).map(toRow);
+    const values: Record<string, unknown> = { now: now.toISOString() };
+    checks.forEach(({ limit, key, cost }, i) => {
+      Object.assign(values, { [`bucket${i}`]: limit.bucket, [`key${i}`]: key, [`count${i}`]: cost ?? 1, [`ends${i}`]: new Date(now.getTime() + limit.windowMs).toISOString() });
+    });
+    // Every typed check-in counts here first: its text built once per number of checks.
+    const rows = (await upsertOf(checks.length)<Record<string, unknown>>(values)).map(toRow);
     if (++takes % SWEEP_EVERY === 0) await db.delete(rateLimits).where(lt(rateLimits.windowEndsAt, now));
     return verdict(checks, rows, now);
   }

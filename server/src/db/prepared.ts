@@ -1,4 +1,4 @@
-import { getTableColumns, type SQL, type Table } from "drizzle-orm";
+import { fillPlaceholders, getTableColumns, sql, type SQL, type Table } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -44,6 +44,28 @@ export function preparedRunner(db: Db): Runner {
   return async <T>(query: SQL) => {
     const { sql: text, params } = dialect.sqlToQuery(query);
     return (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
+  };
+}
+
+/**
+ * A named prepared statement whose SQL text is built once: `build` is given
+ * placeholders the first time, and each call sends only its values. Building
+ * a statement through drizzle and compiling it to text costs 15–45 µs of CPU
+ * per call (a rate-limit upsert: 46 µs), paid on every check-in for a text
+ * that never changes. What shapes the text (how many rows) cannot be a value:
+ * keep one statement per shape. On PGlite, `build` is given the values and
+ * run as a plain execute, as preparedRunner does.
+ */
+export function compiledStatement<V extends Record<string, unknown>>(db: Db, build: (values: V) => SQL): <T>(values: V) => Promise<T[]> {
+  const placeholders = new Proxy({}, { get: (_, name) => sql.placeholder(String(name)) }) as V;
+  let compiled: { sql: string; params: unknown[] } | undefined;
+  const fallback = plain(db);
+  return async <T>(values: V) => {
+    // Looked up at each call, as genericPlanRunner does.
+    const client = clientOf(db);
+    if (!isPostgresJs(client)) return fallback<T>(build(values));
+    compiled ??= dialect.sqlToQuery(build(placeholders));
+    return (await client.unsafe(compiled.sql, fillPlaceholders(compiled.params, values) as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
   };
 }
 
