@@ -203,6 +203,13 @@ describe("tracer console", () => {
         el.dispatchEvent(new Event("input"));
       });
       expect(await out.textContent()).toBe("2026-11-27 16:20 · 3 on board");
+      // At 1× a frame moves the replay by a few ms, far below the slider's one-second step: it must still move on.
+      const replayTime = page.getByLabel("Replay time");
+      const scrubbed = Number(await replayTime.inputValue());
+      await page.getByLabel("Speed").selectOption("1");
+      await page.getByRole("button", { name: "Play" }).click();
+      await expect.poll(async () => Number(await replayTime.inputValue()), { timeout: 20_000 }).toBeGreaterThan(scrubbed);
+      await page.getByRole("button", { name: "Pause" }).click();
       await shot(page, `trip-${viewport === LAPTOP ? "laptop" : "tablet"}`);
       expect(await unlabelledControls(page)).toEqual([]);
       expect(errors).toEqual([]);

@@ -46,10 +46,13 @@ export function timeSlider(tr: Trace, onTime: (at: number) => string) {
   );
   const play = h("button", { type: "button", className: "secondary play", "aria-pressed": "false" }, t("trip.play"));
 
+  // The moment shown. Kept here, not read back from the slider: a range input snaps its value to its
+  // one-minute step, so a frame's advance of less than half a minute (every speed below 60 min/s at
+  // 60 frames a second) was rounded away and Play never moved.
+  let moment = min;
   const update = () => {
-    const at = Number(slider.value);
-    out.textContent = onTime(at);
-    slider.setAttribute("aria-valuetext", fmtDateTime(at));
+    out.textContent = onTime(moment);
+    slider.setAttribute("aria-valuetext", fmtDateTime(moment));
   };
 
   let frame = 0;
@@ -63,21 +66,24 @@ export function timeSlider(tr: Trace, onTime: (at: number) => string) {
   const tick = (now: number) => {
     const elapsed = last ? now - last : 0;
     last = now;
-    const next = Math.min(max, Number(slider.value) + elapsed * Number(speed.value) * 60);
-    slider.value = String(next);
+    moment = Math.min(max, moment + elapsed * Number(speed.value) * 60);
+    slider.value = String(moment);
     update();
-    if (next >= max) return stop();
+    if (moment >= max) return stop();
     frame = requestAnimationFrame(tick);
   };
   play.addEventListener("click", () => {
     if (frame) return stop();
-    if (Number(slider.value) >= max) slider.value = String(min);
+    if (moment >= max) moment = min;
     last = 0;
     play.textContent = t("trip.pause");
     play.setAttribute("aria-pressed", "true");
     frame = requestAnimationFrame(tick);
   });
-  slider.addEventListener("input", update);
+  slider.addEventListener("input", () => {
+    moment = Number(slider.value);
+    update();
+  });
   queueMicrotask(update);
 
   const el = h(

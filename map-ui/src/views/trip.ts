@@ -86,7 +86,11 @@ export const tripView: View = (ctx, el, params) => {
     const out = h("output", { "aria-live": "off" });
     let playing = false;
     let last = 0;
+    // The replay's moment, kept here: the slider snaps to its one-second step, and a frame's advance
+    // below half a second (1× and 10×) read back from it was rounded away, so the replay stood still.
+    let moment = start;
     const show = (at: number) => {
+      moment = at;
       moveTo(at);
       const onBoard = trip.checkins.filter((c) => Date.parse(c.from) <= at && at < Date.parse(c.to)).length;
       out.textContent = `${fmtDateTime(at)} · ${t("trip.onBoard", { n: onBoard })}`;
@@ -95,7 +99,7 @@ export const tripView: View = (ctx, el, params) => {
     // Simulated time advances by real elapsed time × speed, so pauses and gaps keep their proportions.
     const tick = (now: number) => {
       if (!playing) return;
-      const next = Math.min(end, Number(slider.value) + (now - last) * Number(speed.value));
+      const next = Math.min(end, moment + (now - last) * Number(speed.value));
       last = now;
       slider.value = String(next);
       show(next);
@@ -107,7 +111,10 @@ export const tripView: View = (ctx, el, params) => {
       play.textContent = on ? t("trip.pause") : t("trip.play");
       play.setAttribute("aria-pressed", String(on));
       if (on) {
-        if (Number(slider.value) >= end) slider.value = String(start);
+        if (moment >= end) {
+          slider.value = String(start);
+          show(start);
+        }
         last = performance.now();
         frame = requestAnimationFrame(tick);
       } else cancelAnimationFrame(frame);
