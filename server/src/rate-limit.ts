@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { compiledStatement, rowOf } from "./db/prepared.ts";
@@ -34,19 +34,21 @@ export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
   const upsertOf = (n: number) => {
     let upsert = upserts.get(n);
     if (!upsert) {
-      upsert = compiledStatement<Record<string, unknown>>(db, (v) => {
-        const rows = Array.from({ length: n }, (_, i) => sql`(${v[`bucket${i}`]}, ${v[`key${i}`]}, ${v[`count${i}`]}::int, ${v[`ends${i}`]}::timestamptz)`);
-        return sql`
-          insert into rate_limits as r (bucket, key, count, window_ends_at) values ${sql.join(rows, sql`, `)}
-          on conflict (bucket, key) do update set
-            count = case when r.window_ends_at <= ${v.now}::timestamptz then excluded.count else r.count + excluded.count end,
-            window_ends_at = case when r.window_ends_at <= ${v.now}::timestamptz then excluded.window_ends_at else r.window_ends_at end
-          returning r.bucket, r.key, r.count, r.window_ends_at`;
-      });
+      upsert = compiledStatement<Record<string, unknown>>(db, (v) =>
+        counterUpsert(
+          Array.from({ length: n }, (_, i) => ({ bucket: v[`bucket${i}`], key: v[`key${i}`], count: v[`count${i}`], endsAt: v[`ends${i}`] })),
+          v.now,
+        ),
+      );
       upserts.set(n, upsert);
     }
     return upsert;
   };
+
+  /** Dead windows are deleted now and then, by whichever take comes along. */
+  async function sweepNowAndThen(now: Date) {
+    if (++takes % SWEEP_EVERY === 0) await db.delete(rateLimits).where(lt(rateLimits.windowEndsAt, now));
+  }
 
   /**
    * Counts one event (or `cost` events: a check-in with companions counts
@@ -61,7 +63,7 @@ export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
     });
     // Every typed check-in counts here first: its text built once per number of checks.
     const rows = (await upsertOf(checks.length)<Record<string, unknown>>(values)).map(toRow);
-    if (++takes % SWEEP_EVERY === 0) await db.delete(rateLimits).where(lt(rateLimits.windowEndsAt, now));
+    await sweepNowAndThen(now);
     return verdict(checks, rows, now);
   }
 
@@ -77,7 +79,49 @@ export function createRateLimits({ db, clock }: { db: Db; clock: Clock }) {
     await db.delete(rateLimits).where(and(eq(rateLimits.bucket, limit.bucket), eq(rateLimits.key, key)));
   }
 
-  return { take, refund, clear };
+  return { take, refund, clear, sweepNowAndThen };
+}
+
+/**
+ * The upsert that counts: inserts or bumps each counter (a new window when
+ * the old one ended), returning (bucket, key, count, window_ends_at). Values
+ * are given as SQL chunks or parameters, so a statement may count inside
+ * itself (limitedSql).
+ */
+function counterUpsert(rows: { bucket: unknown; key: unknown; count: unknown; endsAt: unknown }[], now: unknown): SQL {
+  const values = rows.map((r) => sql`(${r.bucket}::text, ${r.key}::text, ${r.count}::int, ${r.endsAt}::timestamptz)`);
+  return sql`
+    insert into rate_limits as r (bucket, key, count, window_ends_at) values ${sql.join(values, sql`, `)}
+    on conflict (bucket, key) do update set
+      count = case when r.window_ends_at <= ${now}::timestamptz then excluded.count else r.count + excluded.count end,
+      window_ends_at = case when r.window_ends_at <= ${now}::timestamptz then excluded.window_ends_at else r.window_ends_at end
+    returning r.bucket, r.key, r.count, r.window_ends_at`;
+}
+
+/** One check counted inside a statement that does its work only when the check allows it (a check-in that makes a person). */
+export interface LimitedBy {
+  limit: Limit;
+  key: string;
+  cost: number;
+}
+
+/**
+ * The count as CTEs for a statement of its own, to follow its WITH:
+ * `limit_count` counts, and `limit_verdict` yields one row (allowed,
+ * window_ends_at) for the statement to guard its writes with. The same
+ * counter and the same rule as `take`, without a round trip of its own.
+ * Call sweepNowAndThen after, as take does.
+ */
+export function limitedSql(check: LimitedBy, now: Date): SQL {
+  const count = counterUpsert([{ bucket: check.limit.bucket, key: check.key, count: check.cost, endsAt: new Date(now.getTime() + check.limit.windowMs).toISOString() }], now.toISOString());
+  return sql`limit_count as (${count}),
+    limit_verdict as (select count <= ${check.limit.limit}::int as allowed, window_ends_at from limit_count)`;
+}
+
+/** The verdict of a limitedSql row, as take gives it. */
+export function limitedVerdict(row: { allowed: boolean; window_ends_at: string | Date }, now: Date): Verdict {
+  if (row.allowed) return { allowed: true, retryAfterSeconds: 0 };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((new Date(row.window_ends_at).getTime() - now.getTime()) / 1000)) };
 }
 
 function verdict(checks: { limit: Limit; key: string }[], rows: (typeof rateLimits.$inferSelect)[], now: Date): Verdict {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { TYPED_PHONE_LIMIT } from "./checkins.routes.ts";
+import { count } from "drizzle-orm";
+import { checkins, persons } from "../db/schema/index.ts";
 
 let t: TestApp;
 let code: string;
@@ -11,6 +13,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+async function counts() {
+  const [p] = await t.deps.db.select({ n: count() }).from(persons);
+  const [c] = await t.deps.db.select({ n: count() }).from(checkins);
+  return { persons: p!.n, checkins: c!.n };
+}
+
 describe("typed-phone check-ins from one address", () => {
   it("are limited, so a script cannot fill the persons table from a list of phones; a verified device still checks in", async () => {
     const first = await t.verifyPhone("13900000000");
@@ -19,9 +27,23 @@ describe("typed-phone check-ins from one address", () => {
       expect(res.status).toBe(201);
       expect(res.json.status).toBeNull(); // and none of them shows a status colour
     }
+    const before = await counts();
     const over = await t.call("POST", "/api/v1/checkins", { code, phone: "13911112222" });
     expect(over.status).toBe(429);
     expect(over.json.error.code).toBe("rate_limited");
+    const retryAfter = Number(over.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(TYPED_PHONE_LIMIT.windowMs / 1000);
+    // A refused check-in records nothing: no person for the phone, no ride.
+    expect(await counts()).toEqual(before);
+    // A companion's phone counts too, and is refused with the rest.
+    const withCompanion = await t.call("POST", "/api/v1/checkins", { code, companions: [{ name: "李", phone: "13922223333" }] }, { cookie: first.cookie });
+    expect(withCompanion.status).toBe(429);
+    expect(await counts()).toEqual(before);
+
+    // Staff checking passengers in at a depot's desk are not held to it.
+    const desk = await t.call("POST", "/api/v1/checkins", { code, phone: "13911113333" }, await t.staff("operator"));
+    expect(desk.status).toBe(201);
 
     t.clock.advance(61_000);
     const oneTap = await t.call("POST", "/api/v1/checkins", { code }, { cookie: first.cookie });

@@ -5,6 +5,8 @@ import { checkins, recentScans, vehicles } from "../db/schema/index.ts";
 import { toRef, type PersonRef } from "../persons/persons.repository.ts";
 import { onBoardSql, tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
 import { MAX_ON_BOARD_MS } from "../tracing/tracing.rules.ts";
+import type { Clock } from "../clock.ts";
+import { createRateLimits, limitedSql, limitedVerdict, type LimitedBy, type Verdict } from "../rate-limit.ts";
 
 export type CheckinRow = typeof checkins.$inferSelect;
 
@@ -22,8 +24,14 @@ export function uuidV7Time(id: string): number | null {
 export const REPEAT_SCAN_MS = 60_000;
 
 export interface ScanToRecord {
-  /** A statement returning the person's (id, status, status_set_at): persons.upsertSql or persons.byIdSql. */
-  who: SQL;
+  /**
+   * A statement returning the person's (id, status, status_set_at), touching
+   * no one unless `allowed` (a boolean SQL expression) holds:
+   * persons.upsertSql, ownPhoneSql or byIdSql.
+   */
+  who: (allowed: SQL) => SQL;
+  /** The rate limit this scan counts against, counted in the same statement; nothing is recorded when it refuses. */
+  limit?: LimitedBy;
   vehicleId: string;
   checkinId: string;
   at: Date;
@@ -39,11 +47,17 @@ export interface RecordedScan {
   tripId: string | null;
 }
 
+/** A scan the rate limit refused: nothing was recorded. */
+export interface RefusedScan {
+  refused: Verdict;
+}
+
 type PersonRow = Parameters<typeof toRef>[0];
 
 const { onBoard, ts: onBoardTs } = onBoardSql;
 
-export function createCheckinsRepository({ db }: { db: Db }) {
+export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }) {
+  const limits = createRateLimits({ db, clock });
   // The passenger path's statements, prepared (see db/prepared.ts): reads of the
   // day partitions on a generic plan, the check-in itself as PostgreSQL chooses.
   const prepared = preparedRunner(db);
@@ -81,12 +95,13 @@ export function createCheckinsRepository({ db }: { db: Db }) {
 
   return {
     /**
-     * Records a phone scan in one statement (one round trip): the person
-     * (`who`: a statement returning id, status, status_set_at), the
-     * repeat-scan claim, the ride, and the trip it belongs to. A claim
-     * refused by the repeat-scan rule records nothing (`created` false). No
-     * row when `who` finds no one. Companions are added after, and only to a
-     * ride that was created (addCompanions).
+     * Records a phone scan in one statement (one round trip): the rate
+     * limit's count (`limit`), the person (`who`: a statement returning id,
+     * status, status_set_at), the repeat-scan claim, the ride, and the trip
+     * it belongs to. A limit that refuses records nothing else (`refused`);
+     * a claim refused by the repeat-scan rule records nothing (`created`
+     * false); null when `who` finds no one. Companions are added after, and
+     * only to a ride that was created (addCompanions).
      *
      * The rule returns only a ride still open: once it is alighted, the next
      * scan is a new boarding, however soon. It asks "not alighted" rather
@@ -95,10 +110,12 @@ export function createCheckinsRepository({ db }: { db: Db }) {
      * see the ride the first tap has just inserted; "no alighted ride" still
      * refuses it, "an open ride exists" would let it make a second ride.
      */
-    async recordScan(scan: ScanToRecord): Promise<RecordedScan | null> {
+    async recordScan(scan: ScanToRecord): Promise<RecordedScan | RefusedScan | null> {
       const at = scan.at.toISOString();
-      const [row] = await prepared<PersonRow & { created: boolean; trip_id: string | null }>(sql`
-          with p as (${scan.who}),
+      const counted = scan.limit ? limitedSql(scan.limit, scan.now) : sql`limit_verdict as (select true as allowed, null::timestamptz as window_ends_at)`;
+      const [row] = await prepared<Partial<PersonRow> & { allowed: boolean; window_ends_at: string; created: boolean; trip_id: string | null }>(sql`
+          with ${counted},
+          p as (${scan.who(sql`(select allowed from limit_verdict)`)}),
           claim as (
             insert into recent_scans as r (person_id, verified, vehicle_id, checkin_id, boarded_at)
             select p.id, ${scan.verified}::boolean, ${scan.vehicleId}::uuid, ${scan.checkinId}::uuid, ${at}::timestamptz from p
@@ -118,11 +135,13 @@ export function createCheckinsRepository({ db }: { db: Db }) {
               from claim
             returning 1
           )
-          select p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
+          select lim.allowed, lim.window_ends_at, p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
                  ${tripOpenAtSql(scan.vehicleId, scan.at, scan.now)} as trip_id
-            from p`);
-      if (!row) return null;
-      return { person: toRef(row), created: row.created, tripId: row.trip_id };
+            from limit_verdict lim left join p on true`);
+      if (scan.limit) await limits.sweepNowAndThen(scan.now);
+      if (!row!.allowed) return { refused: limitedVerdict(row!, scan.now) };
+      if (!row!.id) return null;
+      return { person: toRef(row as PersonRow), created: row!.created, tripId: row!.trip_id };
     },
 
     /** The companions' rides, beside a main ride just created (same vehicle and time, so the same partition). */

@@ -1,13 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuthRepository } from "../auth/auth.repository.ts";
 import type { AppDeps } from "../context.ts";
-import { forbidden, notFound, tooManyRequests } from "../errors.ts";
+import { forbidden, notFound } from "../errors.ts";
 import { errors, json, jsonBody, type Router } from "../openapi.ts";
 import { staffFromRequest } from "../auth/auth.middleware.ts";
 import { devicePersonId, rememberDevice } from "../passenger/device.ts";
 import { clientAddress } from "../client-address.ts";
 import { pickLang } from "../passenger/i18n.ts";
-import { createRateLimits, type Limit } from "../rate-limit.ts";
+import type { Limit } from "../rate-limit.ts";
 import type { VehiclesRepository } from "../vehicles/vehicles.repository.ts";
 import type { CheckinsRepository } from "./checkins.repository.ts";
 import type { CheckinService } from "./checkins.service.ts";
@@ -93,19 +93,17 @@ export function registerCheckinsRoutes(
   deps: AppDeps,
   repos: { auth: AuthRepository; vehicles: VehiclesRepository; checkins: CheckinsRepository; service: CheckinService },
 ) {
-  const limits = createRateLimits(deps);
-
   app.openapi(checkin, async (c) => {
     const body = c.req.valid("json");
     const cost = (body.phone !== undefined ? 1 : 0) + (body.companions?.length ?? 0);
-    if (cost > 0) {
-      const verdict = await limits.take({ limit: TYPED_PHONE_LIMIT, key: clientAddress(c, deps.config.trustProxy), cost });
-      if (!verdict.allowed && !(await staffFromRequest(c, repos.auth))) {
-        throw tooManyRequests("Too many check-ins typed from this address; try again in a few minutes", verdict.retryAfterSeconds);
-      }
-    }
     const device = await devicePersonId(c, deps.keys.cookie);
-    const result = await repos.service.checkIn({ ...body, devicePersonId: device, lang: pickLang(c) });
+    const result = await repos.service.checkIn({
+      ...body,
+      devicePersonId: device,
+      lang: pickLang(c),
+      ...(cost > 0 && { limit: { limit: TYPED_PHONE_LIMIT, key: clientAddress(c, deps.config.trustProxy), cost } }),
+      mayExceedLimit: async () => (await staffFromRequest(c, repos.auth)) !== null,
+    });
     // A verified device stays remembered for another half year from its latest ride.
     if (result.verified && device) await rememberDevice(c, deps.keys.cookie, device, deps.config.publicUrl);
     return result.created ? c.json(result.body, 201) : c.json(result.body, 200);

@@ -7,8 +7,10 @@ import { lookupHash } from "../crypto/personal-data.ts";
 import { invalidPhone } from "../otp/otp.service.ts";
 import { maskName, normalisePhone } from "../persons/phone.ts";
 import { companionKey, statusColour, type PersonRef, type PersonsRepository } from "../persons/persons.repository.ts";
-import { createRateLimits, type Limit } from "../rate-limit.ts";
-import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository } from "./checkins.repository.ts";
+import { createRateLimits, type Limit, type LimitedBy } from "../rate-limit.ts";
+import { tooManyRequests } from "../errors.ts";
+import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository, type RecordedScan } from "./checkins.repository.ts";
+import type { SQL } from "drizzle-orm";
 
 const phoneRequired = () => badRequest("phone_required", "phone is required: this device is not remembered yet");
 
@@ -29,6 +31,10 @@ export interface CheckinInput {
   devicePersonId: string | null;
   /** The language of texts sent on this check-in's behalf (companions'). */
   lang: "zh" | "en";
+  /** The typed-phone limit this check-in counts against, if it types phones (routes: TYPED_PHONE_LIMIT). */
+  limit?: LimitedBy;
+  /** Whether the request may go over that limit (staff checking passengers in); asked only when it refuses. */
+  mayExceedLimit?: () => Promise<boolean>;
 }
 
 function phoneOrThrow(phone: string, field: string): string {
@@ -148,12 +154,12 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       // A verified device checks in as its owner, typing their own phone or not (one tap); any other typed phone is a claim.
       let verified = input.devicePersonId !== null;
       if (!verified && typed === null) throw phoneRequired();
-      const who = () =>
+      const who = () => (allowed: SQL) =>
         verified
           ? typed !== null
-            ? persons.ownPhoneSql(input.devicePersonId!, typed, input.name)
-            : persons.byIdSql(input.devicePersonId!)
-          : persons.upsertSql({ phone: typed!, name: input.name, keepName: true });
+            ? persons.ownPhoneSql(input.devicePersonId!, typed, input.name, allowed)
+            : persons.byIdSql(input.devicePersonId!, allowed)
+          : persons.upsertSql({ phone: typed!, name: input.name, keepName: true }, allowed);
 
       const now = deps.clock.now();
       const row: CheckinRow = {
@@ -168,7 +174,16 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
         receivedAt: now,
         verified,
       };
-      const record = () => checkins.recordScan({ who: who(), vehicleId: vehicle.id, checkinId: row.id, at: now, seat: row.seat, verified, now });
+      // The typed-phone limit is counted in the statement that records the ride (one round trip less for every typed check-in).
+      let limit = input.limit;
+      const record = async () => {
+        const result = await checkins.recordScan({ who: who(), limit, vehicleId: vehicle.id, checkinId: row.id, at: now, seat: row.seat, verified, now });
+        // Counted once: a second statement (a claim, below) is the same check-in.
+        limit = undefined;
+        if (!result || !("refused" in result)) return result;
+        if (!(await input.mayExceedLimit?.())) throw tooManyRequests("Too many check-ins typed from this address; try again in a few minutes", result.refused.retryAfterSeconds);
+        return checkins.recordScan({ who: who(), vehicleId: vehicle.id, checkinId: row.id, at: now, seat: row.seat, verified, now }) as Promise<RecordedScan | null>;
+      };
       let recorded = await record();
       if (!recorded && verified && typed !== null) {
         // Not the device owner's phone: recorded as an unverified claim of the phone's owner.

@@ -45,15 +45,21 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
   const toPerson = rowOf(persons);
   const refColumns = () => ({ id: persons.id, status: sql<HealthStatus>`${effectiveStatusSql("persons", clock.now())}`, statusSetAt: persons.statusSetAt });
 
-  /** findOrCreate as a statement returning (id, status, status_set_at), for the check-in to run in its own round trip. */
-  function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }): SQL {
+  /**
+   * findOrCreate as a statement returning (id, status, status_set_at), for
+   * the check-in to run in its own round trip. `allowed`, a boolean SQL
+   * expression, guards it: when false the statement touches no one and
+   * returns no row (a check-in over its rate limit).
+   */
+  function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }, allowed: SQL = sql`true`): SQL {
     const now = clock.now().toISOString();
     const nameEnc = input.name ? encrypt(keys.personalData, input.name) : null;
     // A companion without a phone has none to store; the key itself is not personal data worth keeping.
     const phoneEnc = encrypt(keys.personalData, input.hasPhone === false ? "" : input.phone);
     return sql`
       insert into persons (id, phone_hash, phone_enc, name_enc, created_at, last_seen_at)
-      values (${uuidv7()}::uuid, ${lookupHash(keys.phoneHash, input.phone)}, ${phoneEnc}, ${nameEnc}, ${now}::timestamptz, ${now}::timestamptz)
+      select ${uuidv7()}::uuid, ${lookupHash(keys.phoneHash, input.phone)}::text, ${phoneEnc}::text, ${nameEnc}::text, ${now}::timestamptz, ${now}::timestamptz
+       where ${allowed}
       on conflict (phone_hash) do update
         set last_seen_at = excluded.last_seen_at, name_enc = ${input.keepName ? sql`persons.name_enc` : sql`coalesce(excluded.name_enc, persons.name_enc)`}
       returning id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at`;
@@ -80,18 +86,18 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
      * name is given. No row when `phone` is not theirs (someone else's phone
      * typed on this device), nor when they were erased.
      */
-    ownPhoneSql(id: string, phone: string, name?: string | null): SQL {
+    ownPhoneSql(id: string, phone: string, name?: string | null, allowed: SQL = sql`true`): SQL {
       const now = clock.now();
       const nameEnc = name ? encrypt(keys.personalData, name) : null;
       return sql`
         update persons set last_seen_at = ${now.toISOString()}::timestamptz, name_enc = coalesce(${nameEnc}::text, name_enc)
-         where id = ${id}::uuid and phone_hash = ${lookupHash(keys.phoneHash, phone)}
+         where id = ${id}::uuid and phone_hash = ${lookupHash(keys.phoneHash, phone)} and ${allowed}
         returning id, ${effectiveStatusSql("persons", now)} as status, status_set_at`;
     },
 
     /** The person remembered by a device, as a statement of the same shape as upsertSql. */
-    byIdSql(id: string): SQL {
-      return sql`select id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at from persons where id = ${id}::uuid`;
+    byIdSql(id: string, allowed: SQL = sql`true`): SQL {
+      return sql`select id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at from persons where id = ${id}::uuid and ${allowed}`;
     },
 
     /** Whether `phone` (E.164) is the phone of person `id`: a verified device typing its own number again. */
