@@ -1,6 +1,5 @@
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { preparedRunner } from "../db/prepared.ts";
 import { auditLog } from "../db/schema/index.ts";
 import type { Cursor } from "../pagination.ts";
 
@@ -20,8 +19,23 @@ export const TRACING_READS = ["trace.create", "trace.read", "trace.export.csv", 
 
 const contains = (s: string) => `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
+/**
+ * When this person's records were read for tracing: reads naming them
+ * (their own trace, their page), and reads of stored traces that listed
+ * them as a contact. Never by whom.
+ * A statement yielding `at`, for the passenger's page (passenger/remembered.repository.ts).
+ */
+export function readsSql(personId: string): SQL {
+  const actions = sql.join(TRACING_READS.map((x) => sql`${x}`), sql`, `);
+  return sql`
+    select a.at from audit_log a
+      where a.subject_person_id = ${personId}::uuid and a.action in (${actions})
+    union all
+    select a.at from trace_persons tp join audit_log a on a.trace_id = tp.trace_id
+      where tp.person_id = ${personId}::uuid and tp.role = 'contact' and a.action in (${actions})`;
+}
+
 export function createAuditRepository({ db }: { db: Db }) {
-  const prepared = preparedRunner(db);
   return {
     /** The audit log, newest first, filtered; `limit + 1` rows so the caller can tell whether a next page exists. */
     list(f: AuditFilter) {
@@ -40,23 +54,6 @@ export function createAuditRepository({ db }: { db: Db }) {
         .limit(f.limit + 1);
     },
 
-    /**
-     * When this person's records were read for tracing: reads naming them
-     * (their own trace, their page), and reads of stored traces that listed
-     * them as a contact. Never by whom. Newest first, at most `limit` times.
-     */
-    async readsOf(personId: string, limit = 20): Promise<{ count: number; latest: Date[] }> {
-      const reads = sql`
-        select a.at from audit_log a
-          where a.subject_person_id = ${personId}::uuid and a.action in (${sql.join(TRACING_READS.map((x) => sql`${x}`), sql`, `)})
-        union all
-        select a.at from trace_persons tp join audit_log a on a.trace_id = tp.trace_id
-          where tp.person_id = ${personId}::uuid and tp.role = 'contact'
-            and a.action in (${sql.join(TRACING_READS.map((x) => sql`${x}`), sql`, `)})`;
-      // The count of all reads beside the latest few, in one statement (every remembered passenger's page asks).
-      const latest = await prepared<{ n: number; at: Date | string }>(sql`select count(*) over ()::int as n, at from (${reads}) r order by at desc limit ${limit}`);
-      return { count: latest[0]?.n ?? 0, latest: latest.map((r) => new Date(r.at)) };
-    },
   };
 }
 

@@ -56,6 +56,24 @@ type PersonRow = Parameters<typeof toRef>[0];
 
 const { onBoard, ts: onBoardTs } = onBoardSql;
 
+/**
+ * The person's verified ride on this vehicle that they are on board of
+ * now by the tracing rules (DESIGN §7): not checked out of, its trip
+ * still running (or, with no trip, within the default ride), no later
+ * check-in of theirs. This morning's ride on the same bus, never checked
+ * out of, is over by those rules; the page must not offer to end it. A
+ * statement, for the passenger's page to ask it with the rest
+ * (passenger/remembered.repository.ts).
+ */
+function onBoardRideSql(personId: string, vehicleId: string, now: Date): SQL {
+  const from = now.getTime() - MAX_ON_BOARD_MS;
+  return sql`select c.* from checkins c
+    ${onBoard("c", onBoardTs(now), { from, to: now.getTime() + 1 })}
+    where c.person_id = ${personId}::uuid and c.vehicle_id = ${vehicleId}::uuid and c.verified and c.alighted_at is null
+      and c.boarded_at > ${onBoardTs(from)} and c.boarded_at <= ${onBoardTs(now)} and c_ob.a >= ${onBoardTs(now)}
+    order by c.boarded_at desc limit 1`;
+}
+
 export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }) {
   const limits = createRateLimits({ db, clock });
   // The passenger path's statements, prepared (see db/prepared.ts): reads of the
@@ -220,24 +238,7 @@ export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }
       );
     },
 
-    /**
-     * The person's verified ride on this vehicle that they are on board of
-     * now by the tracing rules (DESIGN §7): not checked out of, its trip
-     * still running (or, with no trip, within the default ride), no later
-     * check-in of theirs. This morning's ride on the same bus, never checked
-     * out of, is over by those rules; the page must not offer to end it.
-     */
-    async onBoardRide(personId: string, vehicleId: string, now: Date): Promise<CheckinRow | null> {
-      const from = now.getTime() - MAX_ON_BOARD_MS;
-      return first(
-        partitionRead,
-        sql`select c.* from checkins c
-          ${onBoard("c", onBoardTs(now), { from, to: now.getTime() + 1 })}
-          where c.person_id = ${personId}::uuid and c.vehicle_id = ${vehicleId}::uuid and c.verified and c.alighted_at is null
-            and c.boarded_at > ${onBoardTs(from)} and c.boarded_at <= ${onBoardTs(now)} and c_ob.a >= ${onBoardTs(now)}
-          order by c.boarded_at desc limit 1`,
-      );
-    },
+    onBoardRideSql,
 
     async companionsOf(checkinId: string, vehicleId: string, boardedAt: Date): Promise<CheckinRow[]> {
       // Companions share the main check-in's vehicle and time, which prunes to one partition.

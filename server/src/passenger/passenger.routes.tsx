@@ -16,7 +16,7 @@ import { devicePersonId, forgetDevice, rememberDevice } from "./device.ts";
 import { createOtpRepository } from "../otp/otp.repository.ts";
 import { createOtpService } from "../otp/otp.service.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
-import { createAuditRepository } from "../audit/audit.repository.ts";
+import { createRememberedLookup } from "./remembered.repository.ts";
 import { pickLang, strings } from "./i18n.ts";
 import { cspNonce } from "../security/csp.ts";
 import { isPlainText } from "../../../protocol/fields.ts";
@@ -35,7 +35,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     codes: createCodesRepository(deps),
     persons,
     exposures: createExposureLookup({ ...deps, checkins }),
-    audit: createAuditRepository(deps),
+    remembered: createRememberedLookup({ ...deps, persons, checkins }),
     passes: createPassIssuer(deps, persons),
     otp: createOtpService(deps, { otp: createOtpRepository(deps), persons, checkins }),
   };
@@ -43,24 +43,13 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
 
   async function remembered(c: Context, vehicleId?: string): Promise<RememberedPassenger | null> {
     const id = await devicePersonId(c, deps.keys.cookie);
-    const person = id ? await repos.persons.reveal(id) : null;
-    if (!person) return null;
     const now = deps.clock.now();
-    // Independent reads, sent together: the page waits for the slowest, not for their sum.
-    const [exposure, onBoard, reads] = await Promise.all([
-      person.status === "clear" ? null : repos.exposures.latest(person.id, person.statusSetAt ?? now),
-      vehicleId ? onBoardHere(person.id, vehicleId, now) : null,
-      repos.audit.readsOf(person.id, 5),
-    ]);
+    const found = id ? await repos.remembered(id, vehicleId ?? null, now) : null;
+    if (!found) return null;
+    const { person, onBoard, reads } = found;
+    // Only a flagged passenger is told which ride made them one: a second read, for the few it concerns.
+    const exposure = person.status === "clear" ? null : await repos.exposures.latest(person.id, person.statusSetAt ?? now);
     return { status: person.status, who: masked(person.name, person.phone), exposure, onBoard: onBoard && { ...onBoard, status: statusColour(person.status) }, reads };
-  }
-
-  /** The passenger's ride on this vehicle if they have not got off yet, with how many companions ride with them. */
-  async function onBoardHere(personId: string, vehicleId: string, now: Date) {
-    const ride = await checkins.onBoardRide(personId, vehicleId, now);
-    if (!ride) return null;
-    const companions = await checkins.companionsOf(ride.id, ride.vehicleId, ride.boardedAt);
-    return { checkinId: ride.id, boardedAt: ride.boardedAt, companions: companions.length };
   }
 
   app.get("/v/:code", async (c) => {

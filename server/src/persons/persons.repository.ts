@@ -65,6 +65,21 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
       returning id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at`;
   }
 
+  function revealed(raw: Record<string, unknown>) {
+    const row = toPerson(raw);
+    const phone = decrypt(keys.personalData, row.phoneEnc);
+    const now = effectiveStatus(row, clock.now());
+    return {
+      id: row.id,
+      status: now.status,
+      statusSetAt: now.since,
+      statusExpiresAt: now.expiresAt,
+      phone: phone || null,
+      name: row.nameEnc ? decrypt(keys.personalData, row.nameEnc) : null,
+      phoneVerifiedAt: row.phoneVerifiedAt,
+    };
+  }
+
   return {
     upsertSql,
 
@@ -127,20 +142,12 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
     /** The person with their phone and name decrypted: only for the person themselves (their device) or tracers. */
     async reveal(id: string) {
       const [raw] = await prepared<Record<string, unknown>>(db.select().from(persons).where(eq(persons.id, id)).getSQL());
-      if (!raw) return null;
-      const row = toPerson(raw);
-      const phone = decrypt(keys.personalData, row.phoneEnc);
-      const now = effectiveStatus(row, clock.now());
-      return {
-        id: row.id,
-        status: now.status,
-        statusSetAt: now.since,
-        statusExpiresAt: now.expiresAt,
-        phone: phone || null,
-        name: row.nameEnc ? decrypt(keys.personalData, row.nameEnc) : null,
-        phoneVerifiedAt: row.phoneVerifiedAt,
-      };
+      return raw ? revealed(raw) : null;
     },
+
+    /** A persons row as the driver gave it (every column, by its SQL name), decrypted as reveal gives it. */
+    revealed,
+
   };
 }
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
-import { createAuditRepository } from "../audit/audit.repository.ts";
+import { createRememberedLookup } from "../passenger/remembered.repository.ts";
+import { createPersonsRepository } from "../persons/persons.repository.ts";
+import { createCheckinsRepository } from "../checkins/checkins.repository.ts";
 import { scenario, type Scenario } from "./fixtures.ts";
 import { caseList } from "../../../protocol/api/trace.ts";
 import { auditPage } from "../../../protocol/api/audit.ts";
@@ -136,15 +138,16 @@ describe("the audit log, readable", () => {
   });
 
   it("tells a passenger how often and when their records were read for tracing, as a case and as a contact", async () => {
-    const reads = createAuditRepository(t.deps);
-    expect(await reads.readsOf(s.id("Q"))).toEqual({ count: 0, latest: [] });
+    const lookup = createRememberedLookup({ ...t.deps, persons: createPersonsRepository(t.deps), checkins: createCheckinsRepository(t.deps) });
+    const readsOf = async (id: string) => (await lookup(id, null, t.clock.now()))!.reads;
+    expect(await readsOf(s.id("Q"))).toEqual({ count: 0, latest: [] });
     const made = await trace("case 2026-601"); // P traced at 08:00, listing Q
     await t.call("GET", `/api/v1/traces/${made.id}.csv`, undefined, tracer); // 08:01: read again
     await t.call("GET", "/api/v1/traces", undefined, tracer); // the list shows no contact: not a read of Q
-    const q = await reads.readsOf(s.id("Q"));
+    const q = await readsOf(s.id("Q"));
     expect(q.count).toBe(2);
     expect(q.latest.map((d) => d.toISOString())).toEqual(["2026-11-28T08:01:00.000Z", "2026-11-28T08:00:00.000Z"]);
-    expect((await reads.readsOf(s.id("P"))).count).toBe(2);
+    expect((await readsOf(s.id("P"))).count).toBe(2);
   });
 });
 
