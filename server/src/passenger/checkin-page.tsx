@@ -169,6 +169,18 @@ function AlightConfirm(props: { t: Strings }) {
   );
 }
 
+const stringsJson = new WeakMap<Strings, string>();
+
+/** A language's strings for the page's script, as JSON made once (the page a scan opens is the busiest page there is). */
+function scriptStrings(t: Strings): string {
+  let json = stringsJson.get(t);
+  if (json === undefined) {
+    json = scriptJson({ ...t, noticeRide: undefined, codeSent: undefined, companionsCount: undefined, codeSentText: t.codeSent("{phone}"), companionsText: t.companionsCount(9).replace("9", "{n}") });
+    stringsJson.set(t, json);
+  }
+  return json;
+}
+
 /** GET /v/{code}: the first-scan form or the remembered passenger's actions, and the result screen the script fills in. */
 export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
   const { t, me, vehicle } = props;
@@ -189,10 +201,11 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
           companions: Array.from({ length: me.onBoard.companions }, () => ({})),
         }
       : null,
-    t: { ...t, noticeRide: undefined, codeSent: undefined, companionsCount: undefined, codeSentText: t.codeSent("{phone}"), companionsText: t.companionsCount(9).replace("9", "{n}") },
   };
+  // The config's JSON ends with "}": the strings, the same for every page in a language, are spliced in once made.
+  const script = `window.__checkin=${scriptJson(config).slice(0, -1)},"t":${scriptStrings(t)}};${checkinScript}`;
   return (
-    <Page t={t} nonce={props.nonce} title={`${t.title} · ${vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};${checkinScript}`}>
+    <Page t={t} nonce={props.nonce} title={`${t.title} · ${vehicle.plate}`} script={script}>
       {/* A flagged passenger reads what to do before anything else. */}
       {flagged ? <ExposureNotice t={t} status={me.status} exposure={me.exposure} tz={props.tz} /> : null}
       <div id="notice-slot" />
