@@ -80,21 +80,38 @@ export interface PhaseResult {
   statuses: Record<string, number>;
 }
 
+/** What one run of the loops saw: every reply's time, and the status codes. */
+interface Slice {
+  latencies: number[];
+  seconds: number;
+  statuses: Record<string, number>;
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+/** Several slices of one phase as one result: their requests over their seconds, percentiles over all their replies. */
+export function summarise(slices: Slice[]): PhaseResult {
+  const latencies = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
+  const statuses: Record<string, number> = {};
+  for (const s of slices) for (const [code, n] of Object.entries(s.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  return { requests: latencies.length, seconds, rate: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), statuses };
+}
 
 /**
  * Runs `concurrency` loops for `seconds`, each sending the shot `next(i)`
  * gives for its i-th request (from source address `i`), and times each reply.
+ * `first` numbers the first request (a phase run in slices goes on counting).
  */
-export async function runPhase(
+export async function runSlice(
   client: ReturnType<typeof createClient>,
-  opts: { concurrency: number; seconds: number },
+  opts: { concurrency: number; seconds: number; first?: number },
   next: (i: number) => Shot,
   onReply: (i: number, reply: Reply) => void = () => {},
-): Promise<PhaseResult> {
+): Promise<Slice> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  let counter = 0;
+  let counter = opts.first ?? 0;
   const started = performance.now();
   const deadline = started + opts.seconds * 1000;
   await Promise.all(
@@ -109,9 +126,12 @@ export async function runPhase(
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, seconds, rate: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), statuses };
+  return { latencies, seconds: (performance.now() - started) / 1000, statuses };
+}
+
+/** runSlice, summarised. */
+export async function runPhase(...args: Parameters<typeof runSlice>): Promise<PhaseResult> {
+  return summarise([await runSlice(...args)]);
 }
 
 const cookieOf = (reply: Reply, name: string) => {

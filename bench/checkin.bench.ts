@@ -19,16 +19,21 @@
  *
  * For each: rate, p50, p99, the ratio of the rate to (a), the status codes,
  * and CPU per request of the server process and of the PostgreSQL backends
- * serving its database.
+ * serving its database. Each phase runs in 2 s slices with 2 s looks at (a)
+ * between them, and its ratio is to those looks: a machine whose speed drifts
+ * during the run moves both alike.
  * Ratios, not rates, compare across runs on a noisy machine.
  */
 import { loadavg } from "node:os";
 import postgres from "postgres";
-import { createClient, provePhones, runPhase, type PhaseResult, type Shot } from "./checkin-load.ts";
+import { createClient, provePhones, runPhase, runSlice, summarise, type PhaseResult, type Reply, type Shot } from "./checkin-load.ts";
 import { backendsCpu, cpuMs, freshDatabase, startServer } from "./processes.ts";
 import { rowSizes } from "./row-sizes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** A phase runs in slices this long, with a look at the baseline this long before, between and after them (see measure). */
+const SLICE_SECONDS = 2;
+const BASELINE_SLICE_SECONDS = 2;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const VEHICLES = 200;
 const PROVED_PASSENGERS = 1_000;
@@ -59,6 +64,8 @@ async function checkinServer(setup: "postgres" | "pglite") {
 
 interface Measured extends PhaseResult {
   label: string;
+  /** GET /health's rate in the looks around this phase's slices: what its ratio is to. */
+  baselineRate: number;
   serverCpuUs: number;
   pgCpuUs: number;
 }
@@ -91,14 +98,36 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
     const passenger = () => passengers[Math.floor(Math.random() * passengers.length)]!;
     const rides: { id: string; cookie: string }[] = [];
 
-    const measure = async (label: string, run: () => Promise<PhaseResult>): Promise<Measured> => {
-      const s0 = cpuMs(server.pid);
-      const p0 = await server.pgCpuMs();
-      const r = await run();
+    const health = (): Shot => ({ method: "GET", path: "/health" });
+    /**
+     * A phase in slices of SLICE_SECONDS, with a look at GET /health before,
+     * between and after them: the phase's ratio is to the baseline measured
+     * around it, so a machine that speeds up or slows down during the run
+     * (seen here: /health from 3,400 to 6,400/s from one minute to the next)
+     * moves both alike. CPU is counted over the phase's own slices.
+     */
+    const measure = async (label: string, next: (i: number) => Shot, onReply?: (i: number, reply: Reply) => void): Promise<Measured> => {
+      const slices: Awaited<ReturnType<typeof runSlice>>[] = [];
+      const baseline: typeof slices = [];
+      const look = async () => void baseline.push(await runSlice(client, { concurrency: CONCURRENCY, seconds: BASELINE_SLICE_SECONDS }, health));
+      let serverMs = 0;
+      let pgMs = 0;
+      let first = 0;
+      await look();
+      for (let done = 0; done < SECONDS; done += SLICE_SECONDS) {
+        const s0 = cpuMs(server.pid);
+        const p0 = await server.pgCpuMs();
+        const slice = await runSlice(client, { concurrency: CONCURRENCY, seconds: Math.min(SLICE_SECONDS, SECONDS - done), first }, next, onReply);
+        serverMs += cpuMs(server.pid) - s0;
+        pgMs += (await server.pgCpuMs()) - p0;
+        first += slice.latencies.length;
+        slices.push(slice);
+        await look();
+      }
+      const r = summarise(slices);
       const perReq = (ms: number) => (ms * 1000) / r.requests;
-      return { label, ...r, serverCpuUs: perReq(cpuMs(server.pid) - s0), pgCpuUs: perReq((await server.pgCpuMs()) - p0) };
+      return { label, ...r, baselineRate: summarise(baseline).rate, serverCpuUs: perReq(serverMs), pgCpuUs: perReq(pgMs) };
     };
-    const opts = { concurrency: CONCURRENCY, seconds: SECONDS };
     /** (b): a third new passengers typing their phone on a first scan (recorded unverified until they prove it), the rest returning with their device. */
     const typedPhone = (i: number): Shot => {
       if (i % 3 === 0) return { method: "POST", path: "/api/v1/checkins", body: { code: code(), phone: newPhone() } };
@@ -111,37 +140,30 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
     await runPhase(client, { concurrency: CONCURRENCY, seconds: 3 }, typedPhone);
 
     const results: Measured[] = [];
-    results.push(await measure("(a) GET /health", () => runPhase(client, opts, () => ({ method: "GET", path: "/health" }))));
-    if (phase("b")) results.push(await measure("(b) check-in, phone typed", () => runPhase(client, opts, typedPhone)));
+    results.push(await measure("(a) GET /health", health));
+    if (phase("b")) results.push(await measure("(b) check-in, phone typed", typedPhone));
     const taps: string[] = [];
     if (phase("c") || phase("e")) results.push(
-      await measure("(c) check-in, one tap", () =>
-        runPhase(
-          client,
-          opts,
-          (i) => {
-            taps[i] = passenger().cookie;
-            return { method: "POST", path: "/api/v1/checkins", body: { code: code() }, headers: { cookie: taps[i]! } };
-          },
-          (i, reply) => {
-            if (reply.status === 201) rides.push({ id: (JSON.parse(reply.body) as { checkinId: string }).checkinId, cookie: taps[i]! });
-          },
-        ),
+      await measure(
+        "(c) check-in, one tap",
+        (i) => {
+          taps[i] = passenger().cookie;
+          return { method: "POST", path: "/api/v1/checkins", body: { code: code() }, headers: { cookie: taps[i]! } };
+        },
+        (i, reply) => {
+          if (reply.status === 201) rides.push({ id: (JSON.parse(reply.body) as { checkinId: string }).checkinId, cookie: taps[i]! });
+        },
       ),
     );
     if (phase("d")) results.push(
-      await measure("(d) GET /v/{code}", () =>
-        runPhase(client, opts, (i) => ({ method: "GET", path: `/v/${code()}`, headers: i % 3 === 0 ? undefined : { cookie: passenger().cookie } })),
-      ),
+      await measure("(d) GET /v/{code}", (i) => ({ method: "GET", path: `/v/${code()}`, headers: i % 3 === 0 ? undefined : { cookie: passenger().cookie } })),
     );
     let ride = 0;
     if (phase("e")) results.push(
-      await measure("(e) alight", () =>
-        runPhase(client, opts, () => {
-          const r = rides[ride++ % rides.length]!;
-          return { method: "POST", path: `/api/v1/checkins/${r.id}/alight`, headers: { cookie: r.cookie } };
-        }),
-      ),
+      await measure("(e) alight", () => {
+        const r = rides[ride++ % rides.length]!;
+        return { method: "POST", path: `/api/v1/checkins/${r.id}/alight`, headers: { cookie: r.cookie } };
+      }),
     );
     if (server.database) {
       const sql = postgres(server.database.url, { max: 1, onnotice: () => {} });
@@ -158,15 +180,16 @@ async function benchSetup(setup: "postgres" | "pglite"): Promise<Measured[]> {
 let sizes: string[] = [];
 
 function print(setup: string, results: Measured[]) {
-  const base = results[0]!.rate;
-  console.log(`\n${setup} — ${CONCURRENCY} concurrent, ${SECONDS} s a phase, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  console.log("phase                        rate/s   p50 ms   p99 ms   ratio   server µs/req   PostgreSQL µs/req   statuses");
+  console.log(
+    `\n${setup} — ${CONCURRENCY} concurrent, ${SECONDS} s a phase in ${SLICE_SECONDS} s slices between ${BASELINE_SLICE_SECONDS} s looks at /health, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+  );
+  console.log("phase                        rate/s   p50 ms   p99 ms   /health around/s   ratio   server µs/req   PostgreSQL µs/req   statuses");
   for (const r of results) {
     const statuses = Object.entries(r.statuses)
       .map(([s, n]) => `${s}×${n}`)
       .join(" ");
     console.log(
-      `${r.label.padEnd(28)} ${r.rate.toFixed(0).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${(r.rate / base).toFixed(3).padStart(7)} ${r.serverCpuUs.toFixed(0).padStart(15)} ${(r.pgCpuUs ? r.pgCpuUs.toFixed(0) : "—").padStart(19)}   ${statuses}`,
+      `${r.label.padEnd(28)} ${r.rate.toFixed(0).padStart(6)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.baselineRate.toFixed(0).padStart(18)} ${(r.rate / r.baselineRate).toFixed(3).padStart(7)} ${r.serverCpuUs.toFixed(0).padStart(15)} ${(r.pgCpuUs ? r.pgCpuUs.toFixed(0) : "—").padStart(19)}   ${statuses}`,
     );
   }
   for (const line of sizes) console.log(`  ${line}`);
