@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../server/src/db/client.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
 import { clippedControls, shootMatrix } from "./console.shots.ts";
-import { LAPTOP, launchBrowser, listen, openPage, runTrace, seedCase, signIn, tileServer } from "./console.support.ts";
+import { LAPTOP, expectPlayMoves, launchBrowser, listen, openPage, runTrace, seedCase, signIn, tileServer } from "./console.support.ts";
 
 /*
  * The case desk as a tracer works it (issue 13 part 1–2): one case after
@@ -67,12 +67,7 @@ describe("case desk", () => {
     expect(await page.locator("#risk-help").textContent()).toMatch(/Risk 0–1/);
     expect(await page.locator(".map-legend li").count()).toBe(6);
     // The slider plays, at its slowest speed too: a frame's advance there is far below the slider's one-minute step.
-    const slider = page.getByLabel("Moment on board");
-    const before = Number(await slider.inputValue());
-    await page.locator(".slider-controls select").selectOption("1");
-    await page.getByRole("button", { name: "Play" }).click();
-    await expect.poll(async () => Number(await slider.inputValue()), { timeout: 20_000 }).toBeGreaterThan(before);
-    await page.getByRole("button", { name: "Pause" }).click();
+    await expectPlayMoves(page, page.getByLabel("Moment on board"), page.locator(".slider-controls select"), "1");
     expect(await page.locator(".slider-ticks span").count()).toBeGreaterThan(1);
     expect(await clippedControls(page)).toEqual([]);
     expect(errors).toEqual([]);

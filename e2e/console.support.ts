@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { PNG } from "pngjs";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { scenario } from "../server/src/tracing/fixtures.ts";
 import type { TestApp } from "../server/test/harness.ts";
 
@@ -87,6 +88,19 @@ export async function signIn(page: Page, base: string, who: { username: string; 
 export async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/**
+ * Plays a range slider at `speed` and expects it to move on, then pauses it.
+ * At the slowest speeds a frame's advance is far below the slider's step, so
+ * this fails where the view reads its moment back from the snapping input.
+ */
+export async function expectPlayMoves(page: Page, slider: Locator, speed: Locator, value: string) {
+  const before = Number(await slider.inputValue());
+  await speed.selectOption(value);
+  await page.getByRole("button", { name: "Play" }).click();
+  await expect.poll(async () => Number(await slider.inputValue()), { timeout: 20_000 }).toBeGreaterThan(before);
+  await page.getByRole("button", { name: "Pause" }).click();
 }
 
 /**

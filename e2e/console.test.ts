@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../server/src/db/client.ts";
 import { createTestApp, type TestApp } from "../server/test/harness.ts";
 import { startTestSystem, type TestSystem } from "../server/test/system.ts";
-import { LAPTOP, TABLET, launchBrowser, listen, openPage, runTrace, seedCase, shot, signIn, tileServer, unlabelledControls } from "./console.support.ts";
+import { LAPTOP, TABLET, expectPlayMoves, launchBrowser, listen, openPage, runTrace, seedCase, shot, signIn, tileServer, unlabelledControls } from "./console.support.ts";
 
 /*
  * The tracer console in a real Chromium against the real app on a real port:
@@ -204,12 +204,7 @@ describe("tracer console", () => {
       });
       expect(await out.textContent()).toBe("2026-11-27 16:20 · 3 on board");
       // At 1× a frame moves the replay by a few ms, far below the slider's one-second step: it must still move on.
-      const replayTime = page.getByLabel("Replay time");
-      const scrubbed = Number(await replayTime.inputValue());
-      await page.getByLabel("Speed").selectOption("1");
-      await page.getByRole("button", { name: "Play" }).click();
-      await expect.poll(async () => Number(await replayTime.inputValue()), { timeout: 20_000 }).toBeGreaterThan(scrubbed);
-      await page.getByRole("button", { name: "Pause" }).click();
+      await expectPlayMoves(page, page.getByLabel("Replay time"), page.getByLabel("Speed"), "1");
       await shot(page, `trip-${viewport === LAPTOP ? "laptop" : "tablet"}`);
       expect(await unlabelledControls(page)).toEqual([]);
       expect(errors).toEqual([]);

@@ -147,7 +147,6 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
 
     /** A persons row as the driver gave it (every column, by its SQL name), decrypted as reveal gives it. */
     revealed,
-
   };
 }
 
