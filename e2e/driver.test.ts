@@ -134,7 +134,7 @@ describe("the driver's page", () => {
       expect(await page.locator("#onboard").innerText()).toContain("on board");
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(viewport);
-        // Measured in one go: the page redraws its alerts every second.
+        // Measured in one go, so that no refresh of the page falls between two of the boxes.
         const { qr, alerts } = await page.evaluate(() => {
           const box = (el: Element) => {
             const r = el.getBoundingClientRect();

@@ -306,9 +306,18 @@ describe("vehicle agent over MQTT", () => {
         await page.screenshot({ path: path.join(SHOTS, `driver-${name}-zh-CN.png`) });
       }
       await page.setViewportSize({ width: 1366, height: 768 });
-      // One touch acknowledges it.
-      await page.getByRole("button", { name: "知道了 OK" }).click();
-      await until(() => agent.state().alerts.length === 0, "alert acknowledged");
+      // An alert stays the same node while others come (a redrawn one would be read out again by a screen reader), newest first.
+      await page.locator(".alert.close_contact").evaluate((el) => el.setAttribute("data-seen", "yes"));
+      await ingest.publish(vehicle, "alerts", { kind: "flagged_passenger", status: "case", checkinId: randomUUID(), ts: Date.now(), maskedName: "李*", seat: "3C" });
+      await page.locator(".alert.case").waitFor();
+      expect(await page.locator(".alert").evaluateAll((els) => els.map((e) => [e.className, e.getAttribute("data-seen")]))).toEqual([
+        ["alert case", null],
+        ["alert close_contact", "yes"],
+      ]);
+      // One touch each acknowledges them.
+      await page.locator(".alert.close_contact").getByRole("button", { name: "知道了 OK" }).click();
+      await page.locator(".alert.case").getByRole("button", { name: "知道了 OK" }).click();
+      await until(() => agent.state().alerts.length === 0, "alerts acknowledged");
       await page.locator(".alert").waitFor({ state: "detached" });
       // A pass result, coloured, in both languages, gone after a few seconds.
       await http("/pass", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pass: "not a pass at all" }) });

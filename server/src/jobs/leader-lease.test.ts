@@ -31,7 +31,7 @@ async function contender(name: string, ttlMs = 600) {
 
 describe("the leader lease", () => {
   it("lets exactly one of several contenders lead, and keeps it there while it renews", async () => {
-    const leases = [await contender("jobs"), await contender("jobs"), await contender("jobs")];
+    const leases = [await contender("jobs", 1500), await contender("jobs", 1500), await contender("jobs", 1500)];
     expect(leases.map((l) => l.isLeader())).toEqual([true, false, false]);
     // Past several TTLs, counted in renewals seen: the first stays in place and nobody else takes it.
     const expiries = new Set<string>();

@@ -76,11 +76,11 @@ export function createLeaderLease(opts: LeaderLeaseOptions) {
     return rows.length === 1;
   }
 
-  async function tick() {
+  async function tick(answerWithinMs: number) {
     const sentAt = now();
     try {
       // A database that does not answer at all (a cut network) must count as a failed renewal, not a wait.
-      const held = await withTimeout(claim(), opts.ttlMs / 3);
+      const held = await withTimeout(claim(), answerWithinMs);
       if (held) heldUntil = sentAt + opts.ttlMs;
       if (!stopped) become(held);
     } catch (err) {
@@ -92,7 +92,7 @@ export function createLeaderLease(opts: LeaderLeaseOptions) {
 
   function loop() {
     timer = setTimeout(() => {
-      void tick().finally(() => {
+      void tick(opts.ttlMs / 3).finally(() => {
         if (!stopped) loop();
       });
     }, opts.ttlMs / 3);
@@ -106,9 +106,13 @@ export function createLeaderLease(opts: LeaderLeaseOptions) {
       listeners.push(listener);
       if (leader) listener(true);
     },
-    /** The first claim, awaited, so the caller knows at once whether it leads; then renewals in the background. */
+    /**
+     * The first claim, awaited, so the caller knows at once whether it leads; then renewals in the background.
+     * It may take longer than a renewal may (a busy database at startup is not a lost lease): there is
+     * nothing held yet to lose by waiting.
+     */
     async start() {
-      await tick();
+      await tick(Math.max(opts.ttlMs, FIRST_CLAIM_WITHIN_MS));
       loop();
     },
     /** Stops renewing and gives the lease back, so another process takes over at once rather than after the TTL. */
@@ -125,6 +129,8 @@ export function createLeaderLease(opts: LeaderLeaseOptions) {
     },
   };
 }
+
+const FIRST_CLAIM_WITHIN_MS = 10_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -56,7 +56,7 @@ async function post(path, body) {
   $("err").textContent = "";
   try {
     const res = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    if (!res.ok && path !== "/alerts/ack") {
+    if (!res.ok) {
       const error = (await res.json().catch(() => ({}))).error ?? {};
       $("err").textContent = ERRORS[error.code] ?? "操作失败 Failed: " + (error.message ?? res.statusText);
     }
@@ -74,7 +74,51 @@ function tick() {
   const now = new Date();
   $("clock").textContent = now.toLocaleTimeString("zh-CN", { hourCycle: "h23" });
 }
+// Alerts are kept by check-in, not redrawn: a node replaced every second would be announced again by a
+// screen reader and could swallow a touch. One touched is hidden at once and stays hidden while a state
+// read before the touch still lists it.
+const acknowledged = new Set();
+function showAlerts(alerts) {
+  const listed = new Set(alerts.map((a) => a.checkinId));
+  for (const id of acknowledged) if (!listed.has(id)) acknowledged.delete(id);
+  const box = $("alerts");
+  for (const d of [...box.children]) if (!listed.has(d.dataset.checkin) || acknowledged.has(d.dataset.checkin)) d.remove();
+  let at = 0;
+  for (const a of alerts) {
+    if (acknowledged.has(a.checkinId)) continue;
+    const d = [...box.children].find((c) => c.dataset.checkin === a.checkinId) ?? alertNode(a);
+    if (box.children[at] !== d) box.insertBefore(d, box.children[at] ?? null);
+    at++;
+  }
+}
+function alertNode(a) {
+  const d = document.createElement("div");
+  d.className = "alert " + a.status;
+  d.dataset.checkin = a.checkinId;
+  d.setAttribute("role", "alert");
+  const text = document.createElement("span");
+  const who = [a.maskedName, a.seat ? "座位 seat " + a.seat : null].filter(Boolean).join(" · ");
+  text.textContent = (a.status === "case" ? "确诊 Case" : "密接 Close contact") + (who ? " — " + who : "") + " · " + hm(a.ts);
+  const ok = document.createElement("button");
+  ok.type = "button";
+  ok.textContent = "知道了 OK";
+  ok.onclick = () => acknowledge(a.checkinId, d);
+  d.append(text, ok);
+  return d;
+}
+async function acknowledge(checkinId, node) {
+  acknowledged.add(checkinId);
+  node.remove();
+  const res = await fetch("/alerts/ack", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ checkinId }) }).catch(() => null);
+  // Not taken (the agent did not answer): shown again, the driver has not acknowledged anything. 404: already gone.
+  if (!res || (!res.ok && res.status !== 404)) acknowledged.delete(checkinId);
+  refresh();
+}
+// One state read at a time: a slow answer must not land after a newer one.
+let reading = false;
 async function refresh() {
+  if (reading) return;
+  reading = true;
   try {
     const s = await (await fetch("/state")).json();
     $("plate").textContent = s.plate ?? s.vehicleId;
@@ -89,22 +133,9 @@ async function refresh() {
     const shown = s.lastScan && Date.now() - s.lastScan.at < SCAN_SHOWN_MS;
     $("scan").className = shown ? s.lastScan.result.outcome : "";
     $("scan").textContent = shown ? SCAN_TEXT[s.lastScan.result.outcome] ?? s.lastScan.text : "";
-    $("alerts").replaceChildren();
-    for (const a of s.alerts) {
-      const d = document.createElement("div");
-      d.className = "alert " + a.status;
-      d.setAttribute("role", "alert");
-      const text = document.createElement("span");
-      const who = [a.maskedName, a.seat ? "座位 seat " + a.seat : null].filter(Boolean).join(" · ");
-      text.textContent = (a.status === "case" ? "确诊 Case" : "密接 Close contact") + (who ? " — " + who : "") + " · " + hm(a.ts);
-      const ok = document.createElement("button");
-      ok.type = "button";
-      ok.textContent = "知道了 OK";
-      ok.onclick = () => post("/alerts/ack", { checkinId: a.checkinId });
-      d.append(text, ok);
-      $("alerts").appendChild(d);
-    }
+    showAlerts(s.alerts);
   } catch { $("link").textContent = "终端无响应 agent not reachable"; }
+  finally { reading = false; }
 }
 tick(); setInterval(tick, 1000);
 refresh(); setInterval(refresh, 1000);
