@@ -54,7 +54,7 @@ export interface RefusedScan {
 
 type PersonRow = Parameters<typeof toRef>[0];
 
-const { onBoard, ts: onBoardTs } = onBoardSql;
+const { onBoard } = onBoardSql;
 
 /**
  * The person's verified ride on this vehicle that they are on board of
@@ -65,13 +65,26 @@ const { onBoard, ts: onBoardTs } = onBoardSql;
  * statement, for the passenger's page to ask it with the rest
  * (passenger/remembered.repository.ts).
  */
-function onBoardRideSql(personId: string, vehicleId: string, now: Date): SQL {
-  const from = now.getTime() - MAX_ON_BOARD_MS;
+function onBoardRideSql(personId: unknown, vehicleId: unknown, window: OnBoardWindow): SQL {
   return sql`select c.* from checkins c
-    ${onBoard("c", onBoardTs(now), { from, to: now.getTime() + 1 })}
+    ${onBoard("c", window.now, { from: window.from, to: window.to })}
     where c.person_id = ${personId}::uuid and c.vehicle_id = ${vehicleId}::uuid and c.verified and c.alighted_at is null
-      and c.boarded_at > ${onBoardTs(from)} and c.boarded_at <= ${onBoardTs(now)} and c_ob.a >= ${onBoardTs(now)}
+      and c.boarded_at > ${window.from} and c.boarded_at <= ${window.now} and c_ob.a >= ${window.now}
     order by c.boarded_at desc limit 1`;
+}
+
+/** The times onBoardRideSql looks within, as timestamptz expressions (values, or a compiled statement's placeholders). */
+export interface OnBoardWindow {
+  now: SQL;
+  /** now − MAX_ON_BOARD: no ride boarded before it can still be on. */
+  from: SQL;
+  /** Just after now. */
+  to: SQL;
+}
+
+/** The values of an OnBoardWindow at `now`, as ISO strings. */
+export function onBoardWindowAt(now: Date): { now: string; from: string; to: string } {
+  return { now: now.toISOString(), from: new Date(now.getTime() - MAX_ON_BOARD_MS).toISOString(), to: new Date(now.getTime() + 1).toISOString() };
 }
 
 export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }) {

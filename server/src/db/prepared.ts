@@ -26,6 +26,9 @@ const isPostgresJs = (client: unknown): client is postgres.Sql =>
   typeof client === "function" && typeof (client as Partial<postgres.Sql>).reserve === "function" && typeof (client as Partial<postgres.Sql>).unsafe === "function";
 /** postgres.js sends a query without parameters as a simple Query message when asked (not in its types): several statements in one. */
 const SIMPLE = { simple: true } as postgres.UnsafeQueryOptions;
+/** How a statement on a generic plan starts when the database has no generic-plan pool (see onGenericPlan). */
+const READ_ONLY = "begin read only; set local plan_cache_mode = force_generic_plan";
+const READ_WRITE = "begin; set local plan_cache_mode = force_generic_plan";
 
 const clientOf = (db: Db): unknown => (db as unknown as { $client?: unknown }).$client;
 const plain =
@@ -54,9 +57,14 @@ export function preparedRunner(db: Db): Runner {
  * per call (a rate-limit upsert: 46 µs), paid on every check-in for a text
  * that never changes. What shapes the text (how many rows) cannot be a value:
  * keep one statement per shape. On PGlite, `build` is given the values and
- * run as a plain execute, as preparedRunner does.
+ * run as a plain execute, as preparedRunner does. `onGenericPlan`: a read of
+ * the day partitions, run as genericPlanRunner runs one.
  */
-export function compiledStatement<V extends Record<string, unknown>>(db: Db, build: (values: V) => SQL): <T>(values: V) => Promise<T[]> {
+export function compiledStatement<V extends Record<string, unknown>>(
+  db: Db,
+  build: (values: V) => SQL,
+  opts: { onGenericPlan?: boolean } = {},
+): <T>(values: V) => Promise<T[]> {
   const placeholders = new Proxy({}, { get: (_, name) => sql.placeholder(String(name)) }) as V;
   let compiled: { sql: string; params: unknown[] } | undefined;
   const fallback = plain(db);
@@ -65,7 +73,9 @@ export function compiledStatement<V extends Record<string, unknown>>(db: Db, bui
     const client = clientOf(db);
     if (!isPostgresJs(client)) return fallback<T>(build(values));
     compiled ??= dialect.sqlToQuery(build(placeholders));
-    return (await client.unsafe(compiled.sql, fillPlaceholders(compiled.params, values) as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
+    const params = fillPlaceholders(compiled.params, values) as postgres.ParameterOrJSON<never>[];
+    if (opts.onGenericPlan) return onGenericPlan<T>(client, READ_ONLY, compiled.sql, params);
+    return (await client.unsafe(compiled.sql, params, { prepare: true })) as unknown as T[];
   };
 }
 
@@ -105,31 +115,31 @@ export function genericPlanPool(client: postgres.Sql, url: string, options: post
  * read-write one.
  */
 export function genericPlanRunner(db: Db, opts: { readOnly?: boolean } = {}): Runner {
-  const begin = `begin${opts.readOnly === false ? "" : " read only"}; set local plan_cache_mode = force_generic_plan`;
+  const begin = opts.readOnly === false ? READ_WRITE : READ_ONLY;
   const fallback = plain(db);
   return async <T>(query: SQL) => {
     // The client is looked up at each call: a read standby's Db (db/read-replica.ts) switches between two.
     const client = clientOf(db);
     if (!isPostgresJs(client)) return fallback<T>(query);
     const { sql: text, params } = dialect.sqlToQuery(query);
-    const generic = genericPools.get(client);
-    if (generic) return (await generic.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
-    // One connection, three messages sent without waiting: one round trip instead of a BEGIN, the
-    // statement and a COMMIT each waiting for the one before. COMMIT after a failure rolls back.
-    const conn = await client.reserve();
-    try {
-      const done = await Promise.allSettled([
-        conn.unsafe(begin, [], SIMPLE),
-        conn.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
-        conn.unsafe("commit", [], SIMPLE),
-      ]);
-      const failed = done.find((d) => d.status === "rejected");
-      if (failed) throw failed.reason;
-      return (done[1] as PromiseFulfilledResult<unknown>).value as T[];
-    } finally {
-      conn.release();
-    }
+    return onGenericPlan<T>(client, begin, text, params as postgres.ParameterOrJSON<never>[]);
   };
+}
+
+async function onGenericPlan<T>(client: postgres.Sql, begin: string, text: string, params: postgres.ParameterOrJSON<never>[]): Promise<T[]> {
+  const generic = genericPools.get(client);
+  if (generic) return (await generic.unsafe(text, params, { prepare: true })) as unknown as T[];
+  // One connection, three messages sent without waiting: one round trip instead of a BEGIN, the
+  // statement and a COMMIT each waiting for the one before. COMMIT after a failure rolls back.
+  const conn = await client.reserve();
+  try {
+    const done = await Promise.allSettled([conn.unsafe(begin, [], SIMPLE), conn.unsafe(text, params, { prepare: true }), conn.unsafe("commit", [], SIMPLE)]);
+    const failed = done.find((d) => d.status === "rejected");
+    if (failed) throw failed.reason;
+    return (done[1] as PromiseFulfilledResult<unknown>).value as T[];
+  } finally {
+    conn.release();
+  }
 }
 
 /**

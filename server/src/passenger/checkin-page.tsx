@@ -1,6 +1,9 @@
 import type { CodeVehicle } from "../codes/codes.repository.ts";
 import { kindLabels } from "../codes/poster.tsx";
 import type { HealthStatus } from "../persons/persons.repository.ts";
+import { raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { JSX } from "hono/jsx/jsx-runtime";
 import { strings, type Lang, type Strings } from "./i18n.ts";
 import { displayTime, Page, scriptJson } from "./layout.tsx";
 import { checkinScript } from "./page-script.ts";
@@ -181,6 +184,79 @@ function scriptStrings(t: Strings): string {
   return json;
 }
 
+/**
+ * The parts of the page that are the same for every vehicle and passenger in
+ * a language, rendered once: the page a scan opens is the busiest page there
+ * is, and rendering them each time was a sixth of its CPU.
+ */
+function renderedOnce(render: (lang: Lang, t: Strings) => JSX.Element): (lang: Lang) => HtmlEscapedString {
+  const made = new Map<Lang, HtmlEscapedString>();
+  return (lang) => {
+    let html = made.get(lang);
+    if (html === undefined) {
+      html = raw(String(render(lang, strings[lang])));
+      made.set(lang, html);
+    }
+    return html;
+  };
+}
+
+/** The first scan: phone, name, companions. */
+const firstScanForm = renderedOnce((_lang, t) => (
+  <form id="first-scan" novalidate>
+    <label for="phone">{t.phone}</label>
+    <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" placeholder={t.phonePlaceholder} required />
+    <label for="name">{t.name}</label>
+    <input id="name" name="name" autocomplete="name" maxlength={50} />
+    <label>{t.companions}</label>
+    <div id="companions" />
+    <button id="add-companion" type="button" class="secondary">{t.addCompanion}</button>
+    <button id="submit" type="submit" class="primary">{t.submit}</button>
+    <p class="small">{t.privacy}</p>
+  </form>
+));
+
+/** The ride's screen the script fills in after a check-in, the code step, and the alighting confirmation. */
+const resultScreen = renderedOnce((lang, t) => (
+  <>
+    <section id="result" hidden>
+      <div class="result" id="result-card" data-testid="result">
+        <div class="status" id="r-status" />
+        <div class="plate" id="r-plate" data-testid="result-plate" />
+        <div id="r-route" />
+        <div class="clock" id="clock" data-testid="clock" aria-live="off" />
+        <div class="track"><div class="mover" /></div>
+        <dl>
+          <dt>{t.boarded}</dt>
+          <dd id="r-boarded" data-testid="boarded-at" />
+          <dt id="r-alighted-label" hidden>{t.alighted}</dt>
+          <dd id="r-alighted" hidden />
+        </dl>
+        <div id="r-companions" data-testid="companions" />
+      </div>
+      <section class="card" id="verify" data-testid="verify" hidden>
+        <strong>{t.verifyTitle}</strong>
+        <p class="small">{t.verifyHint}</p>
+        <p id="code-sent" />
+        <label for="code">{t.code}</label>
+        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength={6} />
+        <button id="confirm-code" type="button">{t.confirmCode}</button>
+        <button id="resend-code" type="button" class="secondary">{t.resendCode}</button>
+        <div id="verify-error" class="error" role="alert" hidden />
+      </section>
+      <p class="small center">{t.showDriver}</p>
+      <button id="alight" type="button" class="primary">{t.alight}</button>
+      <div id="result-alighted" class="done" role="status" hidden>
+        <strong id="result-alighted-text" />
+        <p class="small">{t.nextRide}</p>
+      </div>
+      <div id="alight-error" class="error" role="alert" hidden />
+      <a class="button secondary" href={`/pass?lang=${lang}`}>{t.myPass}</a>
+    </section>
+    <AlightConfirm t={t} />
+  </>
+));
+
 /** GET /v/{code}: the first-scan form or the remembered passenger's actions, and the result screen the script fills in. */
 export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
   const { t, me, vehicle } = props;
@@ -215,17 +291,7 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
         {me ? (
           <RememberedActions t={t} me={me} tz={props.tz} />
         ) : (
-          <form id="first-scan" novalidate>
-            <label for="phone">{t.phone}</label>
-            <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" placeholder={t.phonePlaceholder} required />
-            <label for="name">{t.name}</label>
-            <input id="name" name="name" autocomplete="name" maxlength={50} />
-            <label>{t.companions}</label>
-            <div id="companions" />
-            <button id="add-companion" type="button" class="secondary">{t.addCompanion}</button>
-            <button id="submit" type="submit" class="primary">{t.submit}</button>
-            <p class="small">{t.privacy}</p>
-          </form>
+          firstScanForm(props.lang)
         )}
         {vehicle.kind === "coach" && !me?.onBoard ? (
           // Coaches sell seats; tracing weighs rows near a case's row most (DESIGN §7).
@@ -237,41 +303,7 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
         <div id="error" class="error" role="alert" hidden />
       </section>
 
-      <section id="result" hidden>
-        <div class="result" id="result-card" data-testid="result">
-          <div class="status" id="r-status" />
-          <div class="plate" id="r-plate" data-testid="result-plate" />
-          <div id="r-route" />
-          <div class="clock" id="clock" data-testid="clock" aria-live="off" />
-          <div class="track"><div class="mover" /></div>
-          <dl>
-            <dt>{t.boarded}</dt>
-            <dd id="r-boarded" data-testid="boarded-at" />
-            <dt id="r-alighted-label" hidden>{t.alighted}</dt>
-            <dd id="r-alighted" hidden />
-          </dl>
-          <div id="r-companions" data-testid="companions" />
-        </div>
-        <section class="card" id="verify" data-testid="verify" hidden>
-          <strong>{t.verifyTitle}</strong>
-          <p class="small">{t.verifyHint}</p>
-          <p id="code-sent" />
-          <label for="code">{t.code}</label>
-          <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength={6} />
-          <button id="confirm-code" type="button">{t.confirmCode}</button>
-          <button id="resend-code" type="button" class="secondary">{t.resendCode}</button>
-          <div id="verify-error" class="error" role="alert" hidden />
-        </section>
-        <p class="small center">{t.showDriver}</p>
-        <button id="alight" type="button" class="primary">{t.alight}</button>
-        <div id="result-alighted" class="done" role="status" hidden>
-          <strong id="result-alighted-text" />
-          <p class="small">{t.nextRide}</p>
-        </div>
-        <div id="alight-error" class="error" role="alert" hidden />
-        <a class="button secondary" href={`/pass?lang=${props.lang}`}>{t.myPass}</a>
-      </section>
-      <AlightConfirm t={t} />
+      {resultScreen(props.lang)}
 
       {me?.reads ? <RecordReadsCard t={t} reads={me.reads} tz={props.tz} /> : null}
     </Page>

@@ -40,6 +40,11 @@ const MAX_ON_BOARD = interval(MAX_ON_BOARD_MS);
 const ts = (d: Date | number) => sql`${new Date(d).toISOString()}::timestamptz`;
 const ms = (expr: SQL) => sql`(extract(epoch from ${expr}) * 1000)::float8`;
 
+/** A time as epoch ms, or already a timestamptz expression (a compiled statement's placeholder). */
+const at = (t: number | SQL) => (typeof t === "number" ? ts(t) : t);
+/** The latest a check-in boarded before `t` can still be on board at: `t` + MAX_ON_BOARD. */
+const maxOnBoardAfter = (t: number | SQL) => (typeof t === "number" ? ts(t + MAX_ON_BOARD_MS) : sql`(${t} + ${MAX_ON_BOARD})`);
+
 /** End of trip `t`: its end event, or while open, now or the start of the vehicle's next trip. */
 const tripEnd = (t: string, now: SQL) =>
   sql`coalesce(${sql.raw(t)}.ended_at, least(${now}, (select min(t2.started_at) from trips t2
@@ -51,7 +56,7 @@ const tripEnd = (t: string, now: SQL) =>
  * bounds c.boarded_at; it lets the planner prune the day partitions searched
  * for the next check-in, which is most of the planning time.
  */
-function onBoard(c: string, now: SQL, boarded: { from: number; to: number }): SQL {
+function onBoard(c: string, now: SQL, boarded: { from: number | SQL; to: number | SQL }): SQL {
   const C = sql.raw(c);
   const TR = sql.raw(`${c}_tr`);
   const NX = sql.raw(`${c}_nx`);
@@ -66,7 +71,7 @@ function onBoard(c: string, now: SQL, boarded: { from: number; to: number }): SQ
     left join lateral (
       select min(n.boarded_at) as at from checkins n
       where n.person_id = ${C}.person_id and n.verified = ${C}.verified and n.boarded_at > ${C}.boarded_at and n.boarded_at < ${C}.boarded_at + ${MAX_ON_BOARD}
-        and n.boarded_at > ${ts(boarded.from)} and n.boarded_at < ${ts(boarded.to + MAX_ON_BOARD_MS)}
+        and n.boarded_at > ${at(boarded.from)} and n.boarded_at < ${maxOnBoardAfter(boarded.to)}
     ) ${NX} on true
     cross join lateral (
       select least(
