@@ -56,6 +56,8 @@ export async function freshDatabase(prefix = "bench_fleet") {
     name,
     url: u.toString(),
     async drop() {
+      // BENCH_KEEP_DB=1 leaves it for EXPLAIN after the run (drop it by hand).
+      if (process.env.BENCH_KEEP_DB) return;
       const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${name} with (force)`);
       await a.end();

@@ -159,7 +159,10 @@ export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }
                          and r.boarded_at <= excluded.boarded_at
                          and not exists (select 1 from checkins o
                                           where o.vehicle_id = r.vehicle_id and o.boarded_at = r.boarded_at and o.id = r.checkin_id
-                                            and o.alighted_at is not null))
+                                            and o.alighted_at is not null
+                                            -- Implied by the lines above; as parameters, they prune the day partitions when the statement starts.
+                                            and o.boarded_at >= ${at}::timestamptz - ${`${REPEAT_SCAN_MS} milliseconds`}::interval
+                                            and o.boarded_at <= ${at}::timestamptz))
             returning r.person_id
           ),
           ride as (

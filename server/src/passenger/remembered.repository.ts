@@ -32,6 +32,13 @@ interface Values extends Record<string, unknown> {
  * (building it through drizzle was a twelfth of the page's CPU), on a generic
  * plan, as the ride is a read of the day partitions.
  */
+/*
+ * The companions are counted within the ride's own window as well as at its
+ * boarding time: bounds that are parameters prune the day partitions when the
+ * statement starts, a correlation (r.boarded_at) only row by row, after every
+ * partition was opened. With a month of partitions that was twice the
+ * statement's time (0.70 ms against 0.26 ms, 39 partitions).
+ */
 export function createRememberedLookup({ db, persons, checkins }: { db: Db; persons: PersonsRepository; checkins: CheckinsRepository }) {
   const statement = (onVehicle: boolean) =>
     compiledStatement<Values>(
@@ -45,7 +52,8 @@ export function createRememberedLookup({ db, persons, checkins }: { db: Db; pers
           reads as (${readsSql(v.personId)})
           select p.*, r.id as ride_id, r.boarded_at as ride_boarded_at,
                  (select count(*)::int from checkins cc
-                   where cc.vehicle_id = r.vehicle_id and cc.boarded_at = r.boarded_at and cc.companion_of = r.id) as ride_companions,
+                   where cc.vehicle_id = r.vehicle_id and cc.boarded_at = r.boarded_at and cc.companion_of = r.id
+                     and cc.boarded_at > ${v.from}::timestamptz and cc.boarded_at <= ${v.now}::timestamptz) as ride_companions,
                  (select count(*)::int from reads) as reads_count,
                  (select json_agg(l.at order by l.at desc) from (select at from reads order by at desc limit ${LATEST_READS}) l) as reads_latest
             from persons p left join ride r on true
