@@ -2,6 +2,8 @@ import { fillPlaceholders, getTableColumns, sql, type SQL, type Table } from "dr
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import type { PGlite } from "@electric-sql/pglite";
+import { pgliteSupportsNamed, runNamed } from "./pglite-named.ts";
 import { rowsOf, type Db } from "./client.ts";
 
 /*
@@ -11,8 +13,9 @@ import { rowsOf, type Db } from "./client.ts";
  * once per connection (postgres.js keeps one per SQL text) and planned once
  * when PostgreSQL settles on a generic plan. The SQL texts must stay the same
  * from call to call (values as parameters) for a statement to be reused.
- * On PGlite (embedded, one connection, no named statements in its API) both
- * runners are a plain execute.
+ * On PGlite (embedded, one connection) preparedRunner is a plain execute;
+ * compiledStatement and genericPlanRunner send named statements through its
+ * wire protocol (pglite-named.ts), where planning was most of their cost.
  *
  * Rows come back as the driver gives them: snake_case columns, timestamps as
  * ISO strings (drizzle sets postgres.js to leave them as text).
@@ -56,9 +59,8 @@ export function preparedRunner(db: Db): Runner {
  * a statement through drizzle and compiling it to text costs 15–45 µs of CPU
  * per call (a rate-limit upsert: 46 µs), paid on every check-in for a text
  * that never changes. What shapes the text (how many rows) cannot be a value:
- * keep one statement per shape. On PGlite, `build` is given the values and
- * run as a plain execute, as preparedRunner does. `onGenericPlan`: a read of
- * the day partitions, run as genericPlanRunner runs one.
+ * keep one statement per shape. `onGenericPlan`: a read of the day
+ * partitions, run as genericPlanRunner runs one.
  */
 export function compiledStatement<V extends Record<string, unknown>>(
   db: Db,
@@ -71,9 +73,10 @@ export function compiledStatement<V extends Record<string, unknown>>(
   return async <T>(values: V) => {
     // Looked up at each call, as genericPlanRunner does.
     const client = clientOf(db);
-    if (!isPostgresJs(client)) return fallback<T>(build(values));
+    if (!isPostgresJs(client) && !pgliteSupportsNamed(client)) return fallback<T>(build(values));
     compiled ??= dialect.sqlToQuery(build(placeholders));
     const params = fillPlaceholders(compiled.params, values) as postgres.ParameterOrJSON<never>[];
+    if (!isPostgresJs(client)) return runNamed<T>(client as PGlite, compiled.sql, params);
     if (opts.onGenericPlan) return onGenericPlan<T>(client, READ_ONLY, compiled.sql, params);
     return (await client.unsafe(compiled.sql, params, { prepare: true })) as unknown as T[];
   };
@@ -120,6 +123,10 @@ export function genericPlanRunner(db: Db, opts: { readOnly?: boolean } = {}): Ru
   return async <T>(query: SQL) => {
     // The client is looked up at each call: a read standby's Db (db/read-replica.ts) switches between two.
     const client = clientOf(db);
+    if (pgliteSupportsNamed(client)) {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      return runNamed<T>(client, text, params);
+    }
     if (!isPostgresJs(client)) return fallback<T>(query);
     const { sql: text, params } = dialect.sqlToQuery(query);
     return onGenericPlan<T>(client, begin, text, params as postgres.ParameterOrJSON<never>[]);
