@@ -2,7 +2,6 @@ import { fillPlaceholders, getTableColumns, sql, type SQL, type Table } from "dr
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import type { PGlite } from "@electric-sql/pglite";
 import { pgliteSupportsNamed, runNamed } from "./pglite-named.ts";
 import { rowsOf, type Db } from "./client.ts";
 
@@ -76,7 +75,7 @@ export function compiledStatement<V extends Record<string, unknown>>(
     if (!isPostgresJs(client) && !pgliteSupportsNamed(client)) return fallback<T>(build(values));
     compiled ??= dialect.sqlToQuery(build(placeholders));
     const params = fillPlaceholders(compiled.params, values) as postgres.ParameterOrJSON<never>[];
-    if (!isPostgresJs(client)) return runNamed<T>(client as PGlite, compiled.sql, params);
+    if (pgliteSupportsNamed(client)) return runNamed<T>(client, compiled.sql, params);
     if (opts.onGenericPlan) return onGenericPlan<T>(client, READ_ONLY, compiled.sql, params);
     return (await client.unsafe(compiled.sql, params, { prepare: true })) as unknown as T[];
   };
@@ -123,12 +122,9 @@ export function genericPlanRunner(db: Db, opts: { readOnly?: boolean } = {}): Ru
   return async <T>(query: SQL) => {
     // The client is looked up at each call: a read standby's Db (db/read-replica.ts) switches between two.
     const client = clientOf(db);
-    if (pgliteSupportsNamed(client)) {
-      const { sql: text, params } = dialect.sqlToQuery(query);
-      return runNamed<T>(client, text, params);
-    }
-    if (!isPostgresJs(client)) return fallback<T>(query);
+    if (!isPostgresJs(client) && !pgliteSupportsNamed(client)) return fallback<T>(query);
     const { sql: text, params } = dialect.sqlToQuery(query);
+    if (pgliteSupportsNamed(client)) return runNamed<T>(client, text, params);
     return onGenericPlan<T>(client, begin, text, params as postgres.ParameterOrJSON<never>[]);
   };
 }
