@@ -31,8 +31,7 @@ interface Values extends Record<string, unknown> {
  * companions, and the reads of their records (audit readsSql). Compiled once
  * (building it through drizzle was a twelfth of the page's CPU), on a generic
  * plan, as the ride is a read of the day partitions.
- */
-/*
+ *
  * The companions are counted within the ride's own window as well as at its
  * boarding time: bounds that are parameters prune the day partitions when the
  * statement starts, a correlation (r.boarded_at) only row by row, after every
