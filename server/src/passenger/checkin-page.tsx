@@ -6,7 +6,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { strings, type Lang, type Strings } from "./i18n.ts";
 import { displayTime, Page, scriptJson } from "./layout.tsx";
-import { checkinScript } from "./page-script.ts";
+import { checkinScriptAsset } from "./script-asset.ts";
 import { RecordReadsCard, type RecordReads } from "./record-reads.tsx";
 
 export interface Exposure {
@@ -172,18 +172,6 @@ function AlightConfirm(props: { t: Strings }) {
   );
 }
 
-const stringsJson = new WeakMap<Strings, string>();
-
-/** A language's strings for the page's script, as JSON made once (the page a scan opens is the busiest page there is). */
-function scriptStrings(t: Strings): string {
-  let json = stringsJson.get(t);
-  if (json === undefined) {
-    json = scriptJson({ ...t, noticeRide: undefined, codeSent: undefined, companionsCount: undefined, codeSentText: t.codeSent("{phone}"), companionsText: t.companionsCount(9).replace("9", "{n}") });
-    stringsJson.set(t, json);
-  }
-  return json;
-}
-
 /**
  * The parts of the page that are the same for every vehicle and passenger in
  * a language, rendered once: the page a scan opens is the busiest page there
@@ -278,10 +266,9 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
         }
       : null,
   };
-  // The config's JSON ends with "}": the strings, the same for every page in a language, are spliced in once made.
-  const script = `window.__checkin=${scriptJson(config).slice(0, -1)},"t":${scriptStrings(t)}};${checkinScript}`;
+  // This page's values inline; the script and its strings, the same for every page in a language, from a file the phone keeps.
   return (
-    <Page t={t} nonce={props.nonce} title={`${t.title} · ${vehicle.plate}`} script={script}>
+    <Page t={t} nonce={props.nonce} title={`${t.title} · ${vehicle.plate}`} script={`window.__checkin=${scriptJson(config)};`} scriptSrc={checkinScriptAsset(props.lang).path}>
       {/* A flagged passenger reads what to do before anything else. */}
       {flagged ? <ExposureNotice t={t} status={me.status} exposure={me.exposure} tz={props.tz} /> : null}
       <div id="notice-slot" />

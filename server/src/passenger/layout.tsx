@@ -59,8 +59,12 @@ button.link{background:none;color:#0a5c2c;font-size:15px;font-weight:600;padding
 .done p{margin:6px 0 0}
 `;
 
-/** `nonce`: the request's CSP nonce (security/csp.ts); the page's own <style> and <script> carry it, nothing else can run. */
-export function Page(props: { t: Strings; nonce: string; title: string; children?: Child; script?: string; extraCss?: string }) {
+/**
+ * `nonce`: the request's CSP nonce (security/csp.ts); the page's own <style>
+ * and <script> carry it, nothing else can run. `scriptSrc`: a script of this
+ * server's, run after `script`.
+ */
+export function Page(props: { t: Strings; nonce: string; title: string; children?: Child; script?: string; scriptSrc?: string; extraCss?: string }) {
   return (
     <html lang={props.t.htmlLang}>
       <head>
@@ -73,6 +77,7 @@ export function Page(props: { t: Strings; nonce: string; title: string; children
       <body>
         <main>{props.children}</main>
         {props.script ? <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: props.script }} /> : null}
+        {props.scriptSrc ? <script nonce={props.nonce} src={props.scriptSrc} /> : null}
       </body>
     </html>
   );

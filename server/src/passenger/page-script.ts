@@ -1,6 +1,7 @@
 /**
- * The passenger page's script, inlined (no external assets). Plain ES2017 so
- * old phone browsers run it; reads its settings from window.__checkin.
+ * The passenger page's script, served with its strings as one file a
+ * language (script-asset.ts). Plain ES2017 so old phone browsers run it;
+ * reads the page's values from window.__checkin, set inline before it.
  */
 export const checkinScript = String.raw`
 (function () {
