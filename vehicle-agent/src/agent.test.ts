@@ -88,6 +88,17 @@ describe("vehicle agent over MQTT", () => {
     expect(ingest.fixes.get(vehicle)!.size).toBe(5);
   });
 
+  it("once stopped, takes no more fixes and no acks: a GPS source or the broker finishing late does not crash it", async () => {
+    ingest.state.autoAck = false;
+    const { agent, vehicle } = await agentWith([]);
+    agent.reportFix({ ts: Date.now(), lat: 30.2, lon: -97.7 });
+    await until(() => ingest.fixes.get(vehicle)?.size === 1, "the fix sent");
+    await agent.stop();
+    running.splice(running.indexOf(agent), 1);
+    // The demo's timetable driver may report one more fix as its vehicle stops.
+    expect(() => agent.reportFix({ ts: Date.now(), lat: 30.3, lon: -97.7 })).not.toThrow();
+  });
+
   it("sends a message again when the server has not acked it in time", async () => {
     ingest.state.autoAck = false;
     const { agent, vehicle } = await agentWith(["--ack-timeout", "0.3", "--route-id", "K51"]);

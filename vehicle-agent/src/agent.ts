@@ -28,6 +28,8 @@ const PASS_KEY_REFRESH_MS = 6 * 3_600_000;
 export async function createAgent(config: AgentConfig, log: Log) {
   const outbox = openOutbox(config.outbox);
   const abort = new AbortController();
+  /** Set by stop() as the outbox shuts: nothing may read or write it after. */
+  let closed = false;
   const screen = createScreen();
   let lastFix: PositionFix | null = null;
   let lastScan: { text: string; at: number; result: ScanResult } | null = null;
@@ -42,6 +44,10 @@ export async function createAgent(config: AgentConfig, log: Log) {
     ackTimeoutMs: config.ackTimeout * 1000,
     log,
   });
+  /** Sends what the outbox holds, while it is open. */
+  const pump = () => {
+    if (!closed) sender.pump();
+  };
   const link = createMqttLink(
     {
       url: config.url,
@@ -58,7 +64,10 @@ export async function createAgent(config: AgentConfig, log: Log) {
     {
       onConnect: () => sender.connected(),
       onDisconnect: () => sender.disconnected(),
-      onMessage: (channel, payload) => void onServerMessage(channel, payload),
+      // An ack can still arrive while the link closes; once the outbox is shut, it is sent again next start instead.
+      onMessage: (channel, payload) => {
+        if (!closed) void onServerMessage(channel, payload);
+      },
     },
   );
 
@@ -91,7 +100,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
   const trips = createTrips({
     outbox,
     defaults: { ...(config.routeId ? { routeId: config.routeId } : {}), ...(config.driver ? { driverId: config.driver } : {}) },
-    onChange: () => sender.pump(),
+    onChange: () => pump(),
   });
 
   const keys = createPublicKeyStore({
@@ -100,7 +109,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
     server: config.server,
     log,
   });
-  const scanPass = createPassReader({ outbox, keys, afterStore: () => sender.pump() });
+  const scanPass = createPassReader({ outbox, keys, afterStore: () => pump() });
 
   function scan(line: string): ScanResult {
     const result = scanPass(line);
@@ -112,6 +121,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
 
   /** Validates and stores one fix; a fix the protocol would refuse is dropped here, with a word. */
   function record(fix: PositionFix): boolean {
+    if (closed) return false;
     const parsed = positionFix.safeParse(fix);
     if (!parsed.success) {
       log.warn(`dropped a fix the protocol refuses: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
@@ -123,7 +133,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
   }
 
   function recordLive(fix: PositionFix) {
-    if (record(fix)) sender.pump();
+    if (record(fix)) pump();
   }
 
   let scanner: ScannerState | null = null;
@@ -206,7 +216,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
         outbox,
         trips,
         record: (fix) => void record(fix),
-        afterRecord: () => sender.pump(),
+        afterRecord: () => pump(),
         signal: abort.signal,
       })
         .then((outcome) => {
@@ -243,9 +253,9 @@ export async function createAgent(config: AgentConfig, log: Log) {
       keyTimer = setInterval(() => void keys.refresh(), PASS_KEY_REFRESH_MS);
       keyTimer.unref();
       link.start();
-      const pump = setInterval(() => sender.pump(), 1000);
-      pump.unref();
-      abort.signal.addEventListener("abort", () => clearInterval(pump), { once: true });
+      const pumping = setInterval(pump, 1000);
+      pumping.unref();
+      abort.signal.addEventListener("abort", () => clearInterval(pumping), { once: true });
       if (config.passDevice) scanner = readPassDevice(config.passDevice, scan, log, abort.signal);
       await startSource();
     },
@@ -261,6 +271,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
       if (keyTimer) clearInterval(keyTimer);
       await link.stop();
       await web?.close();
+      closed = true;
       outbox.close();
     },
   };
