@@ -105,17 +105,23 @@ export interface LimitedBy {
   cost: number;
 }
 
+/** The values limitedSql counts with, for `check` at `now`. */
+export function limitedValues(check: LimitedBy, now: Date) {
+  return { bucket: check.limit.bucket, key: check.key, cost: check.cost, max: check.limit.limit, endsAt: new Date(now.getTime() + check.limit.windowMs).toISOString(), now: now.toISOString() };
+}
+
 /**
  * The count as CTEs for a statement of its own, to follow its WITH:
  * `limit_count` counts, and `limit_verdict` yields one row (allowed,
  * window_ends_at) for the statement to guard its writes with. The same
  * counter and the same rule as `take`, without a round trip of its own.
- * Call sweepNowAndThen after, as take does.
+ * `v`: limitedValues, or a compiled statement's placeholders for them. Call
+ * sweepNowAndThen after, as take does.
  */
-export function limitedSql(check: LimitedBy, now: Date): SQL {
-  const count = counterUpsert([{ bucket: check.limit.bucket, key: check.key, count: check.cost, endsAt: new Date(now.getTime() + check.limit.windowMs).toISOString() }], now.toISOString());
+export function limitedSql(v: Record<keyof ReturnType<typeof limitedValues>, unknown>): SQL {
+  const count = counterUpsert([{ bucket: v.bucket, key: v.key, count: v.cost, endsAt: v.endsAt }], v.now);
   return sql`limit_count as (${count}),
-    limit_verdict as (select count <= ${check.limit.limit}::int as allowed, window_ends_at from limit_count)`;
+    limit_verdict as (select count <= ${v.max}::int as allowed, window_ends_at from limit_count)`;
 }
 
 /** The verdict of a limitedSql row, as take gives it. */

@@ -1,12 +1,12 @@
 import { and, desc, eq, gte, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { genericPlanRunner, rowOf } from "../db/prepared.ts";
+import { compiledStatement, genericPlanRunner, rowOf } from "../db/prepared.ts";
 import { checkins, recentScans, vehicles } from "../db/schema/index.ts";
-import { toRef, type PersonRef } from "../persons/persons.repository.ts";
-import { onBoardSql, tripOpenAt, tripOpenAtSql } from "../tracing/tracing.repository.ts";
+import { toRef, type PersonRef, type WhoPart } from "../persons/persons.repository.ts";
+import { onBoardSql, tripOpenAt, tripOpenAtSql, tripOpenUntil } from "../tracing/tracing.repository.ts";
 import { MAX_ON_BOARD_MS } from "../tracing/tracing.rules.ts";
 import type { Clock } from "../clock.ts";
-import { createRateLimits, limitedSql, limitedVerdict, type LimitedBy, type Verdict } from "../rate-limit.ts";
+import { createRateLimits, limitedSql, limitedValues, limitedVerdict, type LimitedBy, type Verdict } from "../rate-limit.ts";
 
 export type CheckinRow = typeof checkins.$inferSelect;
 
@@ -24,12 +24,8 @@ export function uuidV7Time(id: string): number | null {
 export const REPEAT_SCAN_MS = 60_000;
 
 export interface ScanToRecord {
-  /**
-   * A statement returning the person's (id, status, status_set_at), touching
-   * no one unless `allowed` (a boolean SQL expression) holds:
-   * persons.upsertSql, ownPhoneSql or byIdSql.
-   */
-  who: (allowed: SQL) => SQL;
+  /** Who is scanning: persons.upsertPart, ownPhonePart or byIdPart. */
+  who: WhoPart;
   /** The rate limit this scan counts against, counted in the same statement; nothing is recorded when it refuses. */
   limit?: LimitedBy;
   vehicleId: string;
@@ -87,6 +83,42 @@ export function onBoardWindowAt(now: Date): { now: string; from: string; to: str
   return { now: now.toISOString(), from: new Date(now.getTime() - MAX_ON_BOARD_MS).toISOString(), to: new Date(now.getTime() + 1).toISOString() };
 }
 
+/** The values of part `prefix` of a statement's values (a compiled statement's placeholders alike). */
+const partOf = (v: Record<string, unknown>, prefix: string) => new Proxy({}, { get: (_, k) => v[`${prefix}${String(k)}`] }) as Record<string, unknown>;
+
+/** recordScan's one statement over its values `v` (see recordScan). */
+function recordScanSql(v: Record<string, unknown>, who: WhoPart, limited: boolean): SQL {
+  const counted = limited ? limitedSql(partOf(v, "limit_") as Parameters<typeof limitedSql>[0]) : sql`limit_verdict as (select true as allowed, null::timestamptz as window_ends_at)`;
+  return sql`
+    with ${counted},
+    p as (${who.sql(partOf(v, "who_"), sql`(select allowed from limit_verdict)`)}),
+    claim as (
+      insert into recent_scans as r (person_id, verified, vehicle_id, checkin_id, boarded_at)
+      select p.id, ${v.verified}::boolean, ${v.vehicleId}::uuid, ${v.checkinId}::uuid, ${v.at}::timestamptz from p
+      on conflict (person_id, verified) do update
+        set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at
+        where not (r.vehicle_id = excluded.vehicle_id
+                   and r.boarded_at >= ${v.repeatFrom}::timestamptz
+                   and r.boarded_at <= excluded.boarded_at
+                   and not exists (select 1 from checkins o
+                                    where o.vehicle_id = r.vehicle_id and o.boarded_at = r.boarded_at and o.id = r.checkin_id
+                                      and o.alighted_at is not null
+                                      -- Implied by the lines above; as parameters, they prune the day partitions when the statement starts.
+                                      and o.boarded_at >= ${v.repeatFrom}::timestamptz
+                                      and o.boarded_at <= ${v.at}::timestamptz))
+      returning r.person_id
+    ),
+    ride as (
+      insert into checkins (id, vehicle_id, boarded_at, person_id, source, companion_of, seat, received_at, verified)
+      select ${v.checkinId}::uuid, ${v.vehicleId}::uuid, ${v.at}::timestamptz, claim.person_id, 'scan'::checkin_source, null::uuid, ${v.seat}::text, ${v.at}::timestamptz, ${v.verified}::boolean
+        from claim
+      returning 1
+    )
+    select lim.allowed, lim.window_ends_at, p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
+           ${tripOpenAtSql(v.vehicleId, v.at, v.openUntil)} as trip_id
+      from limit_verdict lim left join p on true`;
+}
+
 export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }) {
   const limits = createRateLimits({ db, clock });
   // The passenger path's statements, prepared on a generic plan (see
@@ -126,6 +158,23 @@ export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }
     return row ?? null;
   }
 
+  /**
+   * recordScan's statement, compiled once for each shape of who is scanning
+   * and whether a limit counts: building it through drizzle at every scan
+   * was a twentieth of a check-in's CPU. Values are named by their part
+   * (who_*, limit_*), so the parts' names cannot meet.
+   */
+  const recordStatements = new Map<string, ReturnType<typeof compiledStatement<Record<string, unknown>>>>();
+  function recordStatement(who: WhoPart, limited: boolean) {
+    const shape = `${who.shape}${limited ? ", limited" : ""}`;
+    let statement = recordStatements.get(shape);
+    if (!statement) {
+      statement = compiledStatement<Record<string, unknown>>(db, (v) => recordScanSql(v, who, limited), { onGenericPlan: true, readOnly: false });
+      recordStatements.set(shape, statement);
+    }
+    return statement;
+  }
+
   return {
     /**
      * Records a phone scan in one statement (one round trip): the rate
@@ -145,35 +194,18 @@ export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }
      */
     async recordScan(scan: ScanToRecord): Promise<RecordedScan | RefusedScan | null> {
       const at = scan.at.toISOString();
-      const counted = scan.limit ? limitedSql(scan.limit, scan.now) : sql`limit_verdict as (select true as allowed, null::timestamptz as window_ends_at)`;
-      const [row] = await partitionWrite<Partial<PersonRow> & { allowed: boolean; window_ends_at: string; created: boolean; trip_id: string | null }>(sql`
-          with ${counted},
-          p as (${scan.who(sql`(select allowed from limit_verdict)`)}),
-          claim as (
-            insert into recent_scans as r (person_id, verified, vehicle_id, checkin_id, boarded_at)
-            select p.id, ${scan.verified}::boolean, ${scan.vehicleId}::uuid, ${scan.checkinId}::uuid, ${at}::timestamptz from p
-            on conflict (person_id, verified) do update
-              set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at
-              where not (r.vehicle_id = excluded.vehicle_id
-                         and r.boarded_at >= excluded.boarded_at - ${`${REPEAT_SCAN_MS} milliseconds`}::interval
-                         and r.boarded_at <= excluded.boarded_at
-                         and not exists (select 1 from checkins o
-                                          where o.vehicle_id = r.vehicle_id and o.boarded_at = r.boarded_at and o.id = r.checkin_id
-                                            and o.alighted_at is not null
-                                            -- Implied by the lines above; as parameters, they prune the day partitions when the statement starts.
-                                            and o.boarded_at >= ${at}::timestamptz - ${`${REPEAT_SCAN_MS} milliseconds`}::interval
-                                            and o.boarded_at <= ${at}::timestamptz))
-            returning r.person_id
-          ),
-          ride as (
-            insert into checkins (id, vehicle_id, boarded_at, person_id, source, companion_of, seat, received_at, verified)
-            select ${scan.checkinId}::uuid, ${scan.vehicleId}::uuid, ${at}::timestamptz, claim.person_id, 'scan'::checkin_source, null::uuid, ${scan.seat}::text, ${at}::timestamptz, ${scan.verified}::boolean
-              from claim
-            returning 1
-          )
-          select lim.allowed, lim.window_ends_at, p.id, p.status, p.status_set_at, exists (select 1 from claim) as created,
-                 ${tripOpenAtSql(scan.vehicleId, scan.at, scan.now)} as trip_id
-            from limit_verdict lim left join p on true`);
+      const values: Record<string, unknown> = {
+        vehicleId: scan.vehicleId,
+        checkinId: scan.checkinId,
+        at,
+        repeatFrom: new Date(scan.at.getTime() - REPEAT_SCAN_MS).toISOString(),
+        seat: scan.seat,
+        verified: scan.verified,
+        openUntil: tripOpenUntil(scan.at, scan.now).toISOString(),
+      };
+      for (const [k, v] of Object.entries(scan.who.values)) values[`who_${k}`] = v;
+      if (scan.limit) for (const [k, v] of Object.entries(limitedValues(scan.limit, scan.now))) values[`limit_${k}`] = v;
+      const [row] = await recordStatement(scan.who, scan.limit !== undefined)<Partial<PersonRow> & { allowed: boolean; window_ends_at: string; created: boolean; trip_id: string | null }>(values);
       if (scan.limit) await limits.sweepNowAndThen(scan.now);
       if (!row!.allowed) return { refused: limitedVerdict(row!, scan.now) };
       if (!row!.id) return null;

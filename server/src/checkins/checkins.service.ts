@@ -10,7 +10,6 @@ import { companionKey, statusColour, type PersonRef, type PersonsRepository } fr
 import { createRateLimits, type Limit, type LimitedBy } from "../rate-limit.ts";
 import { tooManyRequests } from "../errors.ts";
 import { REPEAT_SCAN_MS, type CheckinRow, type CheckinsRepository, type RecordedScan } from "./checkins.repository.ts";
-import type { SQL } from "drizzle-orm";
 
 const phoneRequired = () => badRequest("phone_required", "phone is required: this device is not remembered yet");
 
@@ -154,12 +153,12 @@ export function createCheckinService(deps: AppDeps, repos: { codes: CodesReposit
       // A verified device checks in as its owner, typing their own phone or not (one tap); any other typed phone is a claim.
       let verified = input.devicePersonId !== null;
       if (!verified && typed === null) throw phoneRequired();
-      const who = () => (allowed: SQL) =>
+      const who = () =>
         verified
           ? typed !== null
-            ? persons.ownPhoneSql(input.devicePersonId!, typed, input.name, allowed)
-            : persons.byIdSql(input.devicePersonId!, allowed)
-          : persons.upsertSql({ phone: typed!, name: input.name, keepName: true }, allowed);
+            ? persons.ownPhonePart(input.devicePersonId!, typed, input.name)
+            : persons.byIdPart(input.devicePersonId!)
+          : persons.upsertPart({ phone: typed!, name: input.name, keepName: true });
 
       const now = deps.clock.now();
       const row: CheckinRow = {

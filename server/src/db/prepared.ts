@@ -58,14 +58,16 @@ export function preparedRunner(db: Db): Runner {
  * a statement through drizzle and compiling it to text costs 15–45 µs of CPU
  * per call (a rate-limit upsert: 46 µs), paid on every check-in for a text
  * that never changes. What shapes the text (how many rows) cannot be a value:
- * keep one statement per shape. `onGenericPlan`: a read of the day
- * partitions, run as genericPlanRunner runs one.
+ * keep one statement per shape. `onGenericPlan`: a statement on the day
+ * partitions, run as genericPlanRunner runs one (`readOnly: false` for a
+ * write).
  */
 export function compiledStatement<V extends Record<string, unknown>>(
   db: Db,
   build: (values: V) => SQL,
-  opts: { onGenericPlan?: boolean } = {},
+  opts: { onGenericPlan?: boolean; readOnly?: boolean } = {},
 ): <T>(values: V) => Promise<T[]> {
+  const begin = opts.readOnly === false ? READ_WRITE : READ_ONLY;
   const placeholders = new Proxy({}, { get: (_, name) => sql.placeholder(String(name)) }) as V;
   let compiled: { sql: string; params: unknown[] } | undefined;
   const fallback = plain(db);
@@ -76,7 +78,7 @@ export function compiledStatement<V extends Record<string, unknown>>(
     compiled ??= dialect.sqlToQuery(build(placeholders));
     const params = fillPlaceholders(compiled.params, values) as postgres.ParameterOrJSON<never>[];
     if (pgliteSupportsNamed(client)) return runNamed<T>(client, compiled.sql, params);
-    if (opts.onGenericPlan) return onGenericPlan<T>(client, READ_ONLY, compiled.sql, params);
+    if (opts.onGenericPlan) return onGenericPlan<T>(client, begin, compiled.sql, params);
     return (await client.unsafe(compiled.sql, params, { prepare: true })) as unknown as T[];
   };
 }

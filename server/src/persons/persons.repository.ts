@@ -39,6 +39,19 @@ interface RefRow {
 
 export const toRef = (r: RefRow): PersonRef => ({ id: r.id, status: r.status, statusSetAt: r.status_set_at === null ? null : new Date(r.status_set_at) });
 
+/**
+ * Who a check-in is, as a part of its one statement (checkins.recordScan):
+ * SQL over values (a placeholder each when the statement is compiled, see
+ * db/prepared.ts compiledStatement), this scan's values, and the shape: the
+ * SQL text is the same for every part of a shape.
+ */
+export interface WhoPart {
+  shape: string;
+  values: Record<string, unknown>;
+  /** A statement returning (id, status, status_set_at), touching no one unless `allowed` (a boolean SQL expression) holds. */
+  sql: (values: Record<string, unknown>, allowed: SQL) => SQL;
+}
+
 export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Keys; clock: Clock }) {
   // Every remembered passenger's page reads them: prepared, parsed and planned once per connection.
   const prepared = preparedRunner(db);
@@ -46,23 +59,30 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
   const refColumns = () => ({ id: persons.id, status: sql<HealthStatus>`${effectiveStatusSql("persons", clock.now())}`, statusSetAt: persons.statusSetAt });
 
   /**
-   * findOrCreate as a statement returning (id, status, status_set_at), for
-   * the check-in to run in its own round trip. `allowed`, a boolean SQL
-   * expression, guards it: when false the statement touches no one and
-   * returns no row (a check-in over its rate limit).
+   * findOrCreate as a part of the check-in's statement, returning (id,
+   * status, status_set_at). `allowed`, a boolean SQL expression, guards it:
+   * when false the statement touches no one and returns no row (a check-in
+   * over its rate limit).
    */
-  function upsertSql(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }, allowed: SQL = sql`true`): SQL {
-    const now = clock.now().toISOString();
-    const nameEnc = input.name ? encrypt(keys.personalData, input.name) : null;
-    // A companion without a phone has none to store; the key itself is not personal data worth keeping.
-    const phoneEnc = encrypt(keys.personalData, input.hasPhone === false ? "" : input.phone);
-    return sql`
-      insert into persons (id, phone_hash, phone_enc, name_enc, created_at, last_seen_at)
-      select ${uuidv7()}::uuid, ${lookupHash(keys.phoneHash, input.phone)}::text, ${phoneEnc}::text, ${nameEnc}::text, ${now}::timestamptz, ${now}::timestamptz
-       where ${allowed}
-      on conflict (phone_hash) do update
-        set last_seen_at = excluded.last_seen_at, name_enc = ${input.keepName ? sql`persons.name_enc` : sql`coalesce(excluded.name_enc, persons.name_enc)`}
-      returning id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at`;
+  function upsertPart(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }): WhoPart {
+    const name = input.keepName ? sql`persons.name_enc` : sql`coalesce(excluded.name_enc, persons.name_enc)`;
+    return {
+      shape: input.keepName ? "upsert, name kept" : "upsert",
+      values: {
+        id: uuidv7(),
+        phoneHash: lookupHash(keys.phoneHash, input.phone),
+        // A companion without a phone has none to store; the key itself is not personal data worth keeping.
+        phoneEnc: encrypt(keys.personalData, input.hasPhone === false ? "" : input.phone),
+        nameEnc: input.name ? encrypt(keys.personalData, input.name) : null,
+        now: clock.now().toISOString(),
+      },
+      sql: (v, allowed) => sql`
+        insert into persons (id, phone_hash, phone_enc, name_enc, created_at, last_seen_at)
+        select ${v.id}::uuid, ${v.phoneHash}::text, ${v.phoneEnc}::text, ${v.nameEnc}::text, ${v.now}::timestamptz, ${v.now}::timestamptz
+         where ${allowed}
+        on conflict (phone_hash) do update set last_seen_at = excluded.last_seen_at, name_enc = ${name}
+        returning id, ${effectiveStatusSql("persons", v.now)} as status, status_set_at`,
+    };
   }
 
   function revealed(raw: Record<string, unknown>) {
@@ -81,7 +101,7 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
   }
 
   return {
-    upsertSql,
+    upsertPart,
 
     /**
      * The person with this phone (E.164) or companion key, created on first
@@ -91,28 +111,35 @@ export function createPersonsRepository({ db, keys, clock }: { db: Db; keys: Key
      * rename the phone's owner: the name is only set on first sight).
      */
     async findOrCreate(input: { phone: string; name?: string | null; hasPhone?: boolean; keepName?: boolean }): Promise<PersonRef> {
-      const [row] = rowsOf<RefRow>(await db.execute(upsertSql(input)));
+      const part = upsertPart(input);
+      const [row] = rowsOf<RefRow>(await db.execute(part.sql(part.values, sql`true`)));
       return toRef(row!);
     },
 
     /**
-     * The device's verified person typing their own phone again, as a
-     * statement of the same shape as upsertSql: seen now, and renamed when a
-     * name is given. No row when `phone` is not theirs (someone else's phone
-     * typed on this device), nor when they were erased.
+     * The device's verified person typing their own phone again, as a part
+     * of the same shape as upsertPart: seen now, and renamed when a name is
+     * given. No row when `phone` is not theirs (someone else's phone typed
+     * on this device), nor when they were erased.
      */
-    ownPhoneSql(id: string, phone: string, name?: string | null, allowed: SQL = sql`true`): SQL {
-      const now = clock.now();
-      const nameEnc = name ? encrypt(keys.personalData, name) : null;
-      return sql`
-        update persons set last_seen_at = ${now.toISOString()}::timestamptz, name_enc = coalesce(${nameEnc}::text, name_enc)
-         where id = ${id}::uuid and phone_hash = ${lookupHash(keys.phoneHash, phone)} and ${allowed}
-        returning id, ${effectiveStatusSql("persons", now)} as status, status_set_at`;
+    ownPhonePart(id: string, phone: string, name?: string | null): WhoPart {
+      return {
+        shape: "own phone",
+        values: { id, phoneHash: lookupHash(keys.phoneHash, phone), nameEnc: name ? encrypt(keys.personalData, name) : null, now: clock.now().toISOString() },
+        sql: (v, allowed) => sql`
+          update persons set last_seen_at = ${v.now}::timestamptz, name_enc = coalesce(${v.nameEnc}::text, name_enc)
+           where id = ${v.id}::uuid and phone_hash = ${v.phoneHash}::text and ${allowed}
+          returning id, ${effectiveStatusSql("persons", v.now)} as status, status_set_at`,
+      };
     },
 
-    /** The person remembered by a device, as a statement of the same shape as upsertSql. */
-    byIdSql(id: string, allowed: SQL = sql`true`): SQL {
-      return sql`select id, ${effectiveStatusSql("persons", clock.now())} as status, status_set_at from persons where id = ${id}::uuid and ${allowed}`;
+    /** The person remembered by a device, as a part of the same shape as upsertPart. */
+    byIdPart(id: string): WhoPart {
+      return {
+        shape: "by id",
+        values: { id, now: clock.now().toISOString() },
+        sql: (v, allowed) => sql`select id, ${effectiveStatusSql("persons", v.now)} as status, status_set_at from persons where id = ${v.id}::uuid and ${allowed}`,
+      };
     },
 
     /** Whether `phone` (E.164) is the phone of person `id`: a verified device typing its own number again. */

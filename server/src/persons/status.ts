@@ -7,11 +7,12 @@ const DAY_MS = 86_400_000;
  * A close contact's status lapses when their quarantine ends. The quarantine
  * job writes that down (with a history row), but it runs now and then: every
  * read computes the status in force at `now`, so nobody shows a stale yellow
- * between two runs.
+ * between two runs. `now`: a Date, or the statement's value for it (a
+ * compiled statement's placeholder).
  */
-export function effectiveStatusSql(alias: string, now: Date): SQL {
+export function effectiveStatusSql(alias: string, now: unknown): SQL {
   const a = sql.raw(alias);
-  return sql`(case when ${a}.status_expires_at <= ${now.toISOString()}::timestamptz then 'clear'::health_status else ${a}.status end)`;
+  return sql`(case when ${a}.status_expires_at <= ${now instanceof Date ? now.toISOString() : now}::timestamptz then 'clear'::health_status else ${a}.status end)`;
 }
 
 export interface StatusState {

@@ -362,18 +362,26 @@ export type TracingRepository = ReturnType<typeof createTracingRepository>;
  * The trip of `vehicleId` that a boarding at `at` belongs to (DESIGN §7), as a
  * scalar subquery, so the check-in statement can answer it in the same round trip.
  */
-export function tripOpenAtSql(vehicleId: string, at: Date, now: Date): SQL {
-  // At scan time a trip starting within the grace window has not begun yet; "open until now" must still cover the scan.
-  const openUntil = Math.max(now.getTime(), at.getTime() + TRIP_GRACE_MS + 1);
+/**
+ * Until when a trip must be open for a scan at `at` to belong to it, asked at
+ * `now`: at scan time a trip starting within the grace window has not begun
+ * yet, and "open until now" must still cover the scan.
+ */
+export function tripOpenUntil(at: Date, now: Date): Date {
+  return new Date(Math.max(now.getTime(), at.getTime() + TRIP_GRACE_MS + 1));
+}
+
+/** `vehicleId`, `at` (ISO) and `openUntil` (tripOpenUntil, ISO): values, or a compiled statement's placeholders. */
+export function tripOpenAtSql(vehicleId: unknown, at: unknown, openUntil: unknown): SQL {
   return sql`(select t.id from (
-        select t.id, ${tripEnd("t", ts(openUntil))} as end_at from trips t
-        where t.vehicle_id = ${vehicleId}::uuid and t.started_at <= ${ts(at)} + ${GRACE}
+        select t.id, ${tripEnd("t", sql`${openUntil}::timestamptz`)} as end_at from trips t
+        where t.vehicle_id = ${vehicleId}::uuid and t.started_at <= ${at}::timestamptz + ${GRACE}
         order by t.started_at desc limit 1
-      ) t where t.end_at > ${ts(at)})`;
+      ) t where t.end_at > ${at}::timestamptz)`;
 }
 
 export async function tripOpenAt(db: Db, vehicleId: string, at: Date, now: Date): Promise<string | null> {
-  const [row] = rowsOf<{ id: string | null }>(await db.execute(sql`select ${tripOpenAtSql(vehicleId, at, now)} as id`));
+  const [row] = rowsOf<{ id: string | null }>(await db.execute(sql`select ${tripOpenAtSql(vehicleId, at.toISOString(), tripOpenUntil(at, now).toISOString())} as id`));
   return row?.id ?? null;
 }
 
