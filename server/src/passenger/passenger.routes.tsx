@@ -25,8 +25,9 @@ import { isPlainText } from "../../../protocol/fields.ts";
 /** "张* 138****5678": enough on a screen or card for the owner to know it is theirs, little for anyone else. */
 const masked = (name: string | null, phone: string | null) => [name && maskName(name), phone && maskPhone(phone)].filter(Boolean).join(" ");
 
+/** As bytes: a string body is measured for its length and encoded again to be sent, two passes over the page's text. */
 const html = (c: Context, page: unknown, status: 200 | 400 | 404 | 410 | 429 = 200) =>
-  c.html(`<!doctype html>${String(page)}`, status, { "cache-control": "no-store" });
+  c.body(Buffer.from(`<!doctype html>${String(page)}`), status, { "content-type": "text/html; charset=UTF-8", "cache-control": "no-store" });
 
 /** The passenger's own pages: the check-in page behind every vehicle code, and the personal pass card. */
 export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
