@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "./mosquitto.ts";
 
 /**
  * A three-node NATS cluster of a test's (or benchmark's) own (nats-server 2.9, Debian's), on
  * free ports in a temp dir: each node with a client port, a cluster port, an
- * MQTT port and JetStream (MQTT keeps its sessions and retained messages
- * there, replicated across the nodes). Logins come from one included file,
+ * MQTT port, a monitoring port (/healthz, for settled()) and JetStream (MQTT
+ * keeps its sessions and retained messages there, replicated across the nodes). Logins come from one included file,
  * rewritten and reloaded with setUsers(). A node can be killed and started
  * again, as an operator's failure would take it.
  */
@@ -20,6 +19,7 @@ interface Node {
   clientPort: number;
   clusterPort: number;
   mqttPort: number;
+  monitorPort: number;
   confFile: string;
   pidFile: string;
   proc: ChildProcess | null;
@@ -34,6 +34,27 @@ async function listening(port: number): Promise<boolean> {
     });
     s.on("error", () => resolve(false));
   });
+}
+
+/**
+ * A free port below Linux's ephemeral range (ip_local_port_range, 32768–60999), not one the kernel hands out
+ * (mosquitto.ts's freePort): a node is killed and started again on the same ports, and while it is down a port
+ * from that range can become any outgoing connection's source port — even that of a client retrying the dead
+ * node, which then connects to itself — and the restart fails with EADDRINUSE.
+ */
+async function nodePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 export interface NatsClusterOptions {
@@ -53,7 +74,7 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
   writeFileSync(usersFile, opts.users);
   const nodes: Node[] = [];
   for (const name of Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`)) {
-    nodes.push({ name, clientPort: await freePort(), clusterPort: await freePort(), mqttPort: await freePort(), confFile: path.join(dir, `${name}.conf`), pidFile: path.join(dir, `${name}.pid`), proc: null, log: [] });
+    nodes.push({ name, clientPort: await nodePort(), clusterPort: await nodePort(), mqttPort: await nodePort(), monitorPort: await nodePort(), confFile: path.join(dir, `${name}.conf`), pidFile: path.join(dir, `${name}.pid`), proc: null, log: [] });
   }
   for (const n of nodes) {
     const routes = nodes.filter((o) => o !== n).map((o) => `nats-route://127.0.0.1:${o.clusterPort}`);
@@ -63,6 +84,7 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
         `server_name: ${n.name}`,
         `pid_file: ${JSON.stringify(n.pidFile)}`,
         `listen: 127.0.0.1:${n.clientPort}`,
+        `http: 127.0.0.1:${n.monitorPort}`,
         `jetstream { store_dir: ${JSON.stringify(path.join(dir, n.name))}, ${opts.jetstreamLimits ?? "max_memory_store: 64MB, max_file_store: 256MB"} }`,
         `cluster { name: transit, listen: 127.0.0.1:${n.clusterPort}, routes: [${routes.join(", ")}] }`,
         `mqtt { listen: 127.0.0.1:${n.mqttPort}, ack_wait: "5s", stream_replicas: ${Math.min(3, nodes.length)}${opts.mqtt ? `, ${opts.mqtt}` : ""} }`,
@@ -95,6 +117,13 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  /** A node's /healthz: ok once it knows the JetStream leader and every stream and consumer it holds a copy of is current. */
+  async function healthy(n: Node): Promise<boolean> {
+    return fetch(`http://127.0.0.1:${n.monitorPort}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+  }
   // A reload logs once it has applied the file.
   const reloadsOf = (n: Node) => n.log.join("").split("Reloaded server configuration").length - 1;
   for (const n of nodes) await start(n);
@@ -125,6 +154,21 @@ export async function startNatsCluster(opts: NatsClusterOptions) {
       writeFileSync(usersFile, users);
       for (const n of nodes) n.proc?.kill("SIGHUP");
       await this.reloaded(before);
+    },
+    /**
+     * Waits until every running node is healthy: each stream and consumer (MQTT's sessions, messages and the
+     * subscriptions' consumers, replicated by Raft) has its copies current. Only then does losing one node leave
+     * every Raft group a current majority; a node killed while a peer still catches up (on a busy machine, seconds
+     * after the sessions were made) takes a group's quorum with it, and the surviving nodes then time out every
+     * session and QoS 1 write until it is back and caught up.
+     */
+    async settled(ms = 120_000) {
+      const end = Date.now() + ms;
+      // Polled gently: each failed check is also a warning in the node's log.
+      while (!(await Promise.all(nodes.filter((n) => n.proc).map(healthy))).every(Boolean)) {
+        if (Date.now() > end) throw new Error(`nats did not settle:\n${nodes.map((n) => n.log.join("").slice(-1500)).join("\n")}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
     },
     /** SIGKILL: the node's clients lose their connections at once. */
     kill: (i: number) => stop(nodes[i]!, "SIGKILL"),

@@ -39,8 +39,25 @@ export function createNatsAccounts(deps: { config: Config; db: Db; logger: Logge
   const file = config.mqtt.natsUsersFile!;
   let serverHash: Promise<string> | null = null;
 
+  /**
+   * The hash the file already has for the server, while it still matches the password; a new one only when it
+   * does not. A fresh salt at every start would change the file, and so reload every node, whenever a process
+   * starts. That reload is not free: nats-server 2.9 rebuilds its accounts on it, and route subscriptions that
+   * arrive meanwhile can be dropped ("Unknown account"), so a node setting up MQTT's JetStream streams and
+   * consumers at that moment (its first MQTT clients) can be left with its requests to the other nodes' stream
+   * leaders unanswered until its routes reconnect (ingest-workers.test.ts: after a failover the two surviving
+   * nodes timed out every session and QoS 1 write between them, and the vehicles could not send).
+   */
+  async function serverPasswordHash(): Promise<string> {
+    const text = (await readFile(file, "utf8").catch(() => null)) ?? "";
+    const user = JSON.stringify(config.mqtt.username!).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const kept = new RegExp(`^\\s*\\{ user: ${user}, password: "(\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53})" \\}`, "m").exec(text)?.[1];
+    if (kept && (await bcrypt.compare(config.mqtt.password!, kept).catch(() => false))) return kept;
+    return bcrypt.hash(config.mqtt.password!, SERVER_COST);
+  }
+
   async function write(): Promise<void> {
-    serverHash ??= bcrypt.hash(config.mqtt.password!, SERVER_COST);
+    serverHash ??= serverPasswordHash();
     const server = { username: config.mqtt.username!, password: await serverHash };
     const written = await db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext('transit:nats-users-file'))`);
