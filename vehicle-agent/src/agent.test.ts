@@ -99,6 +99,27 @@ describe("vehicle agent over MQTT", () => {
     expect(() => agent.reportFix({ ts: Date.now(), lat: 30.3, lon: -97.7 })).not.toThrow();
   });
 
+  it("backs off from a broker that accepts it and then drops it at once, instead of reconnecting as fast as it can", async () => {
+    // A broker that answers every CONNECT with "accepted" and closes the socket: an overloaded one, or a refusal in all but name.
+    const attempts: number[] = [];
+    const server = net.createServer((socket) => {
+      attempts.push(performance.now());
+      socket.once("data", () => socket.end(Buffer.from([0x20, 0x02, 0x00, 0x00])));
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      await agentWith(["--mqtt-version", "4", "--reconnect-min", "0.05", "--reconnect-max", "0.4"], `mqtt://127.0.0.1:${port}`);
+      await until(() => attempts.length >= 8 || undefined, "eight connections");
+      // Reset at every CONNACK, the gaps would stay 25–50 ms; growing, from the fourth on they are 200–400 ms.
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+      expect(Math.min(...gaps.slice(3, 7))).toBeGreaterThanOrEqual(190);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("sends a message again when the server has not acked it in time", async () => {
     ingest.state.autoAck = false;
     const { agent, vehicle } = await agentWith(["--ack-timeout", "0.3", "--route-id", "K51"]);

@@ -30,6 +30,14 @@ const SESSION_EXPIRY_S = 7 * 86_400;
 /** MQTT 5: a reconnect within this many seconds does not flip the vehicle to offline. */
 const WILL_DELAY_S = 30;
 
+/**
+ * A connection that lasts this long resets the reconnect backoff. One the
+ * broker drops sooner (overloaded, or refusing the agent in all but name)
+ * keeps it growing: otherwise every vehicle of a fleet would be back within
+ * a second of each drop, which is the storm that keeps such a broker down.
+ */
+const STABLE_MS = 30_000;
+
 const CONNACK_BAD_PROTOCOL = [1, 132]; // 3.1.1 "unacceptable protocol version", 5 "unsupported protocol version"
 const CONNACK_AUTH = [4, 5, 134, 135];
 
@@ -53,6 +61,7 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
   let ready = false;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  let stable: NodeJS.Timeout | null = null;
   let lastError = "";
   const urls = opts.url.split(",").map((u) => u.trim()).filter(Boolean);
   let current = 0;
@@ -106,7 +115,8 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
       connected = true;
       versionKnown = true;
       lastError = "";
-      backoff.reset();
+      stable = setTimeout(() => backoff.reset(), STABLE_MS);
+      stable.unref();
       // Subscribing again on every connect is cheap and covers a broker that lost the session.
       // Sending waits for the SUBACK, so no ack for what is sent next can miss the agent.
       c.subscribe(
@@ -154,6 +164,8 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
   function closed(c: MqttClient, reachedBroker: boolean) {
     if (client !== c) return;
     client = null;
+    if (stable) clearTimeout(stable);
+    stable = null;
     c.removeAllListeners("close");
     c.end(true);
     ready = false;
@@ -199,6 +211,7 @@ export function createMqttLink(opts: MqttLinkOptions, handlers: MqttLinkHandlers
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (stable) clearTimeout(stable);
       timer = null;
       const c = client;
       client = null;
