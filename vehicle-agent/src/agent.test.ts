@@ -88,7 +88,7 @@ describe("vehicle agent over MQTT", () => {
     expect(ingest.fixes.get(vehicle)!.size).toBe(5);
   });
 
-  it("once stopped, takes no more fixes and no acks: a GPS source or the broker finishing late does not crash it", async () => {
+  it("once stopped, takes no more fixes, passes or acks: a GPS source, a rider or the broker finishing late does not crash it", async () => {
     ingest.state.autoAck = false;
     const { agent, vehicle } = await agentWith([]);
     agent.reportFix({ ts: Date.now(), lat: 30.2, lon: -97.7 });
@@ -97,6 +97,9 @@ describe("vehicle agent over MQTT", () => {
     running.splice(running.indexOf(agent), 1);
     // The demo's timetable driver may report one more fix as its vehicle stops.
     expect(() => agent.reportFix({ ts: Date.now(), lat: 30.3, lon: -97.7 })).not.toThrow();
+    // …and the demo's riders may still show a pass, or look at its state, as it stops.
+    expect(agent.scan("P1.anything").outcome).toBe("stopped");
+    expect(agent.state().outbox.pending).toBe(0);
   });
 
   it("backs off from a broker that accepts it and then drops it at once, instead of reconnecting as fast as it can", async () => {

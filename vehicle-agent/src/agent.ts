@@ -112,7 +112,7 @@ export async function createAgent(config: AgentConfig, log: Log) {
   const scanPass = createPassReader({ outbox, keys, afterStore: () => pump() });
 
   function scan(line: string): ScanResult {
-    const result = scanPass(line);
+    const result: ScanResult = closed ? { outcome: "stopped" } : scanPass(line);
     const text = describeScan(result);
     lastScan = { text, at: Date.now(), result };
     log.say(text);
@@ -146,7 +146,8 @@ export async function createAgent(config: AgentConfig, log: Log) {
       mqttVersion: link.connected ? (link.protocolVersion === 5 ? "5" : "3.1.1") : null,
       trip: trips.current(),
       lastFix,
-      outbox: { pending: outbox.size(), fixes: outbox.pendingFixes(), inFlight: sender.inFlight() },
+      // Once stopped the outbox is shut: what it held is on disk for the next start, not countable here.
+      outbox: closed ? { pending: 0, fixes: 0, inFlight: 0 } : { pending: outbox.size(), fixes: outbox.pendingFixes(), inFlight: sender.inFlight() },
       sent: sender.stats(),
       display: screen.display(),
       onBoard: screen.onBoard(),

@@ -9,7 +9,9 @@ import type { PublicKeyStore } from "./public-key.ts";
 export type ScanResult =
   | { outcome: "accepted"; checkinId: string; ts: number; verified: boolean }
   | { outcome: "refused"; reason: "not_a_pass" | "bad_signature" }
-  | { outcome: "repeat" };
+  | { outcome: "repeat" }
+  /** The agent has stopped: nothing is stored. */
+  | { outcome: "stopped" };
 
 /** A scanner often reads the same card twice in a row; a repeat within this window is the same boarding. */
 const REPEAT_WINDOW_MS = 10_000;
@@ -51,6 +53,8 @@ export function describeScan(result: ScanResult): string {
       return "… same pass again, already checked in";
     case "refused":
       return result.reason === "bad_signature" ? "✘ PASS REFUSED — not a genuine pass (signature does not verify)" : "✘ PASS REFUSED — not a pass";
+    case "stopped":
+      return "✘ PASS NOT TAKEN — the agent has stopped";
   }
 }
 
