@@ -315,6 +315,37 @@ describe("alight", () => {
     expect(await page(bus.code.id, cookie)).not.toContain("data-checkin=");
   });
 
+  it("offers the ride on board whatever recorded the latest boarding: a pass, two at one instant, one not yet come", async () => {
+    const page = (code: string, cookie: string) => t.call("GET", `/v/${code}`, undefined, { cookie }).then((r) => r.text);
+    const bus = await vehicle();
+    const coach = await vehicle({ kind: "coach" });
+    const ride = await ownerScan({ code: bus.code.id, phone: "13811110034" });
+    const cookie = deviceCookie(ride);
+    const [{ personId }] = (await t.deps.db.select({ personId: checkins.personId }).from(checkins).where(eq(checkins.id, ride.json.checkinId))) as [{ personId: string }];
+    const pass = (id: string, vehicleId: string, boardedAt: Date) => t.deps.db.insert(checkins).values({ id, vehicleId, boardedAt, personId, source: "pass" });
+    const later = (ms: number) => new Date(t.clock.now().getTime() + ms);
+
+    // A pass read on the coach by an agent whose clock runs a minute fast: the bus ride is not over until then.
+    t.clock.advance(60_000);
+    await pass("019a0000-0000-7000-8000-0000000000d1", coach.id, later(60_000));
+    expect(await page(bus.code.id, cookie)).toContain(`data-checkin="${ride.json.checkinId}"`);
+    t.clock.advance(61_000);
+    expect(await page(bus.code.id, cookie)).not.toContain("data-checkin=");
+    expect(await page(coach.code.id, cookie)).toContain('data-checkin="019a0000-0000-7000-8000-0000000000d1"');
+
+    // Two boardings at one instant, on two vehicles: each vehicle's page offers its own.
+    const both = later(0);
+    await pass("019a0000-0000-7000-8000-0000000000d2", bus.id, both);
+    await pass("019a0000-0000-7000-8000-0000000000d3", coach.id, both);
+    t.clock.advance(1_000);
+    expect(await page(bus.code.id, cookie)).toContain('data-checkin="019a0000-0000-7000-8000-0000000000d2"');
+    expect(await page(coach.code.id, cookie)).toContain('data-checkin="019a0000-0000-7000-8000-0000000000d3"');
+
+    // A pass read later than the scan it follows, by an agent that was offline: the latest boarding still wins.
+    await pass("019a0000-0000-7000-8000-0000000000d4", coach.id, new Date(both.getTime() - 30_000));
+    expect(await page(bus.code.id, cookie)).toContain('data-checkin="019a0000-0000-7000-8000-0000000000d2"');
+  });
+
   it("refuses other passengers and other fleets' staff, and lets the fleet's staff check a passenger out", async () => {
     const jinan = await t.staff("operator", "Jinan Bus");
     const qingdao = await t.staff("operator", "Qingdao Taxi");

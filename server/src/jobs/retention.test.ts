@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../test/harness.ts";
 import { rowsOf } from "../db/client.ts";
 import { ensureDayPartitions } from "../db/partitions.ts";
-import { auditLog, persons, traces } from "../db/schema/index.ts";
+import { auditLog, persons, recentScans, traces } from "../db/schema/index.ts";
 import { scenario, type Scenario } from "../tracing/fixtures.ts";
 import { applyRetention } from "./retention.job.ts";
 
@@ -29,6 +29,10 @@ beforeAll(async () => {
   await s.checkin("today1", "Rider", "bus1", -10);
   await s.track("bus1", -30 * DAY, -30 * DAY + 2, 1);
   await s.track("bus1", -5, -3, 1);
+  await t.deps.db.insert(recentScans).values([
+    { personId: s.id("Old"), vehicleId: s.id("bus1"), checkinId: s.id("old1"), boardedAt: s.at(-30 * DAY + 5) },
+    { personId: s.id("Rider"), vehicleId: s.id("bus1"), checkinId: s.id("today1"), boardedAt: s.at(-10) },
+  ]);
   await t.deps.db.insert(traces).values([
     { id: s.id("oldTrace"), createdAt: s.at(-29 * DAY), indexPersonId: s.id("Old"), request: {}, resultEnc: "x" },
     { id: s.id("newTrace"), createdAt: s.at(-DAY), indexPersonId: s.id("Rider"), request: {}, resultEnc: "x" },
@@ -56,6 +60,9 @@ describe("retention", () => {
     expect(rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from positions`))[0]!.n).toBe(3);
     expect(await ids("trips")).toEqual(["todayRun"]);
     expect(await ids("traces")).toEqual(["newTrace"]);
+    // A person's latest scan and boarding are movements too: the old ones go with their rides.
+    expect(await ids("recent_scans", "person_id")).toEqual(["Rider"]);
+    expect(await ids("latest_rides", "person_id")).toEqual(["Rider", "Seen"]);
     // Old and unreferenced goes; one who rode today, a recent case, and the fresh stay.
     expect(await ids("persons")).toEqual(["Flagged", "Fresh", "Rider", "Seen"]);
     expect(await ids("audit_log")).toEqual(["monthAudit"]);
@@ -63,7 +70,7 @@ describe("retention", () => {
 
   it("is safe to run again", async () => {
     const again = await applyRetention(t.deps);
-    expect(again).toMatchObject({ partitions: 0, trips: 0, traces: 0, persons: 0, audit: 0 });
+    expect(again).toMatchObject({ partitions: 0, trips: 0, latest: 0, traces: 0, persons: 0, audit: 0 });
     expect(await ids("checkins")).toEqual(["seen1", "today1"]);
   });
 });

@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { encrypt } from "../crypto/personal-data.ts";
 import { rowsOf, type Db } from "../db/client.ts";
-import { persons, recentScans, tracePersons } from "../db/schema/index.ts";
+import { latestRides, persons, recentScans, tracePersons } from "../db/schema/index.ts";
 import { conflict } from "../errors.ts";
 import { createTracesRepository } from "../tracing/traces.repository.ts";
 
@@ -49,6 +49,7 @@ export function createErasure({ db, keys, clock }: { db: Db; keys: Keys; clock: 
         await db.execute(sql`with m as (update checkins set person_id = ${anonymous}::uuid where person_id = ${personId}::uuid returning 1) select count(*)::int as n from m`),
       )[0]!.n;
       await db.delete(recentScans).where(eq(recentScans.personId, personId));
+      await db.delete(latestRides).where(eq(latestRides.personId, personId));
       await db
         .update(persons)
         .set({ ...nobody(personId), status: "clear", statusSetAt: now, statusExpiresAt: null })

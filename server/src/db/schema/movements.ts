@@ -70,6 +70,21 @@ export const recentScans = pgTable(
   (t) => [primaryKey({ columns: [t.personId, t.verified] })],
 );
 
+/**
+ * Each person's latest verified boarding, of any source (scan, pass,
+ * companion): kept by a trigger on checkins (migration 0012), so no way of
+ * recording a ride can miss it. Only the ride boarded last can be the one a
+ * person is on board of (any later boarding ends a ride, DESIGN §7), so the
+ * passenger's page asks the day partitions of checkins only when this row
+ * names the vehicle whose code was scanned (passenger/remembered.repository.ts).
+ */
+export const latestRides = pgTable("latest_rides", {
+  personId: uuid("person_id").primaryKey(),
+  /** Null when two boardings share that instant on different vehicles: either may be the ride. */
+  vehicleId: uuid("vehicle_id"),
+  boardedAt: timestamp("boarded_at", { withTimezone: true }).notNull(),
+});
+
 export const positions = pgTable(
   "positions",
   {
