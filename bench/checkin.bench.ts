@@ -7,7 +7,7 @@
  * fresh database with a month of day partitions, dropped after) and once on
  * embedded PGlite. A load client
  * (bench/checkin-load.ts) keeps 32 requests in flight over keep-alive
- * connections from 250 loopback addresses, scanning random vehicles among 200:
+ * connections from 1,000 loopback addresses, scanning random vehicles among 200:
  *
  *   (a) GET /health                          the stack's ceiling (baseline)
  *   (b) POST /api/v1/checkins {code, phone}  a third new passengers, the rest returning

@@ -5,8 +5,9 @@ import { raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { strings, type Lang, type Strings } from "./i18n.ts";
-import { displayTime, Page, scriptJson } from "./layout.tsx";
-import { checkinScriptAsset } from "./script-asset.ts";
+import { displayTime, Page } from "./layout.tsx";
+import { scriptJson } from "./page-script.ts";
+import { checkinScriptAsset } from "./page-assets.ts";
 import { RecordReadsCard, type RecordReads } from "./record-reads.tsx";
 
 export interface Exposure {

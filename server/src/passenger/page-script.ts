@@ -1,6 +1,6 @@
 /**
  * The passenger page's script, served with its strings as one file a
- * language (script-asset.ts). Plain ES2017 so old phone browsers run it;
+ * language (page-assets.ts). Plain ES2017 so old phone browsers run it;
  * reads the page's values from window.__checkin, set inline before it.
  */
 export const checkinScript = String.raw`
@@ -215,3 +215,8 @@ export const checkinScript = String.raw`
   setInterval(tick, 250);
 })();
 `;
+
+/** JSON safe to put inside <script>: no "</script>" or HTML comment can close it early. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+}

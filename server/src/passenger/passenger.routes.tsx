@@ -17,7 +17,7 @@ import { createOtpRepository } from "../otp/otp.repository.ts";
 import { createOtpService } from "../otp/otp.service.ts";
 import { createExposureLookup } from "./exposure.repository.ts";
 import { createRememberedLookup } from "./remembered.repository.ts";
-import { serveScriptAsset } from "./script-asset.ts";
+import { servePageAsset } from "./page-assets.ts";
 import { pickLang, strings } from "./i18n.ts";
 import { cspNonce } from "../security/csp.ts";
 import { isPlainText } from "../../../protocol/fields.ts";
@@ -74,7 +74,7 @@ export function registerPassengerPages(app: Hono<AppEnv>, deps: AppDeps) {
     return html(c, CheckinPage({ t, nonce: cspNonce(c), lang, code: pageCode, vehicle, tz, me: await remembered(c, vehicle.id) }));
   });
 
-  app.get("/assets/:file", serveScriptAsset);
+  app.get("/assets/:file", servePageAsset);
 
   // The notice for a passenger whose check-in came back yellow or red, fetched by the page after the check-in.
   app.get("/passenger/notice", async (c) => {

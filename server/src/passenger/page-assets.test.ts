@@ -9,7 +9,7 @@ afterAll(() => t.close());
 
 const scriptSrc = (html: string) => /<script[^>]*\ssrc="([^"]+)"/.exec(html)?.[1];
 
-describe("the check-in page's script", () => {
+describe("the passenger pages' script and styles", () => {
   it("comes from a file a phone keeps for a year, one a language, named by what it holds; the page carries only its own values", async () => {
     const admin = await t.staff("admin");
     const v = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·JS001", kind: "bus" }, admin);
@@ -33,8 +33,24 @@ describe("the check-in page's script", () => {
     expect(await (await t.app.request(en)).text()).not.toContain("乘车登记");
   });
 
-  it("answers 404, never a script, for any other name under /assets", async () => {
-    for (const path of ["/assets/checkin.zh.AAAAAAAAAAAAAAAA.js", "/assets/checkin.fr.AAAAAAAAAAAAAAAA.js", "/assets/console.js", "/assets/..%2F..%2Fpackage.json"]) {
+  it("the styles of every passenger page come from one file a phone keeps for a year; the page carries none inline", async () => {
+    const admin = await t.staff("admin");
+    const v = await t.call("POST", "/api/v1/vehicles", { plate: "鲁A·JS002", kind: "bus" }, admin);
+    for (const path of [`/v/${v.json.code.id}`, "/pass", `/v/NOPE${"A".repeat(12)}`]) {
+      const page = await (await t.app.request(path)).text();
+      expect(page, path).not.toContain("<style");
+      const href = /<link rel="stylesheet" href="([^"]+)"/.exec(page)?.[1];
+      expect(href, path).toMatch(/^\/assets\/page\.[A-Za-z0-9_-]{16}\.css$/);
+      const res = await t.app.request(href!);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/css; charset=utf-8");
+      expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect(await res.text()).toContain(".result.red{");
+    }
+  });
+
+  it("answers 404, never a script or stylesheet, for any other name under /assets", async () => {
+    for (const path of ["/assets/page.AAAAAAAAAAAAAAAA.css", "/assets/page.css", "/assets/checkin.zh.AAAAAAAAAAAAAAAA.js", "/assets/checkin.fr.AAAAAAAAAAAAAAAA.js", "/assets/console.js", "/assets/..%2F..%2Fpackage.json"]) {
       const res = await t.app.request(path);
       expect(res.status, path).toBe(404);
       expect(res.headers.get("cache-control"), path).toBe("no-store");
