@@ -7,13 +7,13 @@ const SECRET = "a device-cookie key for this test";
 const PERSON = "019a0000-0000-7000-8000-000000000001";
 
 /** A tiny app that sets the device cookie one way and reads it back. */
-function app(set: (c: Parameters<typeof rememberDevice>[0]) => Promise<void>) {
+function app(set: (c: Parameters<typeof rememberDevice>[0]) => Promise<void>, readWith = SECRET) {
   const a = new Hono();
   a.get("/set", async (c) => {
     await set(c);
     return c.body(null, 204);
   });
-  a.get("/who", async (c) => c.text((await devicePersonId(c, SECRET)) ?? "nobody"));
+  a.get("/who", async (c) => c.text((await devicePersonId(c, readWith)) ?? "nobody"));
   return a;
 }
 
@@ -38,5 +38,14 @@ describe("the remembered device", () => {
     const other = app((c) => rememberDevice(c, "another key", PERSON, "http://x"));
     expect(await roundTrip(other)).toBe("nobody");
     expect(await roundTrip(a, () => "tc_device=garbage")).toBe("nobody");
+  });
+
+  it("knows a cookie it checked before only under the key that signed it", async () => {
+    const a = app((c) => rememberDevice(c, SECRET, PERSON, "http://x"));
+    const cookie = (await a.request("/set")).headers.get("set-cookie")!.split(";")[0]!;
+    expect(await (await a.request("/who", { headers: { cookie } })).text()).toBe(PERSON);
+    const otherKey = app((c) => rememberDevice(c, SECRET, PERSON, "http://x"), "another key");
+    expect(await (await otherKey.request("/who", { headers: { cookie } })).text()).toBe("nobody");
+    expect(await (await a.request("/who", { headers: { cookie } })).text()).toBe(PERSON);
   });
 });
