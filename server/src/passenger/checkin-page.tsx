@@ -152,27 +152,6 @@ function RememberedActions(props: { t: Strings; me: RememberedPassenger; tz: str
   );
 }
 
-/** Asks before a ride is ended: a tap on "I'm getting off" by mistake would cut the ride short for tracing. Moved by the script beside the button that opened it. */
-function AlightConfirm(props: { t: Strings }) {
-  const { t } = props;
-  return (
-    <div id="alight-confirm" class="confirm" role="alertdialog" aria-labelledby="alight-confirm-title" aria-describedby="alight-confirm-text" hidden>
-      <strong id="alight-confirm-title">{t.alightConfirmTitle}</strong>
-      <p id="alight-confirm-text" class="small">
-        {t.alightConfirmText}
-      </p>
-      <div class="confirm-buttons">
-        <button id="alight-yes" type="button" class="primary">
-          {t.alightYes}
-        </button>
-        <button id="alight-no" type="button" class="secondary">
-          {t.cancel}
-        </button>
-      </div>
-    </div>
-  );
-}
-
 /**
  * The parts of the page that are the same for every vehicle and passenger in
  * a language, rendered once: the page a scan opens is the busiest page there
@@ -205,48 +184,7 @@ const firstScanForm = renderedOnce((_lang, t) => (
   </form>
 ));
 
-/** The ride's screen the script fills in after a check-in, the code step, and the alighting confirmation. */
-const resultScreen = renderedOnce((lang, t) => (
-  <>
-    <section id="result" hidden>
-      <div class="result" id="result-card" data-testid="result">
-        <div class="status" id="r-status" />
-        <div class="plate" id="r-plate" data-testid="result-plate" />
-        <div id="r-route" />
-        <div class="clock" id="clock" data-testid="clock" aria-live="off" />
-        <div class="track"><div class="mover" /></div>
-        <dl>
-          <dt>{t.boarded}</dt>
-          <dd id="r-boarded" data-testid="boarded-at" />
-          <dt id="r-alighted-label" hidden>{t.alighted}</dt>
-          <dd id="r-alighted" hidden />
-        </dl>
-        <div id="r-companions" data-testid="companions" />
-      </div>
-      <section class="card" id="verify" data-testid="verify" hidden>
-        <strong>{t.verifyTitle}</strong>
-        <p class="small">{t.verifyHint}</p>
-        <p id="code-sent" />
-        <label for="code">{t.code}</label>
-        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength={6} />
-        <button id="confirm-code" type="button">{t.confirmCode}</button>
-        <button id="resend-code" type="button" class="secondary">{t.resendCode}</button>
-        <div id="verify-error" class="error" role="alert" hidden />
-      </section>
-      <p class="small center">{t.showDriver}</p>
-      <button id="alight" type="button" class="primary">{t.alight}</button>
-      <div id="result-alighted" class="done" role="status" hidden>
-        <strong id="result-alighted-text" />
-        <p class="small">{t.nextRide}</p>
-      </div>
-      <div id="alight-error" class="error" role="alert" hidden />
-      <a class="button secondary" href={`/pass?lang=${lang}`}>{t.myPass}</a>
-    </section>
-    <AlightConfirm t={t} />
-  </>
-));
-
-/** GET /v/{code}: the first-scan form or the remembered passenger's actions, and the result screen the script fills in. */
+/** GET /v/{code}: the first-scan form or the remembered passenger's actions; the script adds the ride's screen (ride-screen.tsx). */
 export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code: string; vehicle: CodeVehicle; tz: string; me: RememberedPassenger | null }) {
   const { t, me, vehicle } = props;
   const flagged = me !== null && me.status !== "clear";
@@ -291,7 +229,6 @@ export function CheckinPage(props: { t: Strings; nonce: string; lang: Lang; code
         <div id="error" class="error" role="alert" hidden />
       </section>
 
-      {resultScreen(props.lang)}
 
       {me?.reads ? <RecordReadsCard t={t} reads={me.reads} tz={props.tz} /> : null}
     </Page>

@@ -19,8 +19,9 @@ describe("the passenger pages' script and styles", () => {
     const en = scriptSrc(enPage)!;
     expect(zh).toMatch(/^\/assets\/checkin\.zh\.[A-Za-z0-9_-]{16}\.js$/);
     expect(en).toMatch(/^\/assets\/checkin\.en\.[A-Za-z0-9_-]{16}\.js$/);
-    // The inline part is this page's values, not the script: a scan sends a few KB, not twenty.
-    expect(Buffer.byteLength(zhPage)).toBeLessThan(10_000);
+    // The inline part is this page's values, not the script, styles or ride's screen: a scan sends two KB, not twenty.
+    expect(Buffer.byteLength(zhPage)).toBeLessThan(4_000);
+    expect(zhPage).not.toContain('id="result"');
     expect(zhPage).toContain(`"code":"${v.json.code.id}"`);
 
     const res = await t.app.request(zh);
@@ -30,6 +31,8 @@ describe("the passenger pages' script and styles", () => {
     const body = await res.text();
     expect(body).toContain("window.__checkin.t=");
     expect(body).toContain("乘车登记");
+    // The ride's screen travels in the script, for it to put after the page's #start.
+    expect(body).toContain('window.__checkin.rideScreen="\\u003csection id=\\"result\\" hidden');
     expect(await (await t.app.request(en)).text()).not.toContain("乘车登记");
   });
 

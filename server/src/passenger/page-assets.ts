@@ -3,11 +3,13 @@ import type { Context } from "hono";
 import { strings, type Lang, type Strings } from "./i18n.ts";
 import { checkinScript, scriptJson } from "./page-script.ts";
 import { pageCss } from "./page-style.ts";
+import { rideScreenHtml } from "./ride-screen.tsx";
 
 /**
  * The passenger pages' files a phone fetches once, not with every scan: the
  * stylesheet of every page, and the check-in page's script with its
- * language's strings, one file a language. Each is named by a hash of what
+ * language's strings and the ride's screen (ride-screen.tsx), one file a
+ * language. Each is named by a hash of what
  * it holds and cached for a year. Inline, the script was two thirds of the
  * page (14 of 20 KB), sent with every scan; leaving those bytes out took the
  * page from 0.35 to 0.45 of /health (bench:checkin), the styles (page-style.ts)
@@ -35,7 +37,7 @@ const scripts = new Map<Lang, PageAsset>();
 /** The page script for `lang`, made at its first use. */
 export function checkinScriptAsset(lang: Lang): PageAsset {
   let asset = scripts.get(lang);
-  if (!asset) scripts.set(lang, (asset = named(`checkin.${lang}`, "js", `window.__checkin.t=${scriptStrings(strings[lang])};${checkinScript}`)));
+  if (!asset) scripts.set(lang, (asset = named(`checkin.${lang}`, "js", `window.__checkin.t=${scriptStrings(strings[lang])};window.__checkin.rideScreen=${scriptJson(rideScreenHtml(lang))};${checkinScript}`)));
   return asset;
 }
 

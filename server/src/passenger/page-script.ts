@@ -6,6 +6,8 @@
 export const checkinScript = String.raw`
 (function () {
   var cfg = window.__checkin, t = cfg.t;
+  // The ride's screen, the same on every page in this language, comes with this file (ride-screen.tsx).
+  document.getElementById("start").insertAdjacentHTML("afterend", cfg.rideScreen);
   function $(id) { return document.getElementById(id); }
   function fmt(d, opts) { return new Intl.DateTimeFormat(t.locale, Object.assign({ timeZone: cfg.tz, hourCycle: "h23" }, opts)).format(d); }
   function clockText(d) { return fmt(d, { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
