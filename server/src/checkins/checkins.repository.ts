@@ -96,16 +96,11 @@ function recordScanSql(v: Record<string, unknown>, who: WhoPart, limited: boolea
       insert into recent_scans as r (person_id, verified, vehicle_id, checkin_id, boarded_at)
       select p.id, ${v.verified}::boolean, ${v.vehicleId}::uuid, ${v.checkinId}::uuid, ${v.at}::timestamptz from p
       on conflict (person_id, verified) do update
-        set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at
+        set vehicle_id = excluded.vehicle_id, checkin_id = excluded.checkin_id, boarded_at = excluded.boarded_at, alighted = false
         where not (r.vehicle_id = excluded.vehicle_id
                    and r.boarded_at >= ${v.repeatFrom}::timestamptz
                    and r.boarded_at <= excluded.boarded_at
-                   and not exists (select 1 from checkins o
-                                    where o.vehicle_id = r.vehicle_id and o.boarded_at = r.boarded_at and o.id = r.checkin_id
-                                      and o.alighted_at is not null
-                                      -- Implied by the lines above; as parameters, they prune the day partitions when the statement starts.
-                                      and o.boarded_at >= ${v.repeatFrom}::timestamptz
-                                      and o.boarded_at <= ${v.at}::timestamptz))
+                   and not r.alighted)
       returning r.person_id
     ),
     ride as (
@@ -186,11 +181,11 @@ export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }
      * only to a ride that was created (addCompanions).
      *
      * The rule returns only a ride still open: once it is alighted, the next
-     * scan is a new boarding, however soon. It asks "not alighted" rather
-     * than "open" on purpose: a tap racing the first one waits on the claim's
-     * row lock, then re-checks with this statement's snapshot, which cannot
-     * see the ride the first tap has just inserted; "no alighted ride" still
-     * refuses it, "an open ride exists" would let it make a second ride.
+     * scan is a new boarding, however soon. It reads the claim's own
+     * `alighted` (kept by a trigger on checkins, migration 0013), not the
+     * day partitions: a tap racing the first one waits on the claim's row
+     * lock, then re-checks the row as the first tap left it, so it returns
+     * that ride and never makes a second.
      */
     async recordScan(scan: ScanToRecord): Promise<RecordedScan | RefusedScan | null> {
       const at = scan.at.toISOString();
@@ -256,10 +251,10 @@ export function createCheckinsRepository({ db, clock }: { db: Db; clock: Clock }
       if (!row) return false;
       await db
         .insert(recentScans)
-        .values({ personId, verified: true, vehicleId: row.vehicleId, checkinId: row.id, boardedAt: row.boardedAt })
+        .values({ personId, verified: true, vehicleId: row.vehicleId, checkinId: row.id, boardedAt: row.boardedAt, alighted: row.alightedAt !== null })
         .onConflictDoUpdate({
           target: [recentScans.personId, recentScans.verified],
-          set: { vehicleId: row.vehicleId, checkinId: row.id, boardedAt: row.boardedAt },
+          set: { vehicleId: row.vehicleId, checkinId: row.id, boardedAt: row.boardedAt, alighted: row.alightedAt !== null },
           where: lte(recentScans.boardedAt, row.boardedAt),
         });
       return true;
