@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
+import { runMigration, runMigrationsBefore } from "../../test/migrations.ts";
 
 /*
  * Migration 0012 adds latest_rides, kept by a trigger on checkins. A database
@@ -9,22 +8,16 @@ import { afterAll, describe, expect, it } from "vitest";
  * boarding in it, or a passenger on board at the upgrade would not be offered
  * to get off.
  */
-const DRIZZLE = path.resolve(import.meta.dirname, "../../../drizzle");
 const db = new PGlite();
 afterAll(() => db.close());
-
-async function run(file: string) {
-  for (const statement of readFileSync(path.join(DRIZZLE, file), "utf8").split("--> statement-breakpoint")) {
-    if (statement.trim()) await db.exec(statement);
-  }
-}
+const run = (file: string) => runMigration(db, file);
 
 const id = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, "0")}`;
 const [BUS, COACH, ANNA, BO, CHEN] = [id(1), id(2), id(11), id(12), id(13)];
 
 describe("migration 0012 (each person's latest boarding)", () => {
   it("fills latest_rides from the rides already recorded, then keeps it at each new one", async () => {
-    for (const f of readdirSync(DRIZZLE).filter((f) => f.endsWith(".sql") && f < "0012").sort()) await run(f);
+    await runMigrationsBefore(db, "0012");
     const ride = (n: number, vehicle: string, person: string, at: string, verified = true) =>
       db.query(`insert into checkins (id, vehicle_id, boarded_at, person_id, source, verified) values ($1, $2, $3, $4, 'scan', $5)`, [id(n), vehicle, at, person, verified]);
     await ride(101, BUS, ANNA, "2026-12-01T08:00:00Z");

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
+import { runMigration, runMigrationsBefore } from "../../test/migrations.ts";
 
 /*
  * Migration 0013 adds recent_scans.alighted, which the repeat-scan rule reads
@@ -11,22 +10,16 @@ import { afterAll, describe, expect, it } from "vitest";
  * finished ride; and every write that checks a ride out keeps it, not only
  * the server's own.
  */
-const DRIZZLE = path.resolve(import.meta.dirname, "../../../drizzle");
 const db = new PGlite();
 afterAll(() => db.close());
-
-async function run(file: string) {
-  for (const statement of readFileSync(path.join(DRIZZLE, file), "utf8").split("--> statement-breakpoint")) {
-    if (statement.trim()) await db.exec(statement);
-  }
-}
+const run = (file: string) => runMigration(db, file);
 
 const id = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, "0")}`;
 const [BUS, ANNA, BO, CHEN] = [id(1), id(11), id(12), id(13)];
 
 describe("migration 0013 (whether a claimed ride is alighted)", () => {
   it("marks the claims whose rides were checked out of, then keeps the mark at each checking out", async () => {
-    for (const f of readdirSync(DRIZZLE).filter((f) => f.endsWith(".sql") && f < "0013").sort()) await run(f);
+    await runMigrationsBefore(db, "0013");
     let migrated = false;
     const ride = async (n: number, person: string, at: string, opts: { verified?: boolean; source?: string; claim?: boolean } = {}) => {
       const verified = opts.verified ?? true;
